@@ -1,0 +1,168 @@
+"""Loading the plan document into the store and reading it back for the pages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from dashboard import models
+from dashboard.plan import Plan, parse_plan
+from dashboard.settings import DEFAULT_PLAN_FILE
+
+# Parser target keys -> the metric whose milestone ladder they belong to.
+METRIC_OF_TARGET = {
+    "township_demo_40": "township_demo_coverage",
+    "township_demo_70": "township_demo_coverage",
+    "county_brand": "county_brand_coverage",
+    "legal_persons_3": "legal_persons_coverage",
+    "micro_power_list": "micro_power_list_coverage",
+    "discipline_member": "discipline_member_coverage",
+}
+
+
+def load_plan(engine: Engine, text: str, source_name: str) -> int:
+    """Parse ``text`` and store it as the active plan (earlier plans are kept, inactive)."""
+    plan = parse_plan(text)
+    with Session(engine) as session, session.begin():
+        session.execute(update(models.Plan).values(active=False))
+        row = models.Plan(
+            title=plan.title,
+            source_name=source_name,
+            source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            source_text=text,
+            loaded_at=datetime.now(),
+            active=True,
+        )
+        session.add(row)
+        session.flush()
+        _store_plan(session, row.id, plan)
+        return row.id
+
+
+def _store_plan(session: Session, plan_id: int, plan: Plan) -> None:
+    units = {u.name: u.id for u in session.scalars(select(models.Unit))}
+    for name in plan.units():
+        if name not in units:
+            unit = models.Unit(name=name)
+            session.add(unit)
+            session.flush()
+            units[name] = unit.id
+    session.add_all(
+        models.PlanSection(plan_id=plan_id, number=s.number, title=s.title) for s in plan.sections
+    )
+    for m in plan.measures:
+        measure = models.Measure(
+            plan_id=plan_id,
+            number=m.number,
+            section=m.section,
+            title=m.title,
+            body=m.body,
+            counties_responsible=m.counties_responsible,
+            deadline=date.fromisoformat(m.deadline) if m.deadline else None,
+            flags="、".join(m.flags),
+        )
+        session.add(measure)
+        session.flush()
+        names = ([m.lead_unit] if m.lead_unit else []) + list(m.co_units)
+        session.add_all(
+            models.MeasureUnit(
+                measure_id=measure.id,
+                unit_id=units[name],
+                role="牵头" if i == 0 and m.lead_unit else "配合",
+                position=i,
+            )
+            for i, name in enumerate(names)
+        )
+    session.add_all(
+        models.Target(
+            plan_id=plan_id,
+            key=t.key,
+            metric=METRIC_OF_TARGET.get(t.key, t.key),
+            text=t.text,
+            value=t.value,
+            unit=t.unit,
+            comparator=t.comparator,
+            deadline=date.fromisoformat(t.deadline),
+            deadline_configured=t.deadline_configured,
+            source=t.source,
+            measure_number=t.measure,
+        )
+        for t in plan.targets
+    )
+
+
+def ensure_default_plan(engine: Engine, path: Path = DEFAULT_PLAN_FILE) -> int:
+    """Load the shipped plan document unless a plan is already active; returns its id."""
+    with Session(engine) as session:
+        active = session.scalar(select(models.Plan.id).where(models.Plan.active))
+    if active is not None:
+        return active
+    return load_plan(engine, path.read_text(encoding="utf-8"), source_name=path.name)
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """The active plan as the pages show it."""
+
+    id: int
+    title: str
+    source_name: str
+    sections: list[models.PlanSection]
+    measures: list[dict]
+    targets: list[models.Target]
+
+
+def active_plan(engine: Engine) -> PlanView | None:
+    """The active plan with each measure's lead unit and co-units, or None if none is loaded."""
+    with Session(engine, expire_on_commit=False) as session:
+        plan = session.scalar(select(models.Plan).where(models.Plan.active))
+        if plan is None:
+            return None
+        sections = list(
+            session.scalars(
+                select(models.PlanSection)
+                .where(models.PlanSection.plan_id == plan.id)
+                .order_by(models.PlanSection.number)
+            )
+        )
+        roles = session.execute(
+            select(models.MeasureUnit.measure_id, models.MeasureUnit.role, models.Unit.name)
+            .join(models.Unit)
+            .join(models.Measure)
+            .where(models.Measure.plan_id == plan.id)
+            .order_by(models.MeasureUnit.measure_id, models.MeasureUnit.position)
+        ).all()
+        measures = []
+        for m in session.scalars(
+            select(models.Measure)
+            .where(models.Measure.plan_id == plan.id)
+            .order_by(models.Measure.number)
+        ):
+            mine = [(role, name) for mid, role, name in roles if mid == m.id]
+            measures.append(
+                {
+                    "number": m.number,
+                    "section": m.section,
+                    "title": m.title,
+                    "body": m.body,
+                    "lead_unit": next((n for r, n in mine if r == "牵头"), None),
+                    "co_units": [n for r, n in mine if r == "配合"],
+                    "counties_responsible": m.counties_responsible,
+                    "deadline": m.deadline,
+                    "flags": [f for f in m.flags.split("、") if f],
+                }
+            )
+        targets = list(
+            session.scalars(
+                select(models.Target)
+                .where(models.Target.plan_id == plan.id)
+                .order_by(models.Target.deadline, models.Target.id)
+            )
+        )
+        return PlanView(plan.id, plan.title, plan.source_name, sections, measures, targets)
+

@@ -1,0 +1,133 @@
+"""The ``qinglian`` command: database migrations, plan parsing, demo data and starting the app.
+
+Exit codes: 0 success, 1 refused (e.g. store not empty), 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from dashboard.settings import ROOT
+
+
+def _print_json(payload) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(message + "\n")
+    return code
+
+
+def cmd_db_upgrade(args) -> int:
+    from dashboard.store import make_engine, upgrade
+
+    revision = upgrade(make_engine(args.db))
+    print(f"数据库已升级到版本 {revision}")
+    return 0
+
+
+def cmd_plan_parse(args) -> int:
+    from dashboard.plan import PlanParseError, parse_plan, plan_to_dict
+
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return _fail(f"无法读取方案文件「{path}」:文件不存在或没有读取权限。", 2)
+    text = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        return _fail(f"方案文件「{path.name}」不是文本文件,请另存为 UTF-8 编码的 .txt 后重试。", 2)
+    try:
+        plan = parse_plan(text)
+    except PlanParseError as exc:
+        return _fail(str(exc), 2)
+    if args.format == "json":
+        _print_json(plan_to_dict(plan))
+        return 0
+    for m in plan.measures:
+        lead = m.lead_unit or "(缺失)"
+        print(f"{m.number:>2}. {m.title}  牵头:{lead}  配合:{'、'.join(m.co_units) or '无'}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from dashboard.demo import seed_demo
+    from dashboard.store import make_engine, upgrade
+
+    engine = make_engine(args.db)
+    upgrade(engine)
+    try:
+        counts = seed_demo(engine, scale=args.scale, seed=args.seed, replace=args.replace)
+    except ValueError as exc:
+        return _fail(str(exc), 1)
+    print(
+        f"已写入演示数据({args.scale}):区划 {counts['regions']} 个,上报记录 {counts['uploads']} 份,"
+        f"村级月报 {counts['village_reports']} 行,示范点台账 {counts['demo_sites']} 行,"
+        f"措施月报 {counts['measure_reports']} 行。"
+    )
+    return 0
+
+
+def cmd_serve(args) -> int:
+    """Migrate, seed the demo city if the store is empty, then replace this process with Streamlit."""
+    from dashboard.demo import seed_demo
+    from dashboard.store import is_empty, make_engine, upgrade
+
+    engine = make_engine(args.db)
+    upgrade(engine)
+    if is_empty(engine) and not args.no_demo:
+        print("数据库为空,正在写入演示数据……")
+        seed_demo(engine)
+    engine.dispose()
+    argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            "--server.port", str(args.port)]
+    os.chdir(ROOT)
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qinglian", description="清廉乡村建设监测看板 命令行工具")
+    parser.add_argument("--db", help="数据库地址(默认读取 QINGLIAN_DB_URL、secrets 或内置 SQLite)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="数据库维护").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="应用全部数据库迁移").set_defaults(func=cmd_db_upgrade)
+
+    plan = sub.add_parser("plan", help="实施方案").add_subparsers(dest="plan_command", required=True)
+    parse = plan.add_parser("parse", help="解析方案文本,输出章节、措施、责任单位和目标")
+    parse.add_argument("file")
+    parse.add_argument("--format", choices=("json", "text"), default="text")
+    parse.set_defaults(func=cmd_plan_parse)
+
+    demo = sub.add_parser("demo", help="写入演示数据")
+    demo.add_argument("--scale", choices=("city", "province"), default="city")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--replace", action="store_true", help="清空现有区划和上报数据后写入")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--no-demo", action="store_true", help="数据库为空时也不写入演示数据")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

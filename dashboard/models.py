@@ -1,0 +1,240 @@
+"""SQLAlchemy 2 models of the shared store. Schema changes go through Alembic migrations only.
+
+Monthly facts (demo-site ledger, village indicators, measure reports, county brands) each belong to
+one upload; dashboards read only rows whose upload is active, so every earlier version stays kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Region(Base):
+    """City, county, township or village; ``code`` is the 12-digit 统计用区划代码 kept as text."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(10))  # city / county / township / village
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    lon: Mapped[float | None] = mapped_column(Float)  # WGS-84
+    lat: Mapped[float | None] = mapped_column(Float)
+    boundary: Mapped[str | None] = mapped_column(Text)  # GeoJSON geometry, counties and townships
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_regions_level_county", "level", "county_code"),)
+
+
+class Plan(Base):
+    """One loaded plan document; exactly one is active."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(String(200))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    source_text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PlanSection(Base):
+    __tablename__ = "plan_sections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    section: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    counties_responsible: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    flags: Mapped[str] = mapped_column(String(200), default="")  # "、"-joined, e.g. 责任单位缺失
+
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+
+class Unit(Base):
+    """A 牵头/配合 unit named in the plan, e.g. 市民政局."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class MeasureUnit(Base):
+    __tablename__ = "measure_units"
+
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(4))  # 牵头 / 配合
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Target(Base):
+    """One milestone of a plan target; rows sharing ``metric`` form that target's milestone ladder."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    metric: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))
+    comparator: Mapped[str] = mapped_column(String(4))
+    deadline: Mapped[date] = mapped_column(Date)
+    deadline_configured: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(Text)
+    measure_number: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+
+
+class Upload(Base):
+    """Every upload attempt, accepted or refused; accepted ones keep their original bytes."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    scope: Mapped[str] = mapped_column(String(100))  # county code, unit name or "city"
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted / refused
+    message: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_uploads_kind_period_scope", "kind", "period", "scope", "active"),)
+
+
+class DemoSite(Base):
+    """A row of the 示范点台账 as uploaded for one period."""
+
+    __tablename__ = "demo_sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    level: Mapped[str] = mapped_column(String(4))  # 市级 / 县级
+    status: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int | None] = mapped_column(Integer)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_demo_sites_period_village", "period", "village_code"),)
+
+
+class VillageReport(Base):
+    """村级指标月报: one village, one month. Indicators beyond the plan's go in ``extra`` (JSON)."""
+
+    __tablename__ = "village_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    county_code: Mapped[str] = mapped_column(String(12))
+    legal_persons: Mapped[int | None] = mapped_column(Integer)
+    micro_power_list: Mapped[bool | None] = mapped_column(Boolean)
+    discipline_member: Mapped[bool | None] = mapped_column(Boolean)
+    affairs_disclosed: Mapped[bool | None] = mapped_column(Boolean)
+    supervision_committee: Mapped[bool | None] = mapped_column(Boolean)
+    clues_found: Mapped[int | None] = mapped_column(Integer)
+    clues_handled: Mapped[int | None] = mapped_column(Integer)
+    clues_exposed: Mapped[int | None] = mapped_column(Integer)
+    disputes_received: Mapped[int | None] = mapped_column(Integer)
+    disputes_resolved: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_village_reports_period_county", "period", "county_code"),)
+
+
+class MeasureReport(Base):
+    """措施推进月报: one unit's report on one measure for one month."""
+
+    __tablename__ = "measure_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    measure_number: Mapped[int] = mapped_column(Integer)
+    unit_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))
+    progress: Mapped[float | None] = mapped_column(Float)
+    this_month: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    reporter: Mapped[str | None] = mapped_column(String(50))
+
+    __table_args__ = (Index("ix_measure_reports_period_measure", "period", "measure_number"),)
+
+
+class CountyBrand(Base):
+    """县级特色品牌: a county's signature highlight/brand."""
+
+    __tablename__ = "county_brands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    county_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10))  # 培育中 / 已形成

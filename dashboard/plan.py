@@ -1,0 +1,399 @@
+"""Parse a clean-village implementation plan (清廉乡村建设实施方案) into sections, measures and targets.
+
+Standard library only: the store, the plan page and the scripts all go through :func:`parse_plan`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "data" / "plan_config.toml"
+
+FLAG_NO_NOTE = "责任单位缺失"
+FLAG_NO_LEAD = "牵头单位缺失"
+
+# A one-to-one character map: offsets in the normalised text are offsets in the input, so a
+# target's source sentence can be cut from exactly the text the user supplied.
+_NORMALISE = str.maketrans(
+    {"（": "(", "）": ")", "：": ":", "；": ";", "，": ",", "．": ".", "％": "%",
+     "［": "[", "］": "]", "\u3000": " ", "\ufeff": " "}
+    | {chr(0xFF10 + i): str(i) for i in range(10)}
+)
+_OPEN, _CLOSE = "(〔【[", ")〕】]"
+_CN_DIGITS = "一二三四五六七八九"
+
+_HEADING = re.compile(r"([一二三四五六七八九十]{1,3})、\s*(?:工作措施|主要措施|具体措施|主要任务|重点任务|工作任务)")
+_SECTION = re.compile(r"\(([一二三四五六七八九十]{1,3})\)")
+# Digits glued to a year, a range ("2-3年"), an ordinal ("第5、") or a decimal are never measure numbers.
+_MEASURE_NO = re.compile(r"(?<![\d.第\-~—])(\d{1,3})\s*[.、](?!\d)")
+_MEASURE_TITLE = re.compile(r"\s*([^。\n]{1,80})[。\n]")
+_NOTE_OPENING = re.compile(r"\s*(?:责任单位|责任部门|牵头单位|牵头部门)")
+_NOTE_BARE = re.compile(r"(?:责任单位|责任部门|牵头单位|牵头部门)\s*:")
+_NOTE_LABEL = re.compile(r"(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门)\s*:?")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})\s*年(?:\s*(\d{1,2})\s*月份?)?(底|末|前|以前|之前)?")
+# Years the document blanked out ("XX年", "20XX年", "202x年", "二十年"): never turned into a date.
+_MASKED_YEAR = re.compile(r"(?:[Xx×*]{2,4}|20[Xx]{2}|202[Xx]|二十|二〇[Xx〇一二三四五六七八九]{0,2})\s*年")
+_PLAN_TITLE = re.compile(r"\s*([^。\n]{2,60}?(?:实施方案|工作方案|行动方案|方案|意见|办法|计划))")
+
+
+class PlanParseError(ValueError):
+    """The plan text or its config cannot be used; the message is the Chinese sentence shown to users."""
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    number: int
+    section: int  # 0 when the plan has no (一)(二)… sections
+    title: str
+    body: str
+    lead_unit: str | None
+    co_units: tuple[str, ...]
+    counties_responsible: bool
+    deadline: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    text: str
+    value: float
+    unit: str
+    comparator: str
+    deadline: str
+    deadline_configured: bool
+    source: str
+    measure: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    sections: tuple[Section, ...]
+    measures: tuple[Measure, ...]
+    targets: tuple[Target, ...]
+
+    def units(self) -> list[str]:
+        """Distinct lead and co-units in first-seen order (counties are not units)."""
+        seen: dict[str, None] = {}
+        for m in self.measures:
+            for name in ((m.lead_unit,) if m.lead_unit else ()) + m.co_units:
+                seen.setdefault(name)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    start: str
+    defaults: dict[str, str]
+
+
+class TargetRule(NamedTuple):
+    """How one target is recognised in the plan text (matched against the normalised text)."""
+
+    key: str
+    pattern: re.Pattern[str]
+    text: str
+    unit: str
+    value: float
+
+
+TARGET_RULES: tuple[TargetRule, ...] = (
+    TargetRule("township_demo_40", re.compile(r"示范点数量达到?\s*40\s*%"),
+               "乡镇(街道)清廉乡村示范点占比", "%", 40.0),
+    TargetRule("township_demo_70", re.compile(r"示范点数量达到?\s*70\s*%"),
+               "乡镇(街道)清廉乡村示范点占比", "%", 70.0),
+    TargetRule("county_brand", re.compile(r"每个县(?:\(市、?区\))?都有[^。]{0,30}?特色亮点和品牌"),
+               "县(市、区)清廉乡村特色亮点和品牌覆盖率", "%", 100.0),
+    TargetRule("legal_persons_3", re.compile(r"每个村至少有\s*3\s*名[“\"「]?法律明白人"),
+               "每村“法律明白人”人数", "名/村", 3.0),
+    TargetRule("micro_power_list", re.compile(r"小微权力清单[^。]{0,10}?全覆盖"),
+               "村级小微权力清单制度覆盖率", "%", 100.0),
+    TargetRule("discipline_member", re.compile(r"规范配备纪检委员"),
+               "村党组织纪检委员配备率", "%", 100.0),
+)
+
+
+def load_plan_config(path: Path | None = None) -> PlanConfig:
+    """Read the plan start date and each target's default deadline from ``data/plan_config.toml``."""
+    path = path or DEFAULT_CONFIG_PATH
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise PlanParseError(f"未找到方案配置文件 {path},请按 data/plan_config.toml 的样式提供。") from None
+    except tomllib.TOMLDecodeError:
+        raise PlanParseError(f"方案配置文件 {path} 格式有误,请检查每行是否形如 键 = \"2024-12-31\"。") from None
+    start = _config_date("plan.start", raw.get("plan", {}).get("start"))
+    defaults = {k: _config_date(k, v) for k, v in raw.get("targets", {}).items()}
+    return PlanConfig(start=start, defaults=defaults)
+
+
+def _config_date(key: str, value: object) -> str:
+    # TOML allows an unquoted date; both spellings mean the same day.
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise PlanParseError(f"方案配置中「{key}」的日期「{value}」无效,应写成 YYYY-MM-DD,如 2024-12-31。")
+
+
+def parse_responsibility(note: str) -> tuple[str | None, tuple[str, ...], bool]:
+    """Split a responsibility note into (lead unit, co-units, whether every county is responsible)."""
+    text = note.translate(_NORMALISE).strip()
+    if text and text[0] in _OPEN and _bracket_groups(text, 0, len(text)) == [(0, len(text), True)]:
+        text = text[1:-1]
+    # A sentence after "。" is an explanation ("排列首位的单位为牵头单位,下同"), not a unit.
+    text = _split_top(text, "。")[0]
+    labels = list(_NOTE_LABEL.finditer(text))
+    segments = [("责任单位", text)] if not labels else [
+        (m.group(1), text[m.end(): labels[i + 1].start() if i + 1 < len(labels) else len(text)])
+        for i, m in enumerate(labels)
+    ]
+    primary: list[str] = []
+    secondary: list[str] = []
+    counties = False
+    for label, segment in segments:
+        for name in _split_top(segment, "、,;"):
+            name = re.sub(r"\s+", "", name)
+            if name.startswith("各县"):
+                counties = True
+            elif name:
+                (secondary if label.startswith("配合") else primary).append(name)
+    lead = primary[0] if primary else None
+    co = tuple(dict.fromkeys(n for n in primary[1:] + secondary if n != lead))
+    return lead, co, counties
+
+
+def parse_plan(text: str, config: PlanConfig | None = None,
+               rules: tuple[TargetRule, ...] = TARGET_RULES) -> Plan:
+    """Parse the full plan text; raises :class:`PlanParseError` when no measures can be found."""
+    if not text or not text.strip():
+        raise PlanParseError("方案文本为空,请上传实施方案全文(纯文本)。")
+    norm = text.translate(_NORMALISE)
+    start, end = _measure_region(norm)
+    starts = _measure_starts(norm, start, end)
+    if not starts:
+        raise PlanParseError(
+            "未在方案文本中找到任何工作措施(形如「1.强化理论武装。」),请确认上传的是实施方案全文。"
+        )
+    sections = _sections(text, norm, start, end, starts)
+    boundaries = sorted([s for s, _ in sections] + [m[1] for m in starts] + [end])
+    measures = []
+    for number, m_start, title_start, title_end in starts:
+        body_end = next(b for b in boundaries if b > title_end)
+        section = max((s.number for pos, s in sections if pos < m_start), default=0)
+        measures.append(_measure(text, norm, number, section, title_start, title_end, body_end))
+    spans = [(m[1], next(b for b in boundaries if b > m[3]), m[0]) for m in starts]
+    targets = _targets(text, norm, spans, config or load_plan_config(), rules)
+    return Plan(_plan_title(text), tuple(s for _, s in sections), tuple(measures), targets)
+
+
+def plan_to_dict(plan: Plan) -> dict:
+    """The plan as JSON-ready dicts (measure bodies left out)."""
+    return {
+        "title": plan.title,
+        "sections": [{"number": s.number, "title": s.title} for s in plan.sections],
+        "measures": [
+            {"number": m.number, "section": m.section, "title": m.title, "lead_unit": m.lead_unit,
+             "co_units": list(m.co_units), "counties_responsible": m.counties_responsible,
+             "deadline": m.deadline, "flags": list(m.flags)}
+            for m in plan.measures
+        ],
+        "targets": [
+            {"key": t.key, "text": t.text, "value": t.value, "unit": t.unit,
+             "comparator": t.comparator, "deadline": t.deadline,
+             "deadline_configured": t.deadline_configured, "source": t.source, "measure": t.measure}
+            for t in plan.targets
+        ],
+    }
+
+
+def _bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    """Top-level bracket groups in text[start:end] as (open, close + 1, closed); nesting counted, not regexed."""
+    groups, depth, opened = [], 0, start
+    for i in range(start, end):
+        if text[i] in _OPEN:
+            opened = i if depth == 0 else opened
+            depth += 1
+        elif text[i] in _CLOSE and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((opened, i + 1, True))
+    if depth:
+        groups.append((opened, end, False))
+    return groups
+
+
+def _split_top(text: str, separators: str) -> list[str]:
+    """Split on separators outside brackets, so "各县(市、区)" stays one piece."""
+    parts, current, depth = [], [], 0
+    for ch in text:
+        depth += (ch in _OPEN) - (ch in _CLOSE and depth > 0)
+        if depth == 0 and ch in separators:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _cn_to_int(s: str) -> int:
+    """一→1 … 十→10, 十二→12, 二十一→21; 0 when not a numeral."""
+    tens, ten, ones = s.partition("十")
+    if not ten:
+        return _CN_DIGITS.index(s) + 1 if len(s) == 1 else 0
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return 0
+    return (_CN_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_CN_DIGITS.index(ones) + 1 if ones else 0)
+
+
+def _int_to_cn(n: int) -> str:
+    tens, ones = divmod(n, 10)
+    head = ("" if tens == 1 else _CN_DIGITS[tens - 1]) + "十" if tens else ""
+    return head + (_CN_DIGITS[ones - 1] if ones else "")
+
+
+def _measure_region(norm: str) -> tuple[int, int]:
+    """Span of the "四、工作措施" chapter (up to "五、…"), or the whole text when there is no such heading."""
+    heading = _HEADING.search(norm)
+    if not heading:
+        return 0, len(norm)
+    following = _int_to_cn(_cn_to_int(heading.group(1)) + 1)
+    nxt = re.compile(rf"(?<=[。〕)】\]\n])\s*{following}、").search(norm, heading.end())
+    return heading.end(), nxt.start() if nxt else len(norm)
+
+
+def _measure_starts(norm: str, start: int, end: int) -> list[tuple[int, int, int, int]]:
+    """(number, start, title start, title end) of measures 1, 2, 3…; out-of-sequence digits are skipped."""
+    found: list[tuple[int, int, int, int]] = []
+    for m in _MEASURE_NO.finditer(norm, start, end):
+        if int(m.group(1)) != len(found) + 1 or (found and m.start() < found[-1][3]):
+            continue
+        title = _MEASURE_TITLE.match(norm, m.end(), end)
+        if title and title.group(1).strip():
+            found.append((len(found) + 1, m.start(), title.start(1), title.end(1)))
+    return found
+
+
+def _sections(text: str, norm: str, start: int, end: int,
+              starts: list[tuple[int, int, int, int]]) -> list[tuple[int, Section]]:
+    """(position, Section) for (一)(二)… markers whose title runs, without a "。", into a measure."""
+    found: list[tuple[int, Section]] = []
+    for m in _SECTION.finditer(norm, start, end):
+        nxt = next((s[1] for s in starts if s[1] >= m.end()), None)
+        if _cn_to_int(m.group(1)) != len(found) + 1 or nxt is None:
+            continue
+        title = text[m.end():nxt].strip().rstrip("。")
+        if title and len(title) <= 100 and "。" not in title:
+            found.append((m.start(), Section(len(found) + 1, title)))
+    return found
+
+
+def _measure(text: str, norm: str, number: int, section: int,
+             title_start: int, title_end: int, body_end: int) -> Measure:
+    """One measure: its body is everything after the title but the responsibility note."""
+    body_start = title_end + 1
+    note = _find_note(norm, body_start, body_end)
+    if note is None or not note[2]:
+        lead, co, counties, flags = None, (), False, (FLAG_NO_NOTE,)
+        body = text[body_start:body_end]
+    else:
+        lead, co, counties = parse_responsibility(norm[note[0]:note[1]])
+        flags = () if lead else (FLAG_NO_LEAD,)
+        body = text[body_start:note[0]] + text[note[1]:body_end]
+    return Measure(number=number, section=section, title=text[title_start:title_end].strip(),
+                   body=body.strip(), lead_unit=lead, co_units=co, counties_responsible=counties,
+                   deadline=_measure_deadline(norm[body_start:body_end]), flags=flags)
+
+
+def _find_note(norm: str, start: int, end: int) -> tuple[int, int, bool] | None:
+    """(start, end, complete) of the last bracket opening with 责任单位/责任部门/牵头单位, else a bare trailing one."""
+    for opened, closed_at, closed in reversed(_bracket_groups(norm, start, end)):
+        if _NOTE_OPENING.match(norm, opened + 1):
+            return opened, closed_at, closed
+    bare = [m for m in _NOTE_BARE.finditer(norm, start, end)]
+    return (bare[-1].start(), end, True) if bare else None
+
+
+def _end_of(year: str, month: str | None) -> str:
+    y, mo = int(year), int(month) if month and 1 <= int(month) <= 12 else 12
+    return date(y, mo, calendar.monthrange(y, mo)[1]).isoformat()
+
+
+def _measure_deadline(body: str) -> str | None:
+    """Latest date the body sets as a deadline ("至2025年", "2024年6月底前"); a bare year is not one."""
+    dates = [
+        _end_of(m.group(1), m.group(2)) for m in _YEAR.finditer(body)
+        if m.group(3) or re.search(r"(?:至|到|截至|截止)\s*$", body[max(0, m.start() - 3):m.start()])
+    ]
+    return max(dates) if dates else None
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """Bounds of the sentence around text[start:end]: between "。"/line breaks, whitespace trimmed."""
+    left = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
+    right = min((i for i in (text.find("。", end), text.find("\n", end)) if i != -1), default=len(text))
+    while left < right and text[left].isspace():
+        left += 1
+    while right > left and text[right - 1].isspace():
+        right -= 1
+    return left, right
+
+
+def _year_near(norm: str, sent: tuple[int, int], at: int) -> re.Match[str] | None:
+    """The year phrase (written or masked) closest before ``at`` in the sentence, else the first after it."""
+    tokens = sorted([*_YEAR.finditer(norm, *sent), *_MASKED_YEAR.finditer(norm, *sent)],
+                    key=lambda m: m.start())
+    before = [m for m in tokens if m.start() < at]
+    return before[-1] if before else next(iter(tokens), None)
+
+
+def _targets(text: str, norm: str, spans: list[tuple[int, int, int]], config: PlanConfig,
+             rules: tuple[TargetRule, ...]) -> tuple[Target, ...]:
+    """Every rule's first match, dated by a written year in its sentence or else by the config default."""
+    targets = []
+    for rule in rules:
+        match = rule.pattern.search(norm)
+        if not match:
+            continue
+        sent = _sentence(norm, match.start(), match.end())
+        year = _year_near(norm, sent, match.start())
+        if year is not None and year.re is _YEAR:
+            deadline, configured = _end_of(year.group(1), year.group(2)), False
+        elif rule.key in config.defaults:
+            deadline, configured = config.defaults[rule.key], True
+        else:
+            raise PlanParseError(
+                f"方案未写明目标「{rule.text}」的年份,配置中也没有它的截止日期;"
+                f"请在 data/plan_config.toml 的 [targets] 中补充 {rule.key} = \"YYYY-MM-DD\"。"
+            )
+        measure = next((n for s, e, n in spans if s <= match.start() < e), None)
+        targets.append(Target(key=rule.key, text=rule.text, value=rule.value, unit=rule.unit,
+                              comparator=">=", deadline=deadline, deadline_configured=configured,
+                              source=text[sent[0]:sent[1]], measure=measure))
+    return tuple(targets)
+
+
+def _plan_title(text: str) -> str:
+    """The first line when it is short, else the opening words up to "…方案/意见/办法"."""
+    first = next((line.strip(" \t\ufeff\u3000") for line in text.splitlines() if line.strip()), "")
+    if len(first) <= 60:
+        return first
+    m = _PLAN_TITLE.match(first)
+    return m.group(1).strip() if m else first[:30]

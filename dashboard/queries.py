@@ -1,0 +1,99 @@
+"""Read-only queries the pages need, returning plain Python / pandas objects.
+
+Every fact query reads only active upload versions. "As of" a period means: for snapshot kinds
+(demo-site ledger, county brands) each scope's latest active upload with period <= the given one.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, and_, func, select
+
+from dashboard import models
+from dashboard.settings import BUILT_STATUSES
+
+R = models.Region
+U = models.Upload
+
+
+def region_counts(engine: Engine) -> dict[str, int]:
+    """Number of counties, townships and villages in the store."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(R.level, func.count()).group_by(R.level)).all()
+    counts = dict(rows)
+    return {level: counts.get(level, 0) for level in ("county", "township", "village")}
+
+
+def city_name(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.scalar(select(R.name).where(R.level == "city").limit(1))
+
+
+def has_demo_data(engine: Engine) -> bool:
+    """True when any region or active upload in the store is demo data."""
+    with engine.connect() as conn:
+        return bool(
+            conn.scalar(select(R.code).where(R.is_demo).limit(1))
+            or conn.scalar(select(U.id).where(U.is_demo, U.active).limit(1))
+        )
+
+
+def periods(engine: Engine) -> list[str]:
+    """Every period (YYYY-MM) that has an active upload, oldest first."""
+    with engine.connect() as conn:
+        return list(conn.scalars(select(U.period).where(U.active).distinct().order_by(U.period)))
+
+
+def data_version(engine: Engine) -> tuple:
+    """A cheap fingerprint that changes whenever uploads or the plan change (cache key)."""
+    with engine.connect() as conn:
+        uploads = conn.execute(select(func.max(U.id), func.count(U.id))).one()
+        plan = conn.scalar(select(func.max(models.Plan.id)))
+    return (*uploads, plan)
+
+
+def snapshot_uploads(kind: str, period: str):
+    """Subquery of upload ids that hold each scope's latest active snapshot as of ``period``."""
+    latest = (
+        select(U.scope, func.max(U.period).label("period"))
+        .where(U.kind == kind, U.active, U.period <= period)
+        .group_by(U.scope)
+        .subquery()
+    )
+    return (
+        select(U.id)
+        .join(latest, and_(U.scope == latest.c.scope, U.period == latest.c.period))
+        .where(U.kind == kind, U.active)
+    )
+
+
+def townships(engine: Engine) -> pd.DataFrame:
+    """Every township with its county: county_code, county, township_code, township."""
+    county = R.__table__.alias("county")
+    query = (
+        select(
+            R.county_code,
+            county.c.name.label("county"),
+            R.code.label("township_code"),
+            R.name.label("township"),
+        )
+        .join(county, county.c.code == R.county_code)
+        .where(R.level == "township")
+        .order_by(R.code)
+    )
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=["county_code", "county", "township_code", "township"])
+
+
+def townships_with_built_site(engine: Engine, period: str) -> set[str]:
+    """Codes of townships having at least one built (已建成/已验收命名) demo site as of ``period``."""
+    village = R.__table__.alias("village")
+    D = models.DemoSite
+    query = (
+        select(village.c.parent_code)
+        .join(D, D.village_code == village.c.code)
+        .where(D.upload_id.in_(snapshot_uploads("demo_sites", period)), D.status.in_(BUILT_STATUSES))
+        .distinct()
+    )
+    with engine.connect() as conn:
+        return set(conn.scalars(query))

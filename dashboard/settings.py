@@ -1,0 +1,70 @@
+"""App settings in one place: where the store lives and the plan's configured defaults.
+
+The store URL is resolved once, in this order: env ``QINGLIAN_DB_URL``, ``[store] url`` in
+``.streamlit/secrets.toml``, else the embedded SQLite file under the git-ignored ``var/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
+DEFAULT_PLAN_FILE = DATA_DIR / "plan.txt"
+
+
+def var_dir() -> Path:
+    """Folder for runtime files (database, exports); ``QINGLIAN_VAR`` overrides ``<repo>/var``."""
+    path = Path(os.environ.get("QINGLIAN_VAR", ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secrets_url() -> str | None:
+    if not SECRETS_FILE.exists():
+        return None
+    with SECRETS_FILE.open("rb") as fh:
+        return tomllib.load(fh).get("store", {}).get("url")
+
+
+def db_url() -> str:
+    """The store URL: env, then secrets, then ``sqlite:///var/qinglian.db``."""
+    return (
+        os.environ.get("QINGLIAN_DB_URL")
+        or _secrets_url()
+        or f"sqlite:///{var_dir() / 'qinglian.db'}"
+    )
+
+
+@dataclass(frozen=True)
+class LampRule:
+    """Thresholds of the lamp rule (BRIEF §2), in percentage points and months."""
+
+    yellow_gap_points: float = 10.0
+    red_missing_months: int = 2
+
+
+LAMP_RULE_TEXT = (
+    "绿灯:达到或超过从方案起始到下一节点的直线进度应达值;"
+    "黄灯:落后不足10个百分点,或措施月报迟报1个月;"
+    "红灯:落后10个百分点及以上、节点日期已过仍未达标,或连续2个月及以上未报送。"
+)
+
+# Demo-site statuses that count as "the township has a demo site".
+BUILT_STATUSES = ("已建成", "已验收命名")
+DEMO_SITE_STATUSES = ("计划创建", "创建中", "已建成", "已验收命名")
+DEMO_SITE_LEVELS = ("市级", "县级")
+MEASURE_STATUSES = ("未启动", "推进中", "已完成", "滞后")
+
+# Spreadsheet kinds staff upload each month: key -> Chinese name.
+KIND_LABELS = {
+    "roster": "村级名录",
+    "demo_sites": "示范点台账",
+    "village_monthly": "村级指标月报",
+    "measure_progress": "措施推进月报",
+    "county_brands": "县级特色品牌",
+}
