@@ -224,7 +224,10 @@ def plan_to_dict(plan: Plan) -> dict:
 
 
 def _bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int, bool]]:
-    """Top-level bracket groups in text[start:end] as (open, close + 1, closed); nesting counted, not regexed."""
+    """Top-level bracket groups in text[start:end] as (open, close + 1, closed).
+
+    A depth counter, not a regex, so "〔责任单位:…各县(市、区)…〕" closes at its own bracket.
+    """
     groups, depth, opened = [], 0, start
     for i in range(start, end):
         if text[i] in _OPEN:
@@ -327,7 +330,7 @@ def _find_note(norm: str, start: int, end: int) -> tuple[int, int, bool] | None:
     for opened, closed_at, closed in reversed(_bracket_groups(norm, start, end)):
         if _NOTE_OPENING.match(norm, opened + 1):
             return opened, closed_at, closed
-    bare = [m for m in _NOTE_BARE.finditer(norm, start, end)]
+    bare = list(_NOTE_BARE.finditer(norm, start, end))
     return (bare[-1].start(), end, True) if bare else None
 
 

@@ -14,22 +14,27 @@ from sqlalchemy import Engine
 
 from dashboard import queries
 from dashboard.catalog import active_plan
+from dashboard.settings import db_url
 from dashboard.store import make_engine, upgrade
 
 log = logging.getLogger("qinglian")
 
 
 @st.cache_resource(show_spinner=False)
-def engine() -> Engine:
-    """The shared store, with every pending migration applied on first use."""
-    eng = make_engine()
+def _engine(url: str) -> Engine:
+    eng = make_engine(url)
     upgrade(eng)
     return eng
 
 
+def engine() -> Engine:
+    """The shared store, with every pending migration applied on first use of its URL."""
+    return _engine(db_url())
+
+
 def version() -> tuple:
-    """Current data version: the cache key of everything read from the store."""
-    return queries.data_version(engine())
+    """Current store and data version: the cache key of everything read from the store."""
+    return (db_url(), *queries.data_version(engine()))
 
 
 @st.cache_data(show_spinner=False)

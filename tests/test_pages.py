@@ -1,0 +1,105 @@
+"""AppTest: the pages show figures computed from the store and the plan's names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def _run(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _independent_coverage(engine) -> tuple[int, int]:
+    """Covered townships and all townships at the latest ledger of each county, in plain SQL."""
+    sql = """
+        WITH latest AS (
+            SELECT scope, MAX(period) AS period FROM uploads
+            WHERE kind = 'demo_sites' AND active GROUP BY scope)
+        SELECT COUNT(DISTINCT v.parent_code) FROM demo_sites d
+        JOIN uploads u ON u.id = d.upload_id
+        JOIN latest l ON l.scope = u.scope AND l.period = u.period
+        JOIN regions v ON v.code = d.village_code
+        WHERE u.kind = 'demo_sites' AND d.status IN ('已建成', '已验收命名')"""
+    with engine.connect() as conn:
+        covered = conn.execute(text(sql)).scalar()
+        total = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'township'")).scalar()
+    return covered, total
+
+
+def test_overview_shows_region_counts_and_coverage(demo_store):
+    at = _run()
+    tiles = {m.label: m.value for m in at.metric}
+    with demo_store.connect() as conn:
+        villages = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'village'")).scalar()
+    covered, total = _independent_coverage(demo_store)
+    assert tiles["县(市、区)"] == "7 个"
+    assert tiles["乡镇(街道)"] == f"{total} 个"
+    assert tiles["行政村(社区)"] == f"{villages:,} 个"
+    assert tiles["乡镇示范点覆盖率"] == f"{100 * covered / total:.1f}%"
+    texts = " ".join(m.value for m in at.markdown)
+    assert "2023年12月31日前达到 40%" in texts and "2024年12月31日前达到 70%" in texts
+    assert "数据截至 2025 年 12 月" in " ".join(c.value for c in at.caption)
+    assert any("演示数据" in w.value for w in at.warning)
+
+
+def test_overview_county_table_lists_every_county(demo_store):
+    at = _run()
+    table = at.dataframe[0].value
+    with demo_store.connect() as conn:
+        counties = set(conn.execute(text("SELECT name FROM regions WHERE level = 'county'")).scalars())
+    assert set(table["县(市、区)"]) == counties
+    assert table["乡镇数"].sum() == 100
+
+
+def test_overview_on_an_empty_store_explains_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = _run()
+    assert "还没有区划或上报数据" in at.info[0].value
+    assert not at.metric
+
+
+EXPECTED_LEADS = {
+    1: "市委组织部", 2: "市委组织部", 3: "市委组织部", 4: "市委组织部", 5: "市民政局", 6: "市民政局",
+    7: "市委组织部", 8: "市生态环境局", 9: "市纪委监委驻市委办公室纪检监察组", 10: "市司法局",
+    11: "市委政法委", 12: "市委政法委", 13: "市委宣传部", 14: "(责任单位缺失)",
+}
+
+
+def test_plan_page_lists_measures_with_lead_units_and_targets(demo_store):
+    at = _run("pages/plan.py")
+    measures = [df.value for df in at.dataframe[1:]]
+    assert len(measures) == 4  # one table per section
+    leads = {row["序号"]: row["牵头单位"] for df in measures for _, row in df.iterrows()}
+    assert leads == EXPECTED_LEADS
+    co_5 = next(row["配合单位"] for df in measures for _, row in df.iterrows() if row["序号"] == 5)
+    assert co_5 == "市委组织部、市委政法委、市农业农村局、市乡村振兴局"
+    targets = at.dataframe[0].value
+    assert "至2025年,每个村至少有3名“法律明白人”" in " ".join(targets["方案原文"])
+    forty = targets[targets["要求"] == ">= 40%"].iloc[0]
+    assert forty["期限"] == "2023-12-31 (配置默认值)"
+    assert "利用XX年一年时间" in forty["方案原文"]
+    assert any("措施 14" in w.value and "责任单位缺失" in w.value for w in at.warning)
+    assert at.caption[0].value.startswith("来源文件:plan.txt(方案原文")
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/plan.py"])
+def test_pages_show_no_traceback_when_the_store_breaks(page, tmp_path, monkeypatch):
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{bad}")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception
+    assert "页面加载失败,请刷新重试" in at.error[0].value
