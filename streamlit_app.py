@@ -1,10 +1,12 @@
 """Router only: page config, the page list, run the chosen page."""
 
+from pathlib import Path
+
 import streamlit as st
 
 st.set_page_config(
     page_title="清廉乡村建设监测看板",
-    page_icon=":material/account_balance:",
+    page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -19,13 +19,13 @@ with ui.guarded("实施方案"):
     targets = pd.DataFrame(
         {
             "目标": [t.text for t in plan.targets],
-            "要求": [f"{t.comparator} {t.value:g}{t.unit}" for t in plan.targets],
+            "要求": [f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}" for t in plan.targets],
             "期限": [f"{t.deadline:%Y-%m-%d}" + (" (配置默认值)" if t.deadline_configured else "")
                    for t in plan.targets],
             "方案原文": [t.source for t in plan.targets],
         }
     )
-    st.dataframe(targets, hide_index=True, width="stretch")
+    st.table(targets.set_index("目标"))
     if any(t.deadline_configured for t in plan.targets):
         st.caption("方案原文中部分年份以「XX年」遮盖,标注「配置默认值」的期限取自 data/plan_config.toml,可按实际修改。")
 

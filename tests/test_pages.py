@@ -77,15 +77,15 @@ EXPECTED_LEADS = {
 
 def test_plan_page_lists_measures_with_lead_units_and_targets(demo_store):
     at = _run("pages/plan.py")
-    measures = [df.value for df in at.dataframe[1:]]
+    measures = [df.value for df in at.dataframe]
     assert len(measures) == 4  # one table per section
     leads = {row["序号"]: row["牵头单位"] for df in measures for _, row in df.iterrows()}
     assert leads == EXPECTED_LEADS
     co_5 = next(row["配合单位"] for df in measures for _, row in df.iterrows() if row["序号"] == 5)
     assert co_5 == "市委组织部、市委政法委、市农业农村局、市乡村振兴局"
-    targets = at.dataframe[0].value
+    targets = at.table[0].value
     assert "至2025年,每个村至少有3名“法律明白人”" in " ".join(targets["方案原文"])
-    forty = targets[targets["要求"] == ">= 40%"].iloc[0]
+    forty = targets[targets["要求"] == "≥ 40%"].iloc[0]
     assert forty["期限"] == "2023-12-31 (配置默认值)"
     assert "利用XX年一年时间" in forty["方案原文"]
     assert any("措施 14" in w.value and "责任单位缺失" in w.value for w in at.warning)

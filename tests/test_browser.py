@@ -1,0 +1,55 @@
+"""One real browser visit of each page: renders, no error box, no request leaves the machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PageWatch, browser_missing, copy_store, screenshot, streamlit_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db, tmp_path_factory):
+    with streamlit_server(copy_store(demo_db, tmp_path_factory.mktemp("browser"))) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _visit(browser, app_url: str, path: str, ready_text: str, shot: str):
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    watch = PageWatch(page, app_url)
+    page.goto(f"{app_url}/{path}")
+    page.get_by_text(ready_text, exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(1500)  # let the data grids paint
+    screenshot(page, shot)
+    body = page.inner_text("body")
+    exceptions = page.locator('[data-testid="stException"]').count()
+    page.close()
+    return watch, body, exceptions
+
+
+def test_overview_in_chromium(browser, app_url):
+    watch, body, exceptions = _visit(browser, app_url, "", "各县(市、区)乡镇示范点覆盖情况", "overview")
+    assert exceptions == 0 and not watch.errors
+    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
+    assert "乡镇示范点覆盖率" in body and "演示数据" in body
+    assert "页面加载失败" not in body
+
+
+def test_plan_page_in_chromium(browser, app_url):
+    watch, body, exceptions = _visit(browser, app_url, "plan", "工作措施与责任单位", "plan")
+    assert exceptions == 0 and not watch.errors
+    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
+    assert "目标与时间节点" in body and "责任单位缺失" in body
