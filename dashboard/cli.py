@@ -90,6 +90,7 @@ def cmd_serve(args) -> int:
         print("数据库为空,正在写入演示数据……")
         seed_demo(engine)
     engine.dispose()
+    print(f"看板已启动:请在浏览器打开 http://localhost:{args.port}(按 Ctrl+C 停止)", flush=True)
     argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
             "--server.port", str(args.port)]
     os.chdir(ROOT)

@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -39,15 +40,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ProxyTrap:
+    """A local 'proxy' that records every outbound HTTP(S) attempt of the server process."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.requests: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    self.requests.append(conn.recv(200).split(b"\r\n")[0].decode(errors="replace"))
+                except OSError:
+                    self.requests.append("(连接)")
+
+    def env(self) -> dict[str, str]:
+        return {key: self.url for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")} | {
+            "NO_PROXY": "", "no_proxy": ""}
+
+
 @contextmanager
-def streamlit_server(db_url: str):
-    """Run the app on a free port against ``db_url``; yields its base URL."""
+def streamlit_server(db_url: str, trap: ProxyTrap | None = None):
+    """Run the app on a free port against ``db_url``; yields its base URL.
+
+    With ``trap``, the server's proxy settings point at it, so any outbound request is recorded.
+    """
     port = free_port()
-    env = {**os.environ, "QINGLIAN_DB_URL": db_url}
+    env = {**os.environ, "QINGLIAN_DB_URL": db_url, **(trap.env() if trap else {})}
     log = open(Path(urlparse(db_url).path).with_suffix(".log"), "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
+         "--server.port", str(port)],  # no --server.address: start exactly as `qinglian serve` does
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

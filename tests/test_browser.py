@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PageWatch, browser_missing, copy_store, screenshot, streamlit_server
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PageWatch,
+    ProxyTrap,
+    browser_missing,
+    copy_store,
+    screenshot,
+    streamlit_server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
 
 
 @pytest.fixture(scope="module")
-def app_url(demo_db, tmp_path_factory):
-    with streamlit_server(copy_store(demo_db, tmp_path_factory.mktemp("browser"))) as base:
+def trap():
+    return ProxyTrap()
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_db, tmp_path_factory, trap):
+    with streamlit_server(copy_store(demo_db, tmp_path_factory.mktemp("browser")), trap) as base:
         yield base
 
 
@@ -53,3 +67,9 @@ def test_plan_page_in_chromium(browser, app_url):
     assert exceptions == 0 and not watch.errors
     assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
     assert "目标与时间节点" in body and "责任单位缺失" in body
+
+
+def test_server_makes_no_outbound_request(browser, app_url, trap):
+    """After serving both pages, the server process has not tried to reach any outside host."""
+    _visit(browser, app_url, "", "各县(市、区)乡镇示范点覆盖情况", "overview_again")
+    assert trap.requests == [], f"服务器进程尝试访问外部网络:{trap.requests}"
