@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -156,11 +157,17 @@ class Upload(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(20))  # accepted / refused
     message: Mapped[str] = mapped_column(Text, default="")
+    issues: Mapped[str | None] = mapped_column(Text)  # JSON list of the errors and warnings shown
     active: Mapped[bool] = mapped_column(Boolean, default=False)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_uploads_kind_period_scope", "kind", "period", "scope", "active"),)
+    __table_args__ = (
+        Index("ix_uploads_kind_period_scope", "kind", "period", "scope", "active"),
+        # At most one active version per kind, period and scope, whatever races the application has.
+        Index("uq_uploads_one_active", "kind", "period", "scope", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
 
 
 class DemoSite(Base):

@@ -1,0 +1,318 @@
+"""Monthly intake against the store: preview (read + validate + diff, no writes), then commit.
+
+A commit writes the upload record, supersedes the earlier active version and inserts the rows in one
+transaction, serialised per kind/period/scope (SQLite write lock, PostgreSQL advisory lock). Earlier
+versions are never deleted and can be restored. The page and the CLI both call these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, func, insert, select, text, update
+
+from dashboard import models
+from dashboard.catalog import active_plan
+from loaders.errors import IntakeError, Issue
+from loaders.reader import read_table
+from loaders.schema import KINDS
+from loaders.validate import Context, Result, validate
+from loaders.villages import Village, VillageIndex
+
+U = models.Upload
+R = models.Region
+FACT_TABLE = {"demo_sites": models.DemoSite, "village_monthly": models.VillageReport,
+              "measure_progress": models.MeasureReport, "county_brands": models.CountyBrand}
+
+
+@dataclass
+class Preview:
+    """Everything the user sees before committing, and everything a commit needs."""
+
+    kind: str
+    period: str
+    scope: str | None
+    file_name: str
+    data: bytes
+    user: str
+    result: Result | None = None
+    file_error: Issue | None = None
+    diff: dict = field(default_factory=lambda: {"added": 0, "changed": 0, "unchanged": 0, "missing": 0})
+    diff_names: dict = field(default_factory=dict)  # added/changed/missing -> some row names
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [self.file_error] if self.file_error else list(self.result.errors if self.result else [])
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return list(self.result.warnings) if self.result else []
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.scope is not None
+
+    @property
+    def rows(self) -> int:
+        return self.result.rows_read if self.result else 0
+
+    def to_json(self) -> dict:
+        return {"ok": self.ok, "kind": self.kind, "period": self.period, "rows": self.rows,
+                "errors": [i.to_dict() for i in self.errors], "warnings": [i.to_dict() for i in self.warnings],
+                "diff": dict(self.diff)}
+
+
+def village_index(engine: Engine) -> VillageIndex:
+    county, town = R.__table__.alias("c"), R.__table__.alias("t")
+    query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat)
+             .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
+             .where(R.level == "village"))
+    with engine.connect() as conn:
+        return VillageIndex([Village(*row) for row in conn.execute(query)])
+
+
+def county_code(engine: Engine, name: str) -> str | None:
+    """The code of the county called ``name`` (suffix-tolerant), or None."""
+    from loaders.villages import county_stem
+
+    with engine.connect() as conn:
+        for code, county in conn.execute(select(R.code, R.name).where(R.level == "county")):
+            if county_stem(county) == county_stem(name) or code == name:
+                return code
+    return None
+
+
+def _previous_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+
+
+def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[tuple, dict]:
+    """Records of the active version for kind/period/scope, keyed like the kind's rows."""
+    if kind == "roster":
+        return _roster_records(engine, scope)
+    table = FACT_TABLE[kind]
+    keys = KINDS[kind].key_columns
+    with engine.connect() as conn:
+        upload_id = conn.scalar(select(U.id).where(U.kind == kind, U.period == period, U.scope == scope, U.active))
+        if upload_id is None:
+            return {}
+        rows = conn.execute(select(table).where(table.upload_id == upload_id)).mappings().all()
+    skip = {"id", "upload_id", "period"}
+    return {tuple(r[k] for k in keys): {k: v for k, v in r.items() if k not in skip} for r in rows}
+
+
+def _roster_records(engine: Engine, scope: str) -> dict[tuple, dict]:
+    town, county = R.__table__.alias("t"), R.__table__.alias("c")
+    query = (select(R.code, R.name, town.c.name, county.c.name, R.lon, R.lat)
+             .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
+             .where(R.level == "village", R.county_code == scope))
+    with engine.connect() as conn:
+        return {(c,): {"code": c, "name": n, "township": t, "county": k, "lon": lon, "lat": lat}
+                for c, n, t, k, lon, lat in conn.execute(query)}
+
+
+def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> Context:
+    plan = active_plan(engine)
+    measures = {m["number"]: m for m in plan.measures} if plan else {}
+    villages = village_index(engine)
+    lons = [v.lon for v in villages.villages if v.lon is not None]
+    lats = [v.lat for v in villages.villages if v.lat is not None]
+    bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
+    previous = {}
+    if kind == "village_monthly" and scope:
+        previous = active_records(engine, kind, _previous_period(period), scope)
+    return Context(period, scope, villages, measures, previous, bbox)
+
+
+def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
+            scope: str | None = None, user: str = "未署名") -> Preview:
+    """Read, validate and diff a file against the active version. Writes nothing."""
+    preview = Preview(kind, period, scope, file_name, data, user)
+    try:
+        table = read_table(data, file_name, KINDS[kind])
+    except IntakeError as exc:
+        preview.file_error = exc.issue
+        return preview
+    ctx = build_context(engine, kind, period, scope)
+    preview.result = validate(KINDS[kind], table, ctx)
+    preview.scope = preview.result.scope
+    if preview.scope is None and not preview.result.errors:
+        preview.file_error = Issue(table.sheet, None, None, None,
+                                   "无法确定上报范围(县或单位)。请在上报时选择所属县(市、区)或填报单位")
+    if preview.ok:
+        _diff(engine, preview, ctx.villages)
+    return preview
+
+
+def _label(kind: str, record: dict, index: VillageIndex) -> str:
+    """A row's name for the diff lists: 乡镇+村, 措施N, or the brand/county."""
+    if "village_code" in record or kind == "roster":
+        village = index.by_code.get(record.get("village_code") or record.get("code"))
+        return f"{village.township}{village.name}" if village else str(record.get("name") or "")
+    if kind == "measure_progress":
+        return f"措施{record['measure_number']}"
+    return str(record.get("name") or record.get("county_code") or "")
+
+
+def _diff(engine: Engine, preview: Preview, index: VillageIndex) -> None:
+    kind = KINDS[preview.kind]
+    current = active_records(engine, preview.kind, preview.period, preview.scope)
+    names: dict[str, list[str]] = {"added": [], "changed": [], "missing": []}
+    seen = set()
+    for record in preview.result.records:
+        key = tuple(record[k] for k in kind.key_columns)
+        seen.add(key)
+        before = current.get(key)
+        if before is None:
+            preview.diff["added"] += 1
+            names["added"].append(_label(preview.kind, record, index))
+        elif any(before.get(k) != v for k, v in record.items() if k in before):
+            preview.diff["changed"] += 1
+            names["changed"].append(_label(preview.kind, record, index))
+        else:
+            preview.diff["unchanged"] += 1
+    missing = [k for k in current if k not in seen]
+    preview.diff["missing"] = len(missing)
+    names["missing"] = [_label(preview.kind, current[k], index) for k in missing]
+    preview.diff_names = {k: v[:50] for k, v in names.items()}
+
+
+def _lock(conn, kind: str, period: str, scope: str) -> None:
+    """Serialise commits of the same kind/period/scope (and, on SQLite, all writers)."""
+    if conn.dialect.name == "postgresql":
+        key = zlib.crc32(f"{kind}|{period}|{scope}".encode()) - 2**31
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    else:  # a write as the first statement takes SQLite's write lock before anything is read
+        conn.execute(update(U).where(U.id == -1).values(active=False))
+
+
+def _issues_json(preview: Preview) -> str:
+    return json.dumps([i.to_dict() for i in preview.errors + preview.warnings][:500], ensure_ascii=False)
+
+
+def record_refusal(engine: Engine, preview: Preview) -> int:
+    """Record a refused attempt (without its bytes); returns the upload id."""
+    summary = preview.errors[0].text() if preview.errors else "未通过校验"
+    with engine.begin() as conn:
+        return conn.execute(insert(U).values(
+            kind=preview.kind, period=preview.period, scope=preview.scope or "未确定", file_name=preview.file_name,
+            sha256=preview.sha256, content=None, uploaded_by=preview.user, uploaded_at=datetime.now(),
+            rows=preview.rows, errors=len(preview.errors), warnings=len(preview.warnings), outcome="refused",
+            message=f"共 {len(preview.errors)} 处错误。{summary}", issues=_issues_json(preview), active=False,
+            is_demo=False,
+        ).returning(U.id)).scalar_one()
+
+
+def commit(engine: Engine, preview: Preview, hook=None) -> int:
+    """Write an accepted preview in one transaction; returns the new active upload's id.
+
+    ``hook(stage)`` is called between the steps (tests use it to simulate crashes).
+    """
+    if not preview.ok:
+        raise ValueError("预览未通过校验,不能提交")
+    hook = hook or (lambda stage: None)
+    now = datetime.now()
+    with engine.begin() as conn:
+        _lock(conn, preview.kind, preview.period, preview.scope)
+        hook("locked")
+        conn.execute(update(U).where(U.kind == preview.kind, U.period == preview.period,
+                                     U.scope == preview.scope, U.active).values(active=False, superseded_at=now))
+        hook("superseded")
+        upload_id = conn.execute(insert(U).values(
+            kind=preview.kind, period=preview.period, scope=preview.scope, file_name=preview.file_name,
+            sha256=preview.sha256, content=preview.data, uploaded_by=preview.user, uploaded_at=now,
+            rows=len(preview.result.records), errors=0, warnings=len(preview.warnings), outcome="accepted",
+            message=f"新增 {preview.diff['added']},修改 {preview.diff['changed']},未变 {preview.diff['unchanged']},"
+                    f"缺少 {preview.diff['missing']}", issues=_issues_json(preview), active=True, is_demo=False,
+        ).returning(U.id)).scalar_one()
+        hook("upload")
+        if preview.kind == "roster":
+            _apply_roster(conn, preview.result.records)
+        else:
+            rows = [{**r, "upload_id": upload_id, "period": preview.period} for r in preview.result.records]
+            for start in range(0, len(rows), 5000):
+                conn.execute(insert(FACT_TABLE[preview.kind]), rows[start:start + 5000])
+                hook("rows")
+    return upload_id
+
+
+def _apply_roster(conn, records: list[dict]) -> None:
+    """Upsert the county, townships and villages of a roster (villages are never deleted: facts refer to them)."""
+    existing = set(conn.scalars(select(R.code)))
+    city = conn.scalar(select(R.code).where(R.level == "city").limit(1))
+    for rec in records:
+        code = rec["code"]
+        county, town = code[:6] + "000000", code[:9] + "000"
+        if county not in existing:
+            conn.execute(insert(R).values(code=county, name=rec["county"], level="county", parent_code=city,
+                                          county_code=county, is_demo=False))
+            existing.add(county)
+        if town not in existing:
+            conn.execute(insert(R).values(code=town, name=rec["township"], level="township", parent_code=county,
+                                          county_code=county, is_demo=False))
+            existing.add(town)
+        values = {"name": rec["name"], "parent_code": town, "county_code": county, "lon": rec["lon"],
+                  "lat": rec["lat"]}
+        if code in existing:
+            conn.execute(update(R).where(R.code == code).values(**values))
+        else:
+            conn.execute(insert(R).values(code=code, level="village", is_demo=False, **values))
+            existing.add(code)
+
+
+def restore(engine: Engine, upload_id: int, user: str) -> int:
+    """Make an earlier accepted version active again (rows are kept, so nothing is re-read)."""
+    with engine.begin() as conn:
+        row = conn.execute(select(U).where(U.id == upload_id)).mappings().one()
+        if row["outcome"] != "accepted":
+            raise ValueError("只能恢复已接收的版本")
+        if row["kind"] == "roster":
+            raise ValueError("村级名录请重新上传该版本文件以恢复")
+        _lock(conn, row["kind"], row["period"], row["scope"])
+        now = datetime.now()
+        conn.execute(update(U).where(U.kind == row["kind"], U.period == row["period"], U.scope == row["scope"],
+                                     U.active).values(active=False, superseded_at=now))
+        conn.execute(update(U).where(U.id == upload_id).values(
+            active=True, superseded_at=None, message=f"{row['message']}(于 {now:%Y-%m-%d %H:%M} 由{user}恢复)"))
+    return upload_id
+
+
+def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,
+            limit: int = 200) -> list[dict]:
+    """Upload attempts, newest first, without file bytes."""
+    cols = [c for c in U.__table__.columns if c.key not in ("content", "issues")]
+    query = select(*cols).order_by(U.id.desc()).limit(limit)
+    for column, value in ((U.kind, kind), (U.period, period), (U.scope, scope)):
+        if value is not None:
+            query = query.where(column == value)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def check_store(engine: Engine) -> list[str]:
+    """Integrity problems of the store (empty when sound): DB checks, one active version, row counts."""
+    problems = []
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            if conn.exec_driver_sql("PRAGMA integrity_check").scalar() != "ok":
+                problems.append("SQLite integrity_check 未通过")
+            if conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                problems.append("存在外键不一致")
+        dup = conn.execute(select(U.kind, U.period, U.scope).where(U.active)
+                           .group_by(U.kind, U.period, U.scope).having(func.count() > 1)).all()
+        problems += [f"{k}/{p}/{s} 有多个生效版本" for k, p, s in dup]
+        for kind, table in FACT_TABLE.items():
+            counts = conn.execute(
+                select(U.id, U.rows, func.count(table.id)).outerjoin(table, table.upload_id == U.id)
+                .where(and_(U.kind == kind, U.outcome == "accepted")).group_by(U.id, U.rows)).all()
+            problems += [f"上报 {uid} 应有 {rows} 行,实有 {n} 行" for uid, rows, n in counts if rows != n]
+    return problems

@@ -1,0 +1,124 @@
+"""Cell-level normalisation: full-width digits, 是/否/√/×, text numbers, Chinese dates, codes as text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from loaders.errors import CellError
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\xa0"), " ")
+TRUE_WORDS = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "已建立", "已配备", "健全", "已公开", "对"}
+FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "未建立", "未配备", "不健全", "未公开", "没有"}
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def norm_text(value) -> str:
+    """Cell as trimmed text with full-width ASCII turned half-width; whole floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()[:10]
+    return str(value).translate(_INVISIBLE).translate(_FULLWIDTH).strip()
+
+
+def norm_header(value) -> str:
+    """Header text for matching: no spaces, no required-markers, half-width punctuation."""
+    text = re.sub(r"\s+", "", norm_text(value))
+    text = text.replace("*", "").replace("(必填)", "").replace("(选填)", "")
+    return text.replace("“", "").replace("”", "").replace("〔", "(").replace("〕", ")")
+
+
+def parse_int(value) -> int:
+    text = norm_text(value).replace(",", "")
+    text = re.sub(r"(人|名|个|件|起)$", "", text)
+    try:
+        number = float(text)
+    except ValueError:
+        raise CellError("应为非负整数") from None
+    if not number.is_integer():
+        raise CellError("应为整数,不能有小数")
+    if number < 0:
+        raise CellError("不能为负数")
+    return int(number)
+
+
+def parse_float(value) -> float:
+    text = norm_text(value).replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise CellError("应为数字") from None
+
+
+def parse_percent(value) -> float:
+    text = norm_text(value).rstrip("%")
+    number = parse_float(text)
+    if isinstance(value, float) and 0 < value <= 1 and "." in str(value):
+        number = value * 100  # Excel percent format stores 0.45 for 45 %
+    if not 0 <= number <= 100:
+        raise CellError("应为 0 到 100 之间的数字")
+    return round(number, 1)
+
+
+def parse_bool(value) -> bool:
+    text = norm_text(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise CellError("应填“是”或“否”")
+
+
+def parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, float) and 20000 < value < 80000:
+        return EXCEL_EPOCH + timedelta(days=int(value))
+    text = norm_text(value)
+    match = _DATE_TEXT.match(text) or re.match(r"^(\d{4})(\d{2})(\d{2})$", text)
+    if match:
+        try:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise CellError("不是有效日期") from None
+    raise CellError("应为日期,例如 2024-03-15 或 2024年3月15日")
+
+
+def parse_year(value) -> int:
+    text = norm_text(value).removesuffix("年")
+    if not re.fullmatch(r"20\d{2}", text):
+        raise CellError("应为4位年份,例如 2024")
+    return int(text)
+
+
+def parse_code(value) -> str:
+    """12-digit region code as text. A code Excel turned into a number keeps its digits."""
+    text = norm_text(value)
+    if re.fullmatch(r"\d+(\.0+)?[eE]\+?\d+", text):
+        text = str(int(float(text)))
+    if not re.fullmatch(r"\d{12}", text):
+        raise CellError("应为12位数字的区划代码(请把单元格设为文本格式,保留开头的0)")
+    return text
+
+
+def parse_period(text: str) -> str:
+    """"YYYY-MM" from forms such as 2024-03, 2024年3月, 2024/3."""
+    match = _MONTH_TEXT.match(norm_text(text))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise CellError("报送期应为年月,例如 2024-03")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def neutralise(text: str) -> str:
+    """Text safe to write into Excel/CSV: a leading = + - @ (or tab/CR) cannot start a formula."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text

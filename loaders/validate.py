@@ -1,0 +1,130 @@
+"""Strict validation of a located table: every problem of the file at once, before anything is written.
+
+The generic pass parses each cell by its column type and resolves villages; each kind's module
+(``loaders/<kind>.py``) adds its own rules and turns a parsed row into a store record.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from loaders import cells
+from loaders.errors import CellError, Issue
+from loaders.reader import RawTable
+from loaders.schema import TYPE_LABELS, Column, Kind
+from loaders.villages import VillageIndex
+
+PARSERS = {
+    "int": cells.parse_int,
+    "float": cells.parse_float,
+    "percent": cells.parse_percent,
+    "bool": cells.parse_bool,
+    "date": cells.parse_date,
+    "year": cells.parse_year,
+    "code": cells.parse_code,
+}
+
+
+@dataclass
+class Context:
+    """What validation needs to know besides the file: period, scope and reference data."""
+
+    period: str
+    scope: str | None  # county code, unit name, or None to infer from the file
+    villages: VillageIndex
+    measures: dict[int, dict] = field(default_factory=dict)  # number -> title, lead_unit, co_units
+    previous: dict[tuple, dict] = field(default_factory=dict)  # last month's records by key
+    bbox: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1 of the city
+
+
+@dataclass
+class Result:
+    kind: str
+    sheet: str
+    scope: str | None
+    rows_read: int
+    records: list[dict]
+    errors: list[Issue]
+    warnings: list[Issue]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Report:
+    """Collects issues for one sheet; the kind modules call ``error`` and ``warning``."""
+
+    def __init__(self, sheet: str, table: RawTable, kind: Kind):
+        self.sheet, self.table, self.kind = sheet, table, kind
+        self.errors: list[Issue] = []
+        self.warnings: list[Issue] = []
+
+    def _issue(self, row: int, key: str | None, value, message: str) -> Issue:
+        column = self.table.headers.get(key) or (self.kind.column(key).label if key else None)
+        return Issue(self.sheet, row, column, None if value is None else cells.norm_text(value), message)
+
+    def error(self, row: int, key: str | None, value, message: str) -> None:
+        self.errors.append(self._issue(row, key, value, message))
+
+    def warning(self, row: int, key: str | None, value, message: str) -> None:
+        self.warnings.append(self._issue(row, key, value, message))
+
+
+def _parse(col: Column, raw, row: int, report: Report):
+    text = cells.norm_text(raw)
+    if text == "":
+        if col.required:
+            report.error(row, col.key, raw, f"必填,不能为空。请填写{TYPE_LABELS[col.type]}")
+        return None
+    if col.type == "enum":
+        if text not in col.allowed:
+            report.error(row, col.key, raw, f"「{text}」不是可选值。请从下拉列表中选择:{'/'.join(col.allowed)}")
+            return None
+        return text
+    parser = PARSERS.get(col.type)
+    if parser is None:
+        return text
+    try:
+        return parser(raw)
+    except CellError as exc:
+        report.error(row, col.key, raw, f"{exc},实际填写「{text}」。请改为{TYPE_LABELS[col.type]}")
+        return None
+
+
+def kind_module(kind: Kind):
+    return importlib.import_module(f"loaders.{kind.key}")
+
+
+def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
+    """Validate every row of ``table``; records are produced only if the whole file is clean."""
+    report = Report(table.sheet, table, kind)
+    module = kind_module(kind)
+    parsed = []
+    for row, raw_cells in table.rows:
+        values = {}
+        for col in kind.columns:
+            idx = table.columns.get(col.key)
+            raw = raw_cells[idx] if idx is not None and idx < len(raw_cells) else None
+            values[col.key] = _parse(col, raw, row, report)
+        parsed.append((row, values))
+    scope = module.resolve_scope(parsed, ctx, report)
+    records, seen = [], {}
+    for row, values in parsed:
+        record = module.to_record(values, row, ctx, scope, report)
+        if record is None:
+            continue
+        key = tuple(record[k] for k in kind.key_columns)
+        if key in seen:
+            report.error(row, module.DUP_COLUMN, values.get(module.DUP_COLUMN),
+                         f"与第{seen[key]}行重复(同一{module.ROW_NOUN}只能填一行)。请删除重复的行")
+            continue
+        seen[key] = row
+        records.append(record)
+    if not table.rows:
+        report.error(table.header_row, None, None, "表头下面没有数据行。请填写数据后重新上传")
+    module.check_all(records, ctx, scope, report)
+    ok = not report.errors
+    return Result(kind.key, table.sheet, scope, len(table.rows), records if ok else [],
+                  report.errors, report.warnings)

@@ -1,0 +1,36 @@
+"""村级指标月报: one row per village; counts must be consistent; falls since last month are warned."""
+
+from __future__ import annotations
+
+import json
+
+from dashboard import models
+from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, village_of  # noqa: F401
+from loaders.schema import indicator_columns
+
+STORE_COLUMNS = set(models.VillageReport.__table__.columns.keys())
+NOT_MORE_THAN = (("clues_handled", "clues_found"), ("clues_exposed", "clues_handled"),
+                 ("disputes_resolved", "disputes_received"))
+
+
+def to_record(values: dict, row: int, ctx, scope, report) -> dict | None:
+    village = village_of(values, row, ctx, scope, report)
+    if village is None:
+        return None
+    labels = {c.key: c.label for c in indicator_columns()}
+    for part, whole in NOT_MORE_THAN:
+        if part in values and whole in values and None not in (values[part], values[whole]) \
+                and values[part] > values[whole]:
+            report.error(row, part, values[part],
+                         f"不能大于「{labels[whole]}」({values[whole]})。请核对后修改")
+    record = {"village_code": village.code, "county_code": village.county_code}
+    extra = {}
+    for col in indicator_columns():
+        (record if col.key in STORE_COLUMNS else extra)[col.key] = values.get(col.key)
+    record["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
+    before = ctx.previous.get((village.code,))
+    if before and before.get("legal_persons") is not None and record["legal_persons"] is not None \
+            and record["legal_persons"] < before["legal_persons"]:
+        report.warning(row, "legal_persons", record["legal_persons"],
+                       f"比上月({before['legal_persons']}名)减少,请确认是否属实")
+    return record
