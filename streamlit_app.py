@@ -13,6 +13,7 @@ st.set_page_config(
 
 pages = [
     st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
+    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
     st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
 ]
 st.navigation(pages).run()

@@ -116,6 +116,13 @@ class PlanView:
     measures: list[dict]
     targets: list[models.Target]
 
+    @property
+    def units(self) -> list[str]:
+        """Every unit named in the plan, lead units first seen first."""
+        names = [m["lead_unit"] for m in self.measures if m["lead_unit"]]
+        names += [u for m in self.measures for u in m["co_units"]]
+        return list(dict.fromkeys(names))
+
 
 def active_plan(engine: Engine) -> PlanView | None:
     """The active plan with each measure's lead unit and co-units, or None if none is loaded."""

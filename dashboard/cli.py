@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard.settings import ROOT
+from dashboard.settings import KIND_LABELS, ROOT
 
 
 def _print_json(payload) -> None:
@@ -79,6 +79,54 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    """Import one monthly file through the same path as the upload page."""
+    import getpass
+
+    from dashboard import intake
+    from dashboard.store import make_engine, upgrade
+    from loaders.cells import parse_period
+    from loaders.errors import CellError
+
+    try:
+        period = parse_period(args.period)
+    except CellError as exc:
+        return _fail(f"报送期「{args.period}」有误:{exc}。", 2)
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _fail(f"无法读取文件「{path}」:文件不存在或没有读取权限。", 2)
+    engine = make_engine(args.db)
+    upgrade(engine)
+    scope = args.unit
+    if args.county:
+        scope = intake.county_code(engine, args.county)
+        if scope is None:
+            return _fail(f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。", 2)
+    preview = intake.prepare(engine, data, path.name, args.kind, period, scope, user=args.user or getpass.getuser())
+    if preview.ok and not args.dry_run:
+        intake.commit(engine, preview)
+    elif not preview.ok and not args.dry_run:
+        intake.record_refusal(engine, preview)
+    if args.format == "json":
+        _print_json(preview.to_json())
+    else:
+        _print_preview(preview, args.dry_run)
+    return 0 if preview.ok else 1
+
+
+def _print_preview(preview, dry_run: bool) -> None:
+    d = preview.diff
+    verdict = "校验通过" + ("(试运行,未写入)" if dry_run else ",已写入") if preview.ok else "未通过校验,未写入"
+    print(f"{verdict}:读取 {preview.rows} 行,错误 {len(preview.errors)} 处,提示 {len(preview.warnings)} 处;"
+          f"新增 {d['added']},修改 {d['changed']},未变 {d['unchanged']},缺少 {d['missing']}。")
+    for issue in preview.errors[:50]:
+        print("错误:" + issue.text())
+    for issue in preview.warnings[:50]:
+        print("提示:" + issue.text())
+
+
 def cmd_serve(args) -> int:
     """Migrate, seed the demo city if the store is empty, then replace this process with Streamlit."""
     from dashboard.demo import seed_demo
@@ -117,6 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--replace", action="store_true", help="清空现有区划和上报数据后写入")
     demo.set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="导入一个月报表格(与上报页面同一流程)")
+    imp.add_argument("file")
+    imp.add_argument("--kind", required=True, choices=tuple(KIND_LABELS), help="报表类型")
+    imp.add_argument("--period", required=True, help="报送期,YYYY-MM")
+    imp.add_argument("--county", help="所属县(市、区)名称")
+    imp.add_argument("--unit", help="填报单位(措施推进月报)")
+    imp.add_argument("--user", help="填报人(默认当前系统用户)")
+    imp.add_argument("--dry-run", action="store_true", help="只校验和预览,不写入")
+    imp.add_argument("--format", choices=("json", "text"), default="text")
+    imp.set_defaults(func=cmd_import)
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)

@@ -96,13 +96,17 @@ def _previous_period(period: str) -> str:
 
 
 def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[tuple, dict]:
-    """Records of the active version for kind/period/scope, keyed like the kind's rows."""
+    """Records of the active version for kind/period/scope (for snapshot kinds: the latest up to
+    ``period``), keyed like the kind's rows."""
     if kind == "roster":
         return _roster_records(engine, scope)
     table = FACT_TABLE[kind]
     keys = KINDS[kind].key_columns
+    # snapshot kinds (ledger, brands) compare against the latest snapshot up to this period
+    period_rule = U.period <= period if KINDS[kind].snapshot else U.period == period
     with engine.connect() as conn:
-        upload_id = conn.scalar(select(U.id).where(U.kind == kind, U.period == period, U.scope == scope, U.active))
+        upload_id = conn.scalar(select(U.id).where(U.kind == kind, period_rule, U.scope == scope, U.active)
+                                .order_by(U.period.desc()).limit(1))
         if upload_id is None:
             return {}
         rows = conn.execute(select(table).where(table.upload_id == upload_id)).mappings().all()

@@ -97,3 +97,9 @@ def townships_with_built_site(engine: Engine, period: str) -> set[str]:
     )
     with engine.connect() as conn:
         return set(conn.scalars(query))
+
+
+def counties(engine: Engine) -> dict[str, str]:
+    """County code -> name, in code order."""
+    with engine.connect() as conn:
+        return dict(conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all())

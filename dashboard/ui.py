@@ -84,3 +84,13 @@ def guarded(page: str):
             f"「{page}」页面加载失败,请刷新重试;如仍失败,请联系系统管理员并告知出错时间。",
             icon=":material/error:",
         )
+
+
+@st.cache_data(show_spinner=False)
+def counties(ver: tuple) -> dict[str, str]:
+    """County code -> name, in code order."""
+    return queries.counties(engine())
+
+
+def period_label(period: str) -> str:
+    return f"{period[:4]}年{int(period[5:])}月"

@@ -73,23 +73,27 @@ class VillageIndex:
         hit = self.by_name.get(key)
         if hit:
             return hit, ""
-        return None, self._explain(*key, village)
+        return None, self._explain(*key, village, norm_text(township), norm_text(county))
 
-    def _explain(self, county: str, township: str, stem: str, village: str) -> str:
+    def _explain(self, county: str, township: str, stem: str, village: str, town_raw: str, county_raw: str) -> str:
         in_county = [v for v in self.villages if county_stem(v.county) == county]
         if not in_county:
-            return f"县(市、区)「{county}」不在名录中,请核对县名"
+            near = difflib.get_close_matches(county, list(self.counties), n=1, cutoff=0.5)
+            hint = f"您是否要找:{self._county_name(near[0])}?" if near else "请核对县名"
+            return f"县(市、区)「{county_raw}」不在名录中。{hint}"
+        county_name = in_county[0].county
         in_township = [v for v in in_county if township_stem(v.township) == township]
-        pool = in_township or in_county
-        names = {village_stem(v.name): v for v in pool}
-        close = difflib.get_close_matches(stem, list(names), n=1, cutoff=0.5)
-        where = "该乡镇" if in_township else f"「{county}」"
         if not in_township:
             towns = {township_stem(v.township): v.township for v in in_county}
             near = difflib.get_close_matches(township, list(towns), n=1, cutoff=0.5)
-            if near:
-                return f"乡镇(街道)「{township}」不在「{county}」名录中。您是否要找:{towns[near[0]]}?"
+            hint = f"您是否要找:{towns[near[0]]}?" if near else "请核对乡镇名称,或先上报村级名录"
+            return f"乡镇(街道)「{town_raw}」不在{county_name}名录中。{hint}"
+        names = {village_stem(v.name): v for v in in_township}
+        close = difflib.get_close_matches(stem, list(names), n=1, cutoff=0.5)
         if close:
             v = names[close[0]]
-            return f"在{where}未找到「{village}」。您是否要找:{v.township}{v.name}?"
-        return f"在{where}未找到「{village}」,请核对村名,或先上报村级名录"
+            return f"在{v.township}未找到「{village}」。您是否要找:{v.township}{v.name}?"
+        return f"在{in_township[0].township}未找到「{village}」,请核对村名,或先上报村级名录"
+
+    def _county_name(self, stem: str) -> str:
+        return next(v.county for v in self.villages if county_stem(v.county) == stem)

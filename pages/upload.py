@@ -1,0 +1,182 @@
+"""数据上报: template download, upload with dry-run preview, commit, version history and the 催报 list."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import completeness, exports, intake, ui
+from dashboard.demo import month_list
+from dashboard.plan import load_plan_config
+from dashboard.settings import KIND_LABELS
+from loaders.schema import KINDS
+
+ISSUE_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "填写内容", "message": "问题及修改方法"}
+
+
+def _periods() -> list[str]:
+    start = load_plan_config().start
+    today = date.today()
+    count = (today.year - int(start[:4])) * 12 + today.month - int(start[5:7]) + 1
+    return month_list(start, max(count, 1))
+
+
+def _scope_picker(kind: str, ver: tuple, key: str) -> tuple[str | None, str | None]:
+    """(scope, label): a county for county kinds, a unit for measure reports."""
+    if KINDS[kind].scope == "unit":
+        plan = ui.plan_view(ver)
+        units = plan.units if plan else []
+        unit = st.selectbox("填报单位", units, index=None, placeholder="请选择填报单位", key=f"{key}_unit")
+        return unit, unit
+    options = ui.counties(ver)
+    code = st.selectbox("所属县(市、区)", list(options), format_func=options.get, index=None,
+                        placeholder="请选择县(市、区)", key=f"{key}_county")
+    return code, options.get(code) if code else None
+
+
+def _issues_table(issues, title: str) -> None:
+    frame = pd.DataFrame([i.to_dict() for i in issues], columns=list(ISSUE_COLUMNS)).rename(columns=ISSUE_COLUMNS)
+    frame["行号"] = frame["行号"].astype("Int64")
+    st.markdown(f"**{title}(共 {len(frame)} 处)**")
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def _show_preview(preview: intake.Preview) -> None:
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
+    c1.metric("读取行数", preview.rows)
+    c2.metric("错误", len(preview.errors))
+    c3.metric("提示", len(preview.warnings))
+    c4.metric("新增", preview.diff["added"])
+    c5.metric("修改", preview.diff["changed"])
+    c6.metric("缺少(本次未填)", preview.diff["missing"])
+    st.caption(f"与当前生效数据相比:新增 {preview.diff['added']} 行,修改 {preview.diff['changed']} 行,"
+               f"未变 {preview.diff['unchanged']} 行,当前有而本次缺少 {preview.diff['missing']} 行。")
+    for key, label in (("added", "新增"), ("changed", "修改"), ("missing", "缺少")):
+        names = preview.diff_names.get(key) or []
+        if names:
+            with st.expander(f"{label}的行(最多显示 50 个)"):
+                st.text("、".join(names))
+    if preview.errors:
+        _issues_table(preview.errors, "错误:必须修改后重新上传")
+    if preview.warnings:
+        _issues_table(preview.warnings, "提示:不影响提交,请确认")
+
+
+def upload_tab(ver: tuple) -> None:
+    periods = _periods()
+    left, mid, right, user_col = st.columns(4)
+    kind = left.selectbox("报表类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="up_kind")
+    period = mid.selectbox("报送期", periods[::-1], index=min(1, len(periods) - 1), format_func=ui.period_label,
+                           key="up_period")
+    with right:
+        scope, scope_label = _scope_picker(kind, ver, "up")
+    user = user_col.text_input("填报人", placeholder="请输入姓名", key="up_user").strip()
+    st.caption(KINDS[kind].help)
+
+    def template() -> bytes:
+        from dashboard.cli_template import template_rows
+        from loaders.template import build_template
+
+        rows, label = template_rows(ui.engine(), kind, period, scope)
+        return build_template(KINDS[kind], period, rows, label or scope_label)
+
+    st.download_button(
+        f"下载{KIND_LABELS[kind]}模板(已预填{scope_label or '全市'}名录)", data=template,
+        file_name=f"{KIND_LABELS[kind]}_{scope_label or '全市'}_{period}.xlsx", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
+
+    uploaded = st.file_uploader("上传填好的表格(.xlsx 或 .csv)", key="up_file")
+    if uploaded is None:
+        return
+    if not user:
+        st.warning("请先填写填报人姓名,再上传表格。")
+        return
+    data = uploaded.getvalue()
+    attempt = hashlib.sha256(data + f"{kind}{period}{scope}".encode()).hexdigest()
+    preview = intake.prepare(ui.engine(), data, uploaded.name, kind, period, scope, user=user)
+    _show_preview(preview)
+    if not preview.ok:
+        if st.session_state.get("refused") != attempt:
+            intake.record_refusal(ui.engine(), preview)
+            st.session_state["refused"] = attempt
+        st.error("未通过校验,没有写入任何数据。请按上表逐项修改后重新上传。", icon=":material/block:")
+        return
+    if st.session_state.get("committed") == attempt:
+        st.success(st.session_state["committed_msg"], icon=":material/check_circle:")
+        return
+    st.info("校验通过。确认无误后点击“确认提交”;同一报表、同一报送期、同一范围再次提交会替换当前版本,旧版本保留在历史中。")
+    if st.button("确认提交", type="primary", icon=":material/upload:"):
+        upload_id = intake.commit(ui.engine(), preview)
+        st.session_state["committed"] = attempt
+        st.session_state["committed_msg"] = (
+            f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)} {scope_label or ''},"
+            f"共 {len(preview.result.records)} 行,版本号 {upload_id}。看板数据已更新。")
+        st.rerun()
+
+
+def history_tab(ver: tuple) -> None:
+    names = ui.counties(ver)
+    rows = intake.history(ui.engine(), limit=300)
+    if not rows:
+        st.info("还没有上报记录。")
+        return
+    frame = pd.DataFrame(rows)
+    frame["状态"] = frame.apply(
+        lambda r: "生效" if r["active"] else ("已被替换" if r["outcome"] == "accepted" else "未通过"), axis=1)
+    view = pd.DataFrame({
+        "版本号": frame["id"], "报表": frame["kind"].map(KIND_LABELS), "报送期": frame["period"],
+        "范围": frame["scope"].map(lambda s: names.get(s, s)), "文件": frame["file_name"],
+        "填报人": frame["uploaded_by"], "时间": frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "行数": frame["rows"], "状态": frame["状态"], "说明": frame["message"],
+    })
+    st.dataframe(view, hide_index=True, width="stretch")
+    restorable = frame[(frame["outcome"] == "accepted") & ~frame["active"] & (frame["kind"] != "roster")]
+    if restorable.empty:
+        return
+    st.markdown("**恢复旧版本**:把一个已被替换的版本重新设为生效版本(当前版本保留在历史中)。")
+    choice = st.selectbox("选择要恢复的版本", restorable["id"].tolist(), index=None, placeholder="请选择版本号",
+                          format_func=lambda i: f"#{i} {view.loc[view['版本号'] == i, '报表'].iat[0]} "
+                                                f"{view.loc[view['版本号'] == i, '报送期'].iat[0]} "
+                                                f"{view.loc[view['版本号'] == i, '范围'].iat[0]}")
+    who = st.text_input("操作人", placeholder="请输入姓名", key="restore_user").strip()
+    if st.button("恢复为生效版本", disabled=choice is None or not who):
+        intake.restore(ui.engine(), int(choice), who)
+        st.success(f"已将版本 #{choice} 恢复为生效版本。")
+
+
+def completeness_tab(ver: tuple) -> None:
+    months = ui.periods(ver) or _periods()
+    period = st.selectbox("报送期", months[::-1], format_func=ui.period_label, key="cb_period")
+    day = completeness.deadline_day()
+    frame = completeness.completeness(ui.engine(), period)
+    st.caption(f"截止时间:次月 {day} 日 24 时前(可在 data/intake.toml 中修改)。县(市、区)报送村级指标月报和示范点台账,"
+               "牵头单位报送措施推进月报。")
+    counts = frame["状态"].value_counts()
+    cols = st.columns(4)
+    for col, status in zip(cols, (completeness.STATUS_ON_TIME, completeness.STATUS_LATE,
+                                  completeness.STATUS_MISSING, completeness.STATUS_PENDING)):
+        col.metric(status, int(counts.get(status, 0)))
+    behind = frame[frame["状态"] != completeness.STATUS_ON_TIME]
+    st.markdown("**需催报 / 逾期的报送对象**" if not behind.empty else "**本期全部按时报送**")
+    st.dataframe(behind if not behind.empty else frame, hide_index=True, width="stretch")
+    stamp = f"报送期 {ui.period_label(period)};生成于 {date.today():%Y-%m-%d}"
+    st.download_button("下载催报清单(.xlsx)", on_click="ignore", icon=":material/download:",
+                       data=exports.table_xlsx(frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", stamp, "催报清单"),
+                       file_name=f"催报清单_{period}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+st.title("数据上报")
+with ui.guarded("数据上报"):
+    version = ui.version()
+    ui.demo_banner(version)
+    tab_upload, tab_history, tab_remind = st.tabs(["上传报表", "历史版本", "催报清单"])
+    with tab_upload:
+        upload_tab(version)
+    with tab_history:
+        history_tab(version)
+    with tab_remind:
+        completeness_tab(version)

@@ -1,0 +1,147 @@
+"""Spreadsheets built in code for the intake tests, and a fingerprint of the whole store.
+
+``monthly_table(engine, county)`` gives a valid 村级指标月报 for one demo county (last month's values,
+so no warnings); tweak cells with ``set`` and render with ``xlsx()`` or ``csv()``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import openpyxl
+from sqlalchemy import Engine, func, select
+
+from dashboard import models
+from dashboard.intake import active_records, village_index
+from loaders.schema import KINDS
+
+MONTHLY = KINDS["village_monthly"]
+MONTHLY_HEADERS = [c.label for c in MONTHLY.columns]
+SHEET = "村级指标月报"
+
+
+@dataclass
+class Table:
+    """A header and rows of cells, rendered to .xlsx or .csv; ``excel_row(i)`` is data row i's row number."""
+
+    headers: list[str]
+    rows: list[list]
+    sheet: str = SHEET
+    title_rows: list[list] = field(default_factory=list)  # rows above the header
+
+    def col(self, header: str) -> int:
+        return self.headers.index(header)
+
+    def get(self, i: int, header: str):
+        return self.rows[i][self.col(header)]
+
+    def set(self, i: int, header: str, value) -> Table:
+        self.rows[i][self.col(header)] = value
+        return self
+
+    def rename(self, old: str, new: str) -> Table:
+        self.headers[self.col(old)] = new
+        return self
+
+    def excel_row(self, i: int) -> int:
+        """Excel row number of data row ``i`` when no blank rows are inserted."""
+        return len(self.title_rows) + 2 + i
+
+    def grid(self) -> list[list]:
+        return [*self.title_rows, list(self.headers), *self.rows]
+
+    def xlsx(self, before: list[tuple[str, list[list]]] = (), merges: list[str] = ()) -> bytes:
+        """The table as the only data sheet; ``before`` adds sheets in front, ``merges`` merges ranges."""
+        return workbook([*before, (self.sheet, self.grid())], merges={self.sheet: list(merges)})
+
+    def csv(self, encoding: str = "utf-8", delimiter: str = ",") -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        for row in self.grid():
+            writer.writerow(["" if v is None else v for v in row])
+        return out.getvalue().encode(encoding)
+
+
+def workbook(sheets: list[tuple[str, list[list]]], merges: dict[str, list[str]] | None = None) -> bytes:
+    """An .xlsx with the given sheets (rows of cell values; None leaves a cell empty)."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, grid in sheets:
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(grid, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(r, c, value)
+        for ref in (merges or {}).get(name, ()):
+            ws.merge_cells(ref)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def county_code_of(engine: Engine, county: str) -> str:
+    return next(v.county_code for v in village_index(engine).villages if v.county == county)
+
+
+def monthly_table(engine: Engine, county: str, limit: int | None = None, based_on: str = "2025-12") -> Table:
+    """A valid 村级指标月报 of ``county``: every village (or the first ``limit``), with ``based_on``'s values."""
+    villages = [v for v in village_index(engine).villages if v.county == county][:limit]
+    before = active_records(engine, "village_monthly", based_on, villages[0].county_code)
+    rows = []
+    for v in villages:
+        record = before.get((v.code,), {})
+        row = [v.county, v.township, v.name, v.code]
+        for col in MONTHLY.columns[4:]:
+            value = record.get(col.key)
+            if col.type == "bool":
+                value = "否" if value is False else "是"
+            elif value is None:
+                value = 0
+            row.append(value)
+        rows.append(row)
+    return Table(list(MONTHLY_HEADERS), rows)
+
+
+def rewrite_zip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None,
+                compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A copy of the zip ``data`` with some members replaced and others added."""
+    replace, add = replace or {}, add or {}
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replace.get(info.filename, src.read(info)))
+        for name, content in add.items():
+            dst.writestr(name, content)
+    return buf.getvalue()
+
+
+def member(data: bytes, name: str) -> bytes:
+    return zipfile.ZipFile(io.BytesIO(data)).read(name)
+
+
+def first_sheet(data: bytes) -> str:
+    """The zip name of the first worksheet part."""
+    return next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/worksheets/sheet"))
+
+
+def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
+    """Row count and sha256 of the rows (in primary-key order) of every table of the store."""
+    out = {}
+    with engine.connect() as conn:
+        for table in models.Base.metadata.sorted_tables:
+            count = conn.scalar(select(func.count()).select_from(table))
+            digest = hashlib.sha256()
+            for row in conn.execute(select(table).order_by(*table.primary_key.columns)):
+                digest.update(repr(tuple(row)).encode())
+            out[table.name] = (count, digest.hexdigest())
+    return out
+
+
+def uploads_rows(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(models.Upload).order_by(models.Upload.id)).mappings()]

@@ -1,0 +1,127 @@
+"""AppTest scenario of the upload page: choose, upload, preview, commit, see the overview change."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from dashboard import intake, queries
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _ledger_for_all_townships(engine, county_code: str) -> tuple[bytes, int]:
+    """A 示范点台账 for one county naming one built demo site in every township."""
+    villages = [v for v in intake.village_index(engine).villages if v.county_code == county_code]
+    first = {}
+    for v in villages:
+        first.setdefault(v.township_code, v)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "示范点级别", "创建状态", "创建年度", "品牌亮点", "验收日期"])
+    for v in first.values():
+        ws.append([v.county, v.township, v.name, v.code, "县级", "已建成", 2026, "清风村务", None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), len(first)
+
+
+def _ledger_codes(data: bytes) -> list[str]:
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    return [row[3] for row in ws.iter_rows(min_row=2, values_only=True)]
+
+
+def _open_upload(kind: str, period: str, county: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/upload.py").run()
+    at.selectbox(key="up_kind").set_value(kind).run()
+    at.selectbox(key="up_period").set_value(period).run()
+    at.selectbox(key="up_county").set_value(county).run()
+    at.text_input(key="up_user").input("李明").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_upload_preview_commit_and_overview_refreshes(demo_store):
+    counties = queries.counties(demo_store)
+    towns = queries.townships(demo_store)
+    before = queries.townships_with_built_site(demo_store, "2026-01")
+    # the county furthest behind
+    lagging = min(counties, key=lambda c: len(before & set(towns[towns.county_code == c].township_code))
+                  / (towns.county_code == c).sum())
+    data, n = _ledger_for_all_townships(demo_store, lagging)
+
+    at = _open_upload("demo_sites", "2026-01", lagging)
+    at.file_uploader(key="up_file").set_value(("台账.xlsx", data, XLSX)).run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["读取行数"] == str(n) and tiles["错误"] == "0"
+    # compared with the county's latest ledger (2025-12): its sites not in the new file are 'missing'
+    with demo_store.connect() as conn:
+        old = set(conn.execute(text(
+            "SELECT d.village_code FROM demo_sites d JOIN uploads u ON u.id = d.upload_id "
+            "WHERE u.kind='demo_sites' AND u.active AND u.scope=:c AND u.period='2025-12'"), {"c": lagging}).scalars())
+    new = {v.code for v in intake.village_index(demo_store).villages if v.county_code == lagging}
+    new_sites = set(_ledger_codes(data))
+    assert int(tiles["新增"]) == len(new_sites - old)
+    assert int(tiles["缺少(本次未填)"]) == len(old - new_sites) > 0
+    assert new_sites <= new
+    commit = next(b for b in at.button if b.label == "确认提交")
+    commit.click().run()
+    assert not at.exception
+    assert any("已提交:示范点台账 2026年1月" in s.value and f"共 {n} 行" in s.value for s in at.success)
+
+    covered_now = before | set(towns[towns.county_code == lagging].township_code)
+    expected = f"{100 * len(covered_now) / len(towns):.1f}%"
+    at.switch_page("pages/overview.py").run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["乡镇示范点覆盖率"] == expected
+    assert "数据截至 2026 年 1 月" in " ".join(c.value for c in at.caption)
+    with demo_store.connect() as conn:
+        active = conn.execute(text(
+            "SELECT uploaded_by, rows FROM uploads WHERE kind='demo_sites' AND period='2026-01' AND active")).one()
+    assert tuple(active) == ("李明", n)
+
+
+def test_refused_upload_shows_errors_and_is_recorded(demo_store):
+    counties = queries.counties(demo_store)
+    code = next(iter(counties))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append(["县(市、区)", "乡镇(街道)", "村(社区)", "示范点级别", "创建状态", "创建年度"])
+    ws.append([counties[code], "不存在镇", "无名村", "省级", "已建成", "二〇二六"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = _open_upload("demo_sites", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("bad.xlsx", buf.getvalue(), XLSX)).run()
+    assert not at.exception
+    assert "未通过校验,没有写入任何数据" in at.error[0].value
+    issues = at.dataframe[0].value
+    assert list(issues["行号"]) == [2, 2, 2]
+    assert list(issues["列"]) == ["示范点级别", "创建年度", "村(社区)"]
+    assert list(issues["问题及修改方法"]) == [
+        "「省级」不是可选值。请从下拉列表中选择:市级/县级",
+        "应为4位年份,例如 2024,实际填写「二〇二六」。请改为年份(4位)",
+        f"乡镇(街道)「不存在镇」不在{counties[code]}名录中。请核对乡镇名称,或先上报村级名录",
+    ]
+    assert not [b for b in at.button if b.label == "确认提交"]
+    with demo_store.connect() as conn:
+        refused = conn.execute(text("SELECT file_name, uploaded_by, errors FROM uploads WHERE outcome='refused'")).all()
+    assert [tuple(r) for r in refused] == [("bad.xlsx", "李明", 3)]
+
+
+def test_completeness_tab_names_missing_units_and_counties(demo_store):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/upload.py").run()
+    at.selectbox(key="cb_period").set_value("2025-12").run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["未报送"] == "4"
+    frames = [d.value for d in at.dataframe if "报送对象" in d.value.columns]
+    missing = frames[0]
+    assert set(missing[missing["状态"] == "未报送"]["报送对象"]) >= {"市生态环境局", "市委宣传部"}
