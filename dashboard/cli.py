@@ -139,15 +139,33 @@ def cmd_serve(args) -> int:
         seed_demo(engine)
     engine.dispose()
     print(f"看板已启动:请在浏览器打开 http://localhost:{args.port}(按 Ctrl+C 停止)", flush=True)
-    argv = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.port", str(args.port)]
+    argv = [sys.executable, "-m", "dashboard.server", "--server.port", str(args.port)]
     os.chdir(ROOT)
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
 
 
+ARGPARSE_WORDS = {
+    "the following arguments are required": "缺少必填参数",
+    "invalid choice": "无效的选项",
+    "choose from": "可选",
+    "unrecognized arguments": "无法识别的参数",
+    "expected one argument": "需要一个参数值",
+    "invalid int value": "应为整数",
+}
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with usage errors in Chinese (exit code 2)."""
+
+    def error(self, message: str):
+        for english, chinese in ARGPARSE_WORDS.items():
+            message = message.replace(english, chinese)
+        self.exit(2, f"用法错误:{message}\n请运行 `{self.prog} --help` 查看用法。\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qinglian", description="清廉乡村建设监测看板 命令行工具")
+    parser = ChineseArgumentParser(prog="qinglian", description="清廉乡村建设监测看板 命令行工具")
     parser.add_argument("--db", help="数据库地址(默认读取 QINGLIAN_DB_URL、secrets 或内置 SQLite)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -176,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览,不写入")
     imp.add_argument("--format", choices=("json", "text"), default="text")
     imp.set_defaults(func=cmd_import)
+
+    from dashboard.cli_template import add_template_parser
+
+    add_template_parser(sub)
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)

@@ -226,7 +226,7 @@ def region_rows(city: Area) -> list[dict]:
     """Rows of the regions table for the whole tree, parents before children."""
     return [
         {"code": a.code, "name": a.name, "level": a.level, "parent_code": a.parent,
-         "county_code": a.county, "lon": a.lon, "lat": a.lat, "boundary": a.geojson(),
+         "county_code": a.county, "lon": round(a.lon, 6), "lat": round(a.lat, 6), "boundary": a.geojson(),
          "is_demo": True}
         for a in walk(city)
     ]

@@ -74,7 +74,7 @@ def village_index(engine: Engine) -> VillageIndex:
     county, town = R.__table__.alias("c"), R.__table__.alias("t")
     query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat)
              .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
-             .where(R.level == "village"))
+             .where(R.level == "village").order_by(R.code))
     with engine.connect() as conn:
         return VillageIndex([Village(*row) for row in conn.execute(query)])
 
@@ -90,7 +90,7 @@ def county_code(engine: Engine, name: str) -> str | None:
     return None
 
 
-def _previous_period(period: str) -> str:
+def previous_period(period: str) -> str:
     year, month = int(period[:4]), int(period[5:])
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
@@ -133,7 +133,7 @@ def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> 
     bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
     previous = {}
     if kind == "village_monthly" and scope:
-        previous = active_records(engine, kind, _previous_period(period), scope)
+        previous = active_records(engine, kind, previous_period(period), scope)
     return Context(period, scope, villages, measures, previous, bbox)
 
 

@@ -62,9 +62,9 @@ MEASURE_STATUSES = ("未启动", "推进中", "已完成", "滞后")
 
 # Spreadsheet kinds staff upload each month: key -> Chinese name.
 KIND_LABELS = {
-    "roster": "村级名录",
-    "demo_sites": "示范点台账",
     "village_monthly": "村级指标月报",
+    "demo_sites": "示范点台账",
     "measure_progress": "措施推进月报",
     "county_brands": "县级特色品牌",
+    "roster": "村级名录",
 }

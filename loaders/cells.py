@@ -14,6 +14,7 @@ FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
 EXCEL_EPOCH = date(1899, 12, 30)
+MAX_COUNT = 1_000_000  # far above any village count; keeps values inside a 32-bit INTEGER
 
 
 def norm_text(value) -> str:
@@ -24,7 +25,10 @@ def norm_text(value) -> str:
         return str(int(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()[:10]
-    return str(value).translate(_INVISIBLE).translate(_FULLWIDTH).strip()
+    text = str(value).translate(_INVISIBLE).translate(_FULLWIDTH).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]  # undo :func:`neutralise` when a template comes back
+    return text
 
 
 def norm_header(value) -> str:
@@ -45,6 +49,8 @@ def parse_int(value) -> int:
         raise CellError("应为整数,不能有小数")
     if number < 0:
         raise CellError("不能为负数")
+    if number > MAX_COUNT:
+        raise CellError(f"数值过大(超过{MAX_COUNT})")
     return int(number)
 
 

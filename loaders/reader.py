@@ -22,10 +22,11 @@ from loaders.errors import IntakeError
 from loaders.schema import Kind
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-TOTAL_WORDS = {"合计", "总计", "小计", "汇总"}
+TOTAL_WORDS = ("合计", "总计", "小计", "汇总")
 SKIP_SHEETS = {"填报说明", "说明", "使用说明"}
 HEADER_SCAN_ROWS = 20
-_FORMULA_NO_VALUE = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*</c>')
+_FORMULA_NO_VALUE = re.compile(
+    rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 
 
@@ -84,9 +85,13 @@ def _read_xlsx(data: bytes, filename: str, lim: dict) -> list[tuple[str, list[li
         raise IntakeError(f"「{filename}」内部结构异常(可能含有不安全的 XML 内容),已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。") from None
     if b"macroEnabled" in content_types or filename.lower().endswith(".xlsm"):
         raise IntakeError("文件是启用宏的工作簿(.xlsm),为安全起见不予接收。请另存为 Excel 工作簿(*.xlsx)后再上传。")
-    for member in members:
-        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
-            _guard_sheet(archive.read(member), lim)
+    try:
+        sheets_xml = [archive.read(m) for m in members
+                      if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")]
+    except Exception:  # zlib/zip errors of a damaged member
+        raise IntakeError(f"「{filename}」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。") from None
+    for xml in sheets_xml:
+        _guard_sheet(xml, lim)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [(name, _filled(book.get_sheet_by_name(name))) for name in book.sheet_names]
@@ -208,8 +213,8 @@ def locate(kind: Kind, sheets: list[tuple[str, list[list]]], lim: dict | None = 
     missing = [c.label for c in required if c.key not in columns]
     if missing:
         raise IntakeError(
-            f"工作表「{sheet}」第 {r + 1} 行的表头缺少必填列「{'」「'.join(missing)}」。"
-            "请按模板补上这些列(列名可用模板中的写法)后重新上传。", sheet=sheet, row=r + 1)
+            f"表头缺少必填列「{'」「'.join(missing)}」。请按模板补上这些列(列名可用模板中的写法)后重新上传。",
+            sheet=sheet, row=r + 1)
     data_rows = grid[r + 1:]
     if len(data_rows) > lim["max_rows"]:
         raise IntakeError(f"数据超过 {lim['max_rows']} 行上限。请拆分文件后上传。", sheet=sheet)
@@ -217,7 +222,7 @@ def locate(kind: Kind, sheets: list[tuple[str, list[list]]], lim: dict | None = 
     for offset, cells in enumerate(data_rows):
         if all(norm_text(v) == "" for v in cells):
             continue
-        if any(norm_header(v) in TOTAL_WORDS for v in cells[:4]):
+        if any(norm_header(v).startswith(TOTAL_WORDS) for v in cells[:4]):
             continue
         table.rows.append((r + 2 + offset, cells))
     return table

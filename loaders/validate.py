@@ -125,6 +125,8 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     if not table.rows:
         report.error(table.header_row, None, None, "表头下面没有数据行。请填写数据后重新上传")
     module.check_all(records, ctx, scope, report)
+    report.errors.sort(key=lambda i: i.row or 0)  # in row order, as the user walks the sheet
+    report.warnings.sort(key=lambda i: i.row or 0)
     ok = not report.errors
     return Result(kind.key, table.sheet, scope, len(table.rows), records if ok else [],
                   report.errors, report.warnings)

@@ -79,8 +79,7 @@ def streamlit_server(db_url: str, trap: ProxyTrap | None = None):
     env = {**os.environ, "QINGLIAN_DB_URL": db_url, **(trap.env() if trap else {})}
     log = open(Path(urlparse(db_url).path).with_suffix(".log"), "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-         "--server.port", str(port)],  # no --server.address: start exactly as `qinglian serve` does
+        [sys.executable, "-m", "dashboard.server", "--server.port", str(port)],  # as `qinglian serve` does
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

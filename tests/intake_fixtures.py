@@ -24,6 +24,18 @@ MONTHLY_HEADERS = [c.label for c in MONTHLY.columns]
 SHEET = "村级指标月报"
 
 
+class Formula(str):
+    """A cell written as a formula (openpyxl stores no cached value); other text starting with = stays text."""
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell value with an Excel number format, e.g. ``Styled(3, "yyyy-mm-dd")``."""
+
+    value: object
+    number_format: str
+
+
 @dataclass
 class Table:
     """A header and rows of cells, rendered to .xlsx or .csv; ``excel_row(i)`` is data row i's row number."""
@@ -74,8 +86,15 @@ def workbook(sheets: list[tuple[str, list[list]]], merges: dict[str, list[str]] 
         ws = wb.create_sheet(name)
         for r, row in enumerate(grid, start=1):
             for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(r, c, value)
+                if value is None:
+                    continue
+                cell = ws.cell(r, c)
+                if isinstance(value, Styled):
+                    cell.value, cell.number_format = value.value, value.number_format
+                else:
+                    cell.value = str(value) if isinstance(value, Formula) else value
+                if isinstance(value, str) and value.startswith("=") and not isinstance(value, Formula):
+                    cell.data_type = "s"  # text the user typed, not a formula
         for ref in (merges or {}).get(name, ()):
             ws.merge_cells(ref)
     buf = io.BytesIO()

@@ -72,3 +72,92 @@ def test_db_upgrade_then_demo_then_refusal(tmp_path):
     again = run("demo", env=env)
     assert again.returncode == 1
     assert "数据库中已有区划数据" in again.stderr.decode()
+
+
+def _monthly_file(tmp_path, engine, county_code: str, legal: object = 3) -> Path:
+    import openpyxl
+
+    from dashboard.intake import village_index
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
+               "三务公开本月按时公开", "村务监督委员会健全", "问题线索发现数", "问题线索查处数", "问题线索通报曝光数",
+               "矛盾纠纷受理数", "矛盾纠纷化解数"])
+    villages = [v for v in village_index(engine).villages if v.county_code == county_code]
+    for v in villages:
+        ws.append([v.county, v.township, v.name, v.code, legal, "是", "是", "是", "是", 0, 0, 0, 1, 1])
+    path = tmp_path / "月报.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_import_dry_run_then_commit_json(demo_store, tmp_path):
+    from dashboard import queries
+
+    env = {"QINGLIAN_DB_URL": str(demo_store.url)}
+    code, name = next(iter(queries.counties(demo_store).items()))
+    path = _monthly_file(tmp_path, demo_store, code)
+    args = ["import", str(path), "--kind", "village_monthly", "--period", "2026-01", "--county", name,
+            "--format", "json", "--user", "王芳"]
+    dry = run(*args, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr.decode()
+    out = json.loads(dry.stdout.decode("utf-8"))
+    n = out["rows"]
+    assert n > 100
+    warnings = out.pop("warnings")
+    assert out == {"ok": True, "kind": "village_monthly", "period": "2026-01", "rows": n, "errors": [],
+                   "diff": {"added": n, "changed": 0, "unchanged": 0, "missing": 0}}
+    from sqlalchemy import text
+
+    with demo_store.connect() as conn:  # villages that had more than 3 last month: a fall is warned
+        fell = conn.execute(text(
+            "SELECT r.legal_persons FROM village_reports r JOIN uploads u ON u.id = r.upload_id "
+            "WHERE u.active AND u.period = '2025-12' AND r.county_code = :c AND r.legal_persons > 3 "
+            "ORDER BY r.village_code"), {"c": code}).scalars().all()
+    assert len(fell) > 0
+    assert [w["message"] for w in warnings] == [f"比上月({x}名)减少,请确认是否属实" for x in fell]
+
+    count = "SELECT COUNT(*) FROM uploads WHERE period='2026-01'"
+    with demo_store.connect() as conn:
+        assert conn.execute(text(count)).scalar() == 0  # a dry run writes nothing
+    real = run(*args, env=env)
+    assert real.returncode == 0 and json.loads(real.stdout)["ok"] is True
+    again = json.loads(run(*args, "--dry-run", env=env).stdout)
+    assert again["diff"] == {"added": 0, "changed": 0, "unchanged": n, "missing": 0}
+    with demo_store.connect() as conn:
+        assert conn.execute(text(count + " AND active AND uploaded_by='王芳'")).scalar() == 1
+
+
+def test_import_refused_exits_1_with_located_errors(demo_store, tmp_path):
+    from dashboard import queries
+
+    env = {"QINGLIAN_DB_URL": str(demo_store.url)}
+    code, name = next(iter(queries.counties(demo_store).items()))
+    path = _monthly_file(tmp_path, demo_store, code, legal="三")
+    out = run("import", str(path), "--kind", "village_monthly", "--period", "2026-01", "--county", name,
+              "--format", "json", env=env)
+    assert out.returncode == 1
+    payload = json.loads(out.stdout)
+    assert payload["ok"] is False and len(payload["errors"]) == payload["rows"]
+    assert payload["errors"][0] == {"sheet": "Sheet", "row": 2, "column": "法律明白人数", "value": "三",
+                                    "message": "应为非负整数,实际填写「三」。请改为非负整数"}
+    from sqlalchemy import text
+
+    with demo_store.connect() as conn:
+        assert conn.execute(text("SELECT outcome, errors FROM uploads WHERE period='2026-01'")).one() == (
+            "refused", payload["rows"])
+
+
+def test_import_usage_errors_exit_2_in_chinese(demo_store, tmp_path):
+    env = {"QINGLIAN_DB_URL": str(demo_store.url)}
+    missing = run("import", str(tmp_path / "x.xlsx"), "--kind", "village_monthly", "--period", "2026-01", env=env)
+    assert missing.returncode == 2 and "无法读取文件" in missing.stderr.decode()
+    bad_period = run("import", "x.xlsx", "--kind", "village_monthly", "--period", "2026-13", env=env)
+    assert bad_period.returncode == 2 and "报送期「2026-13」有误" in bad_period.stderr.decode()
+    no_kind = run("import", "x.xlsx", "--period", "2026-01", env=env)
+    assert no_kind.returncode == 2 and "用法错误:缺少必填参数" in no_kind.stderr.decode()
+    (tmp_path / "a.xlsx").write_bytes(b"x")
+    county = run("import", str(tmp_path / "a.xlsx"), "--kind", "village_monthly", "--period", "2026-01",
+                 "--county", "火星县", env=env)
+    assert county.returncode == 2 and "未找到县(市、区)「火星县」" in county.stderr.decode()

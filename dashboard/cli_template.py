@@ -1,0 +1,202 @@
+"""Pre-filled templates from the store, and the ``qinglian template`` sub-command.
+
+A template for period P carries what staff would otherwise retype: the county's roster villages,
+for 村级指标月报 the values of P's previous month, for the snapshot kinds (示范点台账, 县级特色品牌) the
+latest ledger as of P, for 措施推进月报 the unit's measures with last month's status and progress.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dashboard.settings import KIND_LABELS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from loaders.villages import Village
+
+# The store modules are imported inside the functions, as in dashboard/cli.py: registering the
+# sub-command must not slow down every other ``qinglian`` command.
+COUNTY_KINDS = ("roster", "demo_sites", "village_monthly", "county_brands")
+
+
+def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[list[dict], str | None]:
+    """Rows keyed by column key, and the scope's name (county or unit; None for the whole city).
+
+    ``scope`` is a county code for the county kinds and a unit name for 措施推进月报.
+    """
+    from dashboard import intake, queries
+
+    if kind_key == "measure_progress":
+        return _measure_rows(engine, period, scope), scope
+    counties = queries.counties(engine)
+    if scope is not None and scope not in counties:
+        raise ValueError(f"未知的县(市、区)代码「{scope}」")
+    chosen = [scope] if scope else list(counties)
+    label = counties[scope] if scope else None
+    if kind_key == "county_brands":
+        return _brand_rows(engine, period, chosen, counties), label
+    villages = sorted((v for v in intake.village_index(engine).villages if v.county_code in chosen),
+                      key=lambda v: v.code)
+    if kind_key == "roster":
+        return [{**_identity(v), "lon": v.lon, "lat": v.lat, "crs": "WGS-84"} for v in villages], label
+    if kind_key == "demo_sites":
+        by_code = {v.code: v for v in villages}
+        return _ledger_rows(engine, period, chosen, by_code), label
+    if kind_key == "village_monthly":
+        return _monthly_rows(engine, period, chosen, villages), label
+    raise ValueError(f"未知的报表类型「{kind_key}」")
+
+
+def _identity(v: Village) -> dict:
+    return {"county": v.county, "township": v.township, "village": v.name, "code": v.code}
+
+
+def _latest_period(engine: Engine, kind: str, period: str, scope: str) -> str | None:
+    """The period of ``scope``'s latest active upload of ``kind`` at or before ``period``."""
+    from sqlalchemy import select
+
+    from dashboard import models
+
+    U = models.Upload
+    with engine.connect() as conn:
+        return conn.scalar(select(U.period).where(U.kind == kind, U.scope == scope, U.active, U.period <= period)
+                           .order_by(U.period.desc()).limit(1))
+
+
+def _snapshot(engine: Engine, kind: str, period: str, scope: str) -> list[dict]:
+    from dashboard import intake
+
+    latest = _latest_period(engine, kind, period, scope)
+    return list(intake.active_records(engine, kind, latest, scope).values()) if latest else []
+
+
+def _ledger_rows(engine: Engine, period: str, counties: list[str], villages: dict[str, Village]) -> list[dict]:
+    rows = []
+    for county in counties:
+        for rec in _snapshot(engine, "demo_sites", period, county):
+            village = villages.get(rec["village_code"])
+            if village is not None:
+                rows.append({**_identity(village), **{k: rec[k] for k in
+                             ("level", "status", "year", "brand", "accepted_on")}})
+    return sorted(rows, key=lambda r: r["code"])
+
+
+def _monthly_rows(engine: Engine, period: str, counties: list[str], villages: list[Village]) -> list[dict]:
+    """Every village with its values of the month before ``period`` (blank where it was not reported)."""
+    from dashboard import intake
+
+    before = intake.previous_period(period)
+    last: dict[str, dict] = {}
+    for county in counties:
+        for (code,), rec in intake.active_records(engine, "village_monthly", before, county).items():
+            last[code] = {**json.loads(rec.get("extra") or "{}"), **rec}
+    skip = {"village_code", "county_code", "extra"}
+    return [{**{k: v for k, v in last.get(v.code, {}).items() if k not in skip}, **_identity(v)}
+            for v in villages]
+
+
+def _brand_rows(engine: Engine, period: str, counties: list[str], names: dict[str, str]) -> list[dict]:
+    rows = []
+    for county in counties:
+        brands = _snapshot(engine, "county_brands", period, county)
+        brand = brands[0] if brands else {}
+        rows.append({"county": names[county], "name": brand.get("name"),
+                     "description": brand.get("description"), "status": brand.get("status")})
+    return rows
+
+
+def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
+    """The unit's measures (those it leads, else those it co-owns) with last month's status/progress."""
+    from dashboard import intake
+    from dashboard.catalog import active_plan
+
+    plan = active_plan(engine)
+    measures = plan.measures if plan else []
+    if unit is None:
+        pairs = [(m, m["lead_unit"]) for m in measures if m["lead_unit"]]
+    else:
+        mine = [m for m in measures if m["lead_unit"] == unit] or [m for m in measures if unit in m["co_units"]]
+        pairs = [(m, unit) for m in mine]
+    before = intake.previous_period(period)
+    last: dict[tuple, dict] = {}
+    for name in {u for _, u in pairs}:
+        last |= intake.active_records(engine, "measure_progress", before, name)
+    rows = []
+    for measure, name in pairs:
+        rec = last.get((measure["number"], name), {})
+        rows.append({"measure_number": measure["number"], "measure_title": measure["title"], "unit_name": name,
+                     "status": rec.get("status"), "progress": rec.get("progress"), "reporter": rec.get("reporter")})
+    return rows
+
+
+def plan_units(engine: Engine) -> set[str]:
+    """Every unit named as lead or co-unit of a measure of the active plan."""
+    from dashboard.catalog import active_plan
+
+    plan = active_plan(engine)
+    return {u for m in (plan.measures if plan else []) for u in [m["lead_unit"], *m["co_units"]] if u}
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(message + "\n")
+    return code
+
+
+def cmd_template(args) -> int:
+    """Write a pre-filled template; exit 2 on an unknown period, county, unit or an unwritable file."""
+    from dashboard import intake, queries
+    from dashboard.store import make_engine, upgrade
+    from loaders.cells import parse_period
+    from loaders.errors import CellError
+    from loaders.schema import KINDS
+    from loaders.template import build_template
+
+    try:
+        period = parse_period(args.period)
+    except CellError as exc:
+        return _fail(f"报送期「{args.period}」有误:{exc}。")
+    if args.kind == "measure_progress" and args.county:
+        return _fail("措施推进月报按责任单位填报,请用 --unit 指定单位,不要用 --county。")
+    if args.kind in COUNTY_KINDS and args.unit:
+        return _fail(f"{KIND_LABELS[args.kind]}按县(市、区)填报,请用 --county 指定县,不要用 --unit。")
+    engine = make_engine(args.db)
+    upgrade(engine)
+    scope = args.unit
+    if args.county:
+        scope = intake.county_code(engine, args.county)
+        if scope is None:
+            return _fail(f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。")
+    if args.unit and args.unit not in plan_units(engine):
+        return _fail(f"未找到责任单位「{args.unit}」:实施方案中没有以它为牵头或配合单位的措施。请核对单位名称。")
+    rows, label = template_rows(engine, args.kind, period, scope)
+    data = build_template(KINDS[args.kind], period, rows, label, queries.city_name(engine))
+    path = Path(args.output or f"{KIND_LABELS[args.kind]}_{period}{'_' + label if label else ''}.xlsx")
+    try:
+        path.write_bytes(data)
+    except OSError:
+        return _fail(f"无法写入文件「{path}」:目录不存在或没有写入权限。")
+    print(f"已生成模板:{path}({len(rows)} 行预填)")
+    return 0
+
+
+def _kind_key(text: str) -> str:
+    """A kind given by its key or its Chinese name (村级指标月报)."""
+    return next((key for key, label in KIND_LABELS.items() if text == label), text)
+
+
+def add_template_parser(subparsers) -> None:
+    """Register ``template KIND --period YYYY-MM [--county NAME] [--unit NAME] [-o FILE]``."""
+    names = "、".join(f"{k}({v})" for k, v in KIND_LABELS.items())
+    tpl = subparsers.add_parser("template", help="生成预填好的报表模板(.xlsx)")
+    tpl.add_argument("kind", type=_kind_key, choices=tuple(KIND_LABELS), metavar="KIND",
+                     help=f"报表类型:{names}")
+    tpl.add_argument("--period", required=True, help="报送期,YYYY-MM")
+    tpl.add_argument("--county", help="所属县(市、区)名称;不填则包含全市")
+    tpl.add_argument("--unit", help="填报单位(措施推进月报);不填则列出全部措施及其牵头单位")
+    tpl.add_argument("-o", "--output", help="输出文件(默认:报表名_报送期_范围.xlsx)")
+    tpl.set_defaults(func=cmd_template)

@@ -1,0 +1,26 @@
+"""Start the Streamlit server for the router: ``python -m dashboard.server [streamlit run options]``.
+
+Streamlit treats a ``pages/`` folder next to the entry script as an old-style (v1) multipage app
+until some session has run ``st.navigation``: a first visit straight to ``/plan`` would then bypass
+the router (English page names, no page config). Our router always uses ``st.navigation``, so we
+switch that legacy detection off before the server starts.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dashboard.settings import ROOT
+
+
+def main(argv: list[str] | None = None) -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli
+
+    PagesManager.uses_pages_directory = False
+    args = ["run", str(ROOT / "streamlit_app.py"), *(sys.argv[1:] if argv is None else argv)]
+    cli.main(args=args, prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()

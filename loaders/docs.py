@@ -1,0 +1,83 @@
+"""Markdown documentation of every spreadsheet kind, generated from :data:`loaders.schema.KINDS`.
+
+``docs/templates.md`` is this module's output; a test keeps the two identical. Regenerate with
+``python -m loaders.docs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dashboard.settings import ROOT
+from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS
+from loaders.schema import KINDS, TYPE_LABELS, Kind
+from loaders.template import RULE, SPARE_ROWS, choices
+
+DOCS_FILE = ROOT / "docs" / "templates.md"
+SCOPES = {"county": "每个县(市、区)一份", "unit": "每个责任单位一份", "city": "全市一份"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _general() -> list[str]:
+    skip = "、".join(f"「{s}」" for s in sorted(SKIP_SHEETS))
+    totals = "、".join(sorted(TOTAL_WORDS))
+    return [
+        "## 通用规则",
+        "",
+        f"* 模板由系统按报表定义生成:第 1 行为标题,其下为表头(有分组的列上方另有合并的分组标题),"
+        f"下拉选择和格式设置覆盖预填行以下 {SPARE_ROWS} 行。{RULE}。",
+        "* 红色表头为必填列;表头中的“*”“(必填)”“(选填)”标记和空格在识别时忽略。",
+        f"* 系统在前 {HEADER_SCAN_ROWS} 行中查找表头;名为{skip}的工作表不作为数据读取。",
+        f"* 空行,以及前 4 列中以「{totals}」开头的合计行,导入时跳过。",
+        "* 接收 .xlsx 和 .csv(UTF-8、UTF-8-BOM、GBK、GB18030)文件;不接收 .xls 和启用宏的 .xlsm。",
+        "* 是/否列也识别 √/×、有/无 等写法;区划代码须为 12 位数字,请设为文本格式以保留开头的 0。",
+        "* 整个文件校验通过后才会写入;同一报送期重新上报会替换此前版本,此前版本保留可查。",
+        "",
+    ]
+
+
+def _kind(kind: Kind) -> list[str]:
+    lines = [
+        f"## {kind.label}(`{kind.key}`)",
+        "",
+        f"* 用途:{kind.help}",
+        f"* 填报范围:{SCOPES[kind.scope]}",
+        "* 有效期:" + ("最新一次上报在以后各月持续有效,直到再次上报" if kind.snapshot else "每月报送一次,只对该月有效"),
+        "",
+        "| 列名 | 必填 | 类型 | 可选值 | 可识别的其他写法 | 说明 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for col in kind.columns:
+        cells = (col.label, "是" if col.required else "否", TYPE_LABELS[col.type], "/".join(choices(col)),
+                 "、".join(col.names()[1:]), col.help)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return lines + [""]
+
+
+def render_docs() -> str:
+    """The whole of ``docs/templates.md``."""
+    lines = [
+        "# 报表模板说明",
+        "",
+        "本文件由 `loaders/docs.py` 根据 `loaders/schema.py`(村级指标来自 `data/indicators.toml`)生成,"
+        "请勿手工修改;修改报表定义后运行 `python -m loaders.docs` 重新生成。",
+        "",
+        *_general(),
+    ]
+    for kind in KINDS.values():
+        lines += _kind(kind)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write_docs(path: Path = DOCS_FILE) -> Path:
+    """Write :func:`render_docs` to ``path`` (UTF-8)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_docs(), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"已写入 {write_docs()}")

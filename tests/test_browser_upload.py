@@ -1,0 +1,89 @@
+"""The monthly upload in a real browser: choose county, upload, preview, commit, see it in history."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from dashboard import intake, queries
+from dashboard.store import make_engine
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PageWatch,
+    ProxyTrap,
+    browser_missing,
+    copy_store,
+    screenshot,
+    streamlit_server,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
+
+
+def _monthly_xlsx(engine, county_code: str, path) -> int:
+    villages = [v for v in intake.village_index(engine).villages if v.county_code == county_code]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "村级指标月报"
+    ws.append(["2026年10月村级指标月报"])
+    ws.append(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
+               "三务公开本月按时公开", "村务监督委员会健全", "问题线索发现数", "问题线索查处数", "问题线索通报曝光数",
+               "矛盾纠纷受理数", "矛盾纠纷化解数"])
+    for v in villages:
+        ws.append([v.county, v.township, v.name, v.code, 4, "是", "是", "是", "是", 0, 0, 0, 1, 1])
+    wb.save(path)
+    return len(villages)
+
+
+def test_upload_flow_in_chromium(demo_db, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url = copy_store(demo_db, tmp_path)
+    engine = make_engine(url)
+    code, name = list(queries.counties(engine).items())[2]
+    n = _monthly_xlsx(engine, code, tmp_path / "月报.xlsx")
+    trap = ProxyTrap()
+    with streamlit_server(url, trap) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        watch = PageWatch(page, base)
+        page.goto(f"{base}/upload")
+        page.get_by_text("下载村级指标月报模板").wait_for(timeout=30_000)
+        # a first visit straight to /upload still goes through the router (not Streamlit's v1 pages mode)
+        nav = page.inner_text('[data-testid="stSidebarNav"]')
+        assert "总览" in nav and "数据上报" in nav and "streamlit app" not in nav
+        page.get_by_label("所属县(市、区)").click()
+        page.get_by_role("option", name=name).click()
+        user = page.get_by_label("填报人")
+        user.fill("李明")
+        user.press("Enter")
+        page.wait_for_timeout(800)
+        page.locator('input[type="file"]').set_input_files(str(tmp_path / "月报.xlsx"))
+        page.get_by_text("校验通过").wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
+        screenshot(page, "upload_preview")
+        body = page.inner_text("body")
+        assert "读取行数" in body and str(n) in body
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已提交:村级指标月报").wait_for(timeout=30_000)
+        screenshot(page, "upload_committed")
+        page.get_by_role("tab", name="历史版本").click()
+        page.wait_for_timeout(1500)
+        screenshot(page, "upload_history")
+        page.get_by_role("tab", name="催报清单").click()
+        page.wait_for_timeout(1500)
+        screenshot(page, "upload_reminders")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+    assert not watch.errors
+    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
+    assert trap.requests == []
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        row = conn.execute(text("SELECT uploaded_by, rows, scope FROM uploads WHERE active AND kind='village_monthly' "
+                                "AND uploaded_by='李明'")).one()
+    assert tuple(row) == ("李明", n, code)
