@@ -87,13 +87,16 @@ def _ledger_rows(engine: Engine, period: str, counties: list[str], villages: dic
 
 
 def _monthly_rows(engine: Engine, period: str, counties: list[str], villages: list[Village]) -> list[dict]:
-    """Every village with its values of the month before ``period`` (blank where it was not reported)."""
+    """Every village with its latest values reported before ``period`` (blank where never reported)."""
     from dashboard import intake
 
     before = intake.previous_period(period)
     last: dict[str, dict] = {}
     for county in counties:
-        for (code,), rec in intake.active_records(engine, "village_monthly", before, county).items():
+        latest = _latest_period(engine, "village_monthly", before, county)
+        if latest is None:
+            continue
+        for (code,), rec in intake.active_records(engine, "village_monthly", latest, county).items():
             last[code] = {**json.loads(rec.get("extra") or "{}"), **rec}
     skip = {"village_code", "county_code", "extra"}
     return [{**{k: v for k, v in last.get(v.code, {}).items() if k not in skip}, **_identity(v)}
@@ -134,6 +137,17 @@ def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
     return rows
 
 
+def template_file(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[bytes, str, int]:
+    """The pre-filled template as the page and the CLI hand it out: (xlsx bytes, file name, prefilled rows)."""
+    from dashboard import queries
+    from loaders.schema import KINDS
+    from loaders.template import build_template
+
+    rows, label = template_rows(engine, kind_key, period, scope)
+    data = build_template(KINDS[kind_key], period, rows, label, queries.city_name(engine))
+    return data, f"{KIND_LABELS[kind_key]}_{period}{'_' + label if label else ''}.xlsx", len(rows)
+
+
 def plan_units(engine: Engine) -> set[str]:
     """Every unit named as lead or co-unit of a measure of the active plan."""
     from dashboard.catalog import active_plan
@@ -149,12 +163,10 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_template(args) -> int:
     """Write a pre-filled template; exit 2 on an unknown period, county, unit or an unwritable file."""
-    from dashboard import intake, queries
+    from dashboard import intake
     from dashboard.store import make_engine, upgrade
     from loaders.cells import parse_period
     from loaders.errors import CellError
-    from loaders.schema import KINDS
-    from loaders.template import build_template
 
     try:
         period = parse_period(args.period)
@@ -173,14 +185,13 @@ def cmd_template(args) -> int:
             return _fail(f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。")
     if args.unit and args.unit not in plan_units(engine):
         return _fail(f"未找到责任单位「{args.unit}」:实施方案中没有以它为牵头或配合单位的措施。请核对单位名称。")
-    rows, label = template_rows(engine, args.kind, period, scope)
-    data = build_template(KINDS[args.kind], period, rows, label, queries.city_name(engine))
-    path = Path(args.output or f"{KIND_LABELS[args.kind]}_{period}{'_' + label if label else ''}.xlsx")
+    data, name, count = template_file(engine, args.kind, period, scope)
+    path = Path(args.output or name)
     try:
         path.write_bytes(data)
     except OSError:
         return _fail(f"无法写入文件「{path}」:目录不存在或没有写入权限。")
-    print(f"已生成模板:{path}({len(rows)} 行预填)")
+    print(f"已生成模板:{path}({count} 行预填)")
     return 0
 
 

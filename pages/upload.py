@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import completeness, exports, intake, ui
+from dashboard.cli_template import template_file
 from dashboard.demo import month_list
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS
@@ -77,15 +78,11 @@ def upload_tab(ver: tuple) -> None:
     st.caption(KINDS[kind].help)
 
     def template() -> bytes:
-        from dashboard.cli_template import template_rows
-        from loaders.template import build_template
-
-        rows, label = template_rows(ui.engine(), kind, period, scope)
-        return build_template(KINDS[kind], period, rows, label or scope_label)
+        return template_file(ui.engine(), kind, period, scope)[0]
 
     st.download_button(
         f"下载{KIND_LABELS[kind]}模板(已预填{scope_label or '全市'}名录)", data=template,
-        file_name=f"{KIND_LABELS[kind]}_{scope_label or '全市'}_{period}.xlsx", on_click="ignore",
+        file_name=f"{KIND_LABELS[kind]}_{period}{'_' + scope_label if scope_label else ''}.xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
     uploaded = st.file_uploader("上传填好的表格(.xlsx 或 .csv)", key="up_file")

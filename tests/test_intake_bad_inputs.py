@@ -7,9 +7,11 @@ that every table of the demo store is byte-for-byte what it was (row counts and 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import re
+import zipfile
 
 import pytest
 from sqlalchemy import select
@@ -155,9 +157,6 @@ def test_truncated_xlsx(intake):
                    "(the _guard_sheet loop) is outside any try, so a damaged member raises zlib.error")
 def test_damaged_sheet_member(intake):
     good = intake.table().xlsx()
-    import io
-    import zipfile
-
     info = zipfile.ZipFile(io.BytesIO(good)).getinfo(first_sheet(good))
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + 50
     damaged = good[:start] + b"\xff" * 20 + good[start + 20:]
@@ -431,7 +430,7 @@ def test_code_that_lost_a_digit(intake):
     error = _one(intake.refused(table.set(4, "区划代码", short).xlsx()))
     assert "12位" in error.message
     assert error.text() == (
-        f"工作表「村级指标月报」第6行「区划代码」:应为12位数字的区划代码(请把单元格设为文本格式,保留开头的0),"
+        "工作表「村级指标月报」第6行「区划代码」:应为12位数字的区划代码(请把单元格设为文本格式,保留开头的0),"
         f"实际填写「{short}」。请改为12位区划代码(文本)")
 
 
@@ -461,7 +460,7 @@ def test_duplicate_rows(intake):
     table.rows[8] = list(table.rows[3])
     error = _one(intake.refused(table.xlsx()))
     assert error.text() == (
-        f"工作表「村级指标月报」第10行「村(社区)」:与第5行重复(同一个村只能填一行)。请删除重复的行")
+        "工作表「村级指标月报」第10行「村(社区)」:与第5行重复(同一个村只能填一行)。请删除重复的行")
     assert error.value == table.get(3, "村(社区)")
 
 

@@ -125,3 +125,35 @@ def test_completeness_tab_names_missing_units_and_counties(demo_store):
     frames = [d.value for d in at.dataframe if "报送对象" in d.value.columns]
     missing = frames[0]
     assert set(missing[missing["状态"] == "未报送"]["报送对象"]) >= {"市生态环境局", "市委宣传部"}
+
+
+def test_template_download_fill_upload_commit(demo_store):
+    from dashboard.cli_template import template_file
+
+    code, name = list(queries.counties(demo_store).items())[1]
+    at = _open_upload("village_monthly", "2026-01", code)
+    button = at.get("download_button")[0]
+    assert button.proto.label == f"下载村级指标月报模板(已预填{name}名录)"
+    data, file_name, count = template_file(demo_store, "village_monthly", "2026-01", code)  # what the button serves
+    assert file_name == f"村级指标月报_2026-01_{name}.xlsx"
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb["村级指标月报"]
+    header_row = next(r for r in range(1, 6) if ws.cell(r, 1).value == "县(市、区)")
+    legal_col = next(c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value == "法律明白人数")
+    for r in range(header_row + 1, header_row + 1 + count):
+        ws.cell(r, legal_col).value = 5  # every village now has 5 法律明白人
+    buf = io.BytesIO()
+    wb.save(buf)
+    at.file_uploader(key="up_file").set_value((file_name, buf.getvalue(), XLSX)).run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["读取行数"], tiles["错误"], tiles["新增"]) == (str(count), "0", str(count))
+    next(b for b in at.button if b.label == "确认提交").click().run()
+    assert any(f"共 {count} 行" in s.value for s in at.success)
+    with demo_store.connect() as conn:
+        values = conn.execute(text(
+            "SELECT DISTINCT r.legal_persons FROM village_reports r JOIN uploads u ON u.id = r.upload_id "
+            "WHERE u.active AND u.period = '2026-01' AND u.scope = :c"), {"c": code}).scalars().all()
+    assert values == [5]
+    history = next(d.value for d in at.dataframe if "版本号" in d.value.columns)
+    newest = history.iloc[0]
+    assert (newest["报表"], newest["范围"], newest["状态"], newest["填报人"]) == ("村级指标月报", name, "生效", "李明")
