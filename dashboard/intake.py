@@ -17,7 +17,8 @@ from sqlalchemy import Engine, and_, func, insert, select, text, update
 
 from dashboard import models
 from dashboard.catalog import active_plan
-from loaders.errors import IntakeError, Issue
+from loaders.cells import parse_period
+from loaders.errors import CellError, IntakeError, Issue
 from loaders.reader import read_table
 from loaders.schema import KINDS
 from loaders.validate import Context, Result, validate
@@ -141,6 +142,11 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
             scope: str | None = None, user: str = "未署名") -> Preview:
     """Read, validate and diff a file against the active version. Writes nothing."""
     preview = Preview(kind, period, scope, file_name, data, user)
+    try:
+        parse_period(period)
+    except CellError as exc:
+        preview.file_error = Issue(None, None, None, period, f"{exc}。请选择正确的报送期")
+        return preview
     try:
         table = read_table(data, file_name, KINDS[kind])
     except IntakeError as exc:

@@ -7,6 +7,7 @@ the store's data version, and wrap their body in :func:`guarded` so no traceback
 from __future__ import annotations
 
 import logging
+import re
 from contextlib import contextmanager
 
 import streamlit as st
@@ -94,3 +95,8 @@ def counties(ver: tuple) -> dict[str, str]:
 
 def period_label(period: str) -> str:
     return f"{period[:4]}年{int(period[5:])}月"
+
+
+def plain(text: str) -> str:
+    """Escape Markdown in text that came from uploads or a loaded plan, so it shows as typed."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))

@@ -26,7 +26,7 @@ TOTAL_WORDS = ("合计", "总计", "小计", "汇总")
 SKIP_SHEETS = {"填报说明", "说明", "使用说明"}
 HEADER_SCAN_ROWS = 20
 _FORMULA_NO_VALUE = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+    rb'<c r="([A-Z]+)(\d+)"([^>]*)>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>')
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
 
 
@@ -119,8 +119,9 @@ def _guard_sheet(xml: bytes, lim: dict) -> None:
             raise IntakeError(
                 f"工作表有 {rows} 行、{cols} 列,超过上限({lim['max_rows']} 行、{lim['max_columns']} 列)。"
                 "请删除多余的空行空列或拆分文件后上传。")
-    match = _FORMULA_NO_VALUE.search(xml)
-    if match:
+    for match in _FORMULA_NO_VALUE.finditer(xml):
+        if match.group(4) and b't="str"' in match.group(3):
+            continue  # Excel's saved result of a formula that returns "" (e.g. =IF(...,"超",""))
         cell = match.group(1).decode() + match.group(2).decode()
         raise IntakeError(
             f"单元格 {cell} 是公式但没有保存计算结果(常见于程序生成的文件)。"

@@ -13,7 +13,7 @@ with ui.guarded("实施方案"):
         st.info("尚未载入实施方案。请运行 `qinglian db upgrade` 后重新启动,系统会自动载入 data/plan.txt。")
         st.stop()
     st.caption(f"来源文件:{plan.source_name}(方案原文,自动解析)")
-    st.markdown(f"### {plan.title}")
+    st.markdown(f"### {ui.plain(plan.title)}")
 
     st.subheader("目标与时间节点")
     targets = pd.DataFrame(
@@ -33,7 +33,7 @@ with ui.guarded("实施方案"):
     st.caption("责任单位中排列首位的为牵头单位,其余为配合单位。")
     for section in plan.sections:
         measures = [m for m in plan.measures if m["section"] == section.number]
-        st.markdown(f"**({'一二三四五六七八九十'[section.number - 1]}){section.title}**")
+        st.markdown(f"**({'一二三四五六七八九十'[section.number - 1]}){ui.plain(section.title)}**")
         table = pd.DataFrame(
             {
                 "序号": [m["number"] for m in measures],
@@ -47,7 +47,7 @@ with ui.guarded("实施方案"):
 
     flagged = [m for m in plan.measures if m["flags"]]
     for m in flagged:
-        st.warning(f"措施 {m['number']}「{m['title']}」:{'、'.join(m['flags'])}(原文在责任单位之前截断),请补全方案文本。")
+        st.warning(f"措施 {m['number']}「{ui.plain(m['title'])}」:{'、'.join(m['flags'])}(原文在责任单位之前截断),请补全方案文本。")
 
     with st.expander("查看措施原文"):
         choice = st.selectbox("选择措施", [f"{m['number']}. {m['title']}" for m in plan.measures],

@@ -109,7 +109,7 @@ def upload_tab(ver: tuple) -> None:
         upload_id = intake.commit(ui.engine(), preview)
         st.session_state["committed"] = attempt
         st.session_state["committed_msg"] = (
-            f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)} {scope_label or ''},"
+            f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)} {ui.plain(scope_label or '')},"
             f"共 {len(preview.result.records)} 行,版本号 {upload_id}。看板数据已更新。")
         st.rerun()
 

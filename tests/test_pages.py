@@ -103,3 +103,9 @@ def test_pages_show_no_traceback_when_the_store_breaks(page, tmp_path, monkeypat
         at.switch_page(page).run()
     assert not at.exception
     assert "页面加载失败,请刷新重试" in at.error[0].value
+
+
+def test_markdown_from_uploaded_text_is_shown_literally():
+    from dashboard.ui import plain
+
+    assert plain("[点我](http://x.example)**粗**") == r"\[点我\]\(http\:\/\/x\.example\)\*\*粗\*\*".replace(r"\/", "/")
