@@ -7,10 +7,12 @@ from datetime import date, datetime, timedelta
 
 from loaders.errors import CellError
 
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\xa0"), " ")
+_NORMALISE = str.maketrans(
+    {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+    | dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\xa0"), " "))
 TRUE_WORDS = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "已建立", "已配备", "健全", "已公开", "对"}
 FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "未建立", "未配备", "不健全", "未公开", "没有"}
+_BOOL_FAST = {"是": True, "否": False, "√": True, "×": False, "有": True, "无": False}
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -25,7 +27,7 @@ def norm_text(value) -> str:
         return str(int(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()[:10]
-    text = str(value).translate(_INVISIBLE).translate(_FULLWIDTH).strip()
+    text = str(value).translate(_NORMALISE).strip()
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
         return text[1:]  # undo :func:`neutralise` when a template comes back
     return text
@@ -38,9 +40,13 @@ def norm_header(value) -> str:
     return text.replace("“", "").replace("”", "").replace("〔", "(").replace("〕", ")")
 
 
+_COUNT_SUFFIX = re.compile(r"(人|名|个|件|起)$")
+
+
 def parse_int(value) -> int:
-    text = norm_text(value).replace(",", "")
-    text = re.sub(r"(人|名|个|件|起)$", "", text)
+    if isinstance(value, float) and value.is_integer() and 0 <= value <= MAX_COUNT:
+        return int(value)  # the common case: Excel stored a whole number
+    text = _COUNT_SUFFIX.sub("", norm_text(value).replace(",", ""))
     try:
         number = float(text)
     except ValueError:
@@ -73,6 +79,8 @@ def parse_percent(value) -> float:
 
 
 def parse_bool(value) -> bool:
+    if value in _BOOL_FAST:
+        return _BOOL_FAST[value]
     text = norm_text(value).lower()
     if text in TRUE_WORDS:
         return True
@@ -107,6 +115,8 @@ def parse_year(value) -> int:
 
 def parse_code(value) -> str:
     """12-digit region code as text. A code Excel turned into a number keeps its digits."""
+    if isinstance(value, str) and len(value) == 12 and value.isascii() and value.isdigit():
+        return value
     text = norm_text(value)
     if re.fullmatch(r"\d+(\.0+)?[eE]\+?\d+", text):
         text = str(int(float(text)))

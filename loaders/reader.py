@@ -119,7 +119,7 @@ def _guard_sheet(xml: bytes, lim: dict) -> None:
             raise IntakeError(
                 f"工作表有 {rows} 行、{cols} 列,超过上限({lim['max_rows']} 行、{lim['max_columns']} 列)。"
                 "请删除多余的空行空列或拆分文件后上传。")
-    for match in _FORMULA_NO_VALUE.finditer(xml):
+    for match in _FORMULA_NO_VALUE.finditer(xml) if b"<f" in xml else ():
         if match.group(4) and b't="str"' in match.group(3):
             continue  # Excel's saved result of a formula that returns "" (e.g. =IF(...,"超",""))
         cell = match.group(1).decode() + match.group(2).decode()
@@ -223,7 +223,8 @@ def locate(kind: Kind, sheets: list[tuple[str, list[list]]], lim: dict | None = 
     for offset, cells in enumerate(data_rows):
         if all(norm_text(v) == "" for v in cells):
             continue
-        if any(norm_header(v).startswith(TOTAL_WORDS) for v in cells[:4]):
+        if any(isinstance(v, str) and ("计" in v or "汇" in v) and norm_header(v).startswith(TOTAL_WORDS)
+               for v in cells[:4]):
             continue
         table.rows.append((r + 2 + offset, cells))
     return table

@@ -7,6 +7,7 @@ The generic pass parses each cell by its column type and resolves villages; each
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loaders import cells
@@ -34,8 +35,17 @@ class Context:
     scope: str | None  # county code, unit name, or None to infer from the file
     villages: VillageIndex
     measures: dict[int, dict] = field(default_factory=dict)  # number -> title, lead_unit, co_units
-    previous: dict[tuple, dict] = field(default_factory=dict)  # last month's records by key
+    load_previous: Callable[[str], dict] | None = None  # scope -> last month's records by key
     bbox: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1 of the city
+    _previous: dict[str, dict] = field(default_factory=dict)
+
+    def previous(self, scope: str | None) -> dict:
+        """Last month's records of ``scope`` (loaded once; the scope may only be known from the file)."""
+        if scope is None or self.load_previous is None:
+            return {}
+        if scope not in self._previous:
+            self._previous[scope] = self.load_previous(scope)
+        return self._previous[scope]
 
 
 @dataclass
@@ -72,24 +82,27 @@ class Report:
         self.warnings.append(self._issue(row, key, value, message))
 
 
+def _empty(col: Column, raw, row: int, report: Report) -> None:
+    if col.required:
+        report.error(row, col.key, raw, f"必填,不能为空。请填写{TYPE_LABELS[col.type]}")
+
+
 def _parse(col: Column, raw, row: int, report: Report):
-    text = cells.norm_text(raw)
-    if text == "":
-        if col.required:
-            report.error(row, col.key, raw, f"必填,不能为空。请填写{TYPE_LABELS[col.type]}")
-        return None
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return _empty(col, raw, row, report)
     if col.type == "enum":
+        text = cells.norm_text(raw)
         if text not in col.allowed:
             report.error(row, col.key, raw, f"「{text}」不是可选值。请从下拉列表中选择:{'/'.join(col.allowed)}")
             return None
         return text
     parser = PARSERS.get(col.type)
     if parser is None:
-        return text
+        return cells.norm_text(raw) or _empty(col, raw, row, report)  # e.g. only zero-width spaces
     try:
         return parser(raw)
     except CellError as exc:
-        report.error(row, col.key, raw, f"{exc},实际填写「{text}」。请改为{TYPE_LABELS[col.type]}")
+        report.error(row, col.key, raw, f"{exc},实际填写「{cells.norm_text(raw)}」。请改为{TYPE_LABELS[col.type]}")
         return None
 
 

@@ -13,22 +13,25 @@ NOT_MORE_THAN = (("clues_handled", "clues_found"), ("clues_exposed", "clues_hand
                  ("disputes_resolved", "disputes_received"))
 
 
+def _label(key: str) -> str:
+    return next(c.label for c in indicator_columns() if c.key == key)
+
+
 def to_record(values: dict, row: int, ctx, scope, report) -> dict | None:
     village = village_of(values, row, ctx, scope, report)
     if village is None:
         return None
-    labels = {c.key: c.label for c in indicator_columns()}
     for part, whole in NOT_MORE_THAN:
         if part in values and whole in values and None not in (values[part], values[whole]) \
                 and values[part] > values[whole]:
             report.error(row, part, values[part],
-                         f"不能大于「{labels[whole]}」({values[whole]})。请核对后修改")
+                         f"不能大于「{_label(whole)}」({values[whole]})。请核对后修改")
     record = {"village_code": village.code, "county_code": village.county_code}
     extra = {}
     for col in indicator_columns():
         (record if col.key in STORE_COLUMNS else extra)[col.key] = values.get(col.key)
     record["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
-    before = ctx.previous.get((village.code,))
+    before = ctx.previous(scope or village.county_code).get(village.code)
     if before and before.get("legal_persons") is not None and record["legal_persons"] is not None \
             and record["legal_persons"] < before["legal_persons"]:
         report.warning(row, "legal_persons", record["legal_persons"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from loaders.cells import norm_text
 
@@ -20,14 +21,17 @@ def _stem(text: str, suffix: re.Pattern) -> str:
     return stem or text
 
 
+@lru_cache(maxsize=None)
 def village_stem(name: str) -> str:
     return _stem(name, _VILLAGE_SUFFIX)
 
 
+@lru_cache(maxsize=None)
 def township_stem(name: str) -> str:
     return _stem(name, _TOWNSHIP_SUFFIX)
 
 
+@lru_cache(maxsize=None)
 def county_stem(name: str) -> str:
     return _stem(name, _COUNTY_SUFFIX)
 
