@@ -19,6 +19,7 @@ from dashboard import models
 from dashboard.catalog import active_plan, ensure_default_plan
 from dashboard.demo_geo import Area, build_city, walk
 from dashboard.plan import load_plan_config
+from dashboard.settings import KIND_LABELS
 
 MONTHS = 36
 DEMO_USER = "演示数据"
@@ -95,7 +96,7 @@ class DemoBuilder:
         uid = self.ids.take()
         self.rows[models.Upload].append({
             "id": uid, "kind": kind, "period": period, "scope": scope,
-            "file_name": f"演示_{kind}_{scope}_{period}.xlsx",
+            "file_name": f"演示_{KIND_LABELS[kind]}_{period}.xlsx",
             "sha256": hashlib.sha256(f"{kind}{period}{scope}".encode()).hexdigest(),
             "content": None, "uploaded_by": DEMO_USER,
             "uploaded_at": _uploaded_at(self.rng, period, late), "rows": rows, "errors": 0,

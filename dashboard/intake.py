@@ -350,6 +350,13 @@ def history(engine: Engine, kind: str | None = None, period: str | None = None, 
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def original_file(engine: Engine, upload_id: int) -> tuple[str, bytes] | None:
+    """(file name, original bytes) of an upload, or None when no bytes were kept (refused or demo)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(U.file_name, U.content).where(U.id == upload_id)).one_or_none()
+    return (row[0], row[1]) if row and row[1] is not None else None
+
+
 def check_store(engine: Engine) -> list[str]:
     """Integrity problems of the store (empty when sound): DB checks, one active version, row counts."""
     problems = []

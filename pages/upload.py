@@ -130,6 +130,17 @@ def history_tab(ver: tuple) -> None:
         "行数": frame["rows"], "状态": frame["状态"], "说明": frame["message"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
+    kept = frame[frame["outcome"] == "accepted"]["id"].tolist()
+    if kept:
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        pick = left.selectbox("下载某一版本的原始文件", kept, index=None, placeholder="请选择版本号",
+                              format_func=lambda i: f"#{i} {view.loc[view['版本号'] == i, '文件'].iat[0]}")
+        original = intake.original_file(ui.engine(), int(pick)) if pick is not None else None
+        right.download_button("下载原始文件", data=original[1] if original else b"", on_click="ignore",
+                              file_name=original[0] if original else "未选择.xlsx", disabled=original is None,
+                              icon=":material/download:")
+        if pick is not None and original is None:
+            left.caption("该版本是演示数据,没有原始文件。")
     restorable = frame[(frame["outcome"] == "accepted") & ~frame["active"] & (frame["kind"] != "roster")]
     if restorable.empty:
         return

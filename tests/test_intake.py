@@ -62,7 +62,8 @@ def test_restore_brings_back_an_earlier_version(demo_store):
         rows += [[v.county, v.township, v.name, "县级", status, 2026, "2026年1月20日"] for v in villages]
         return _xlsx(rows)
 
-    first = _commit(demo_store, ledger("已验收命名"), "demo_sites", "2026-01", code)
+    first_file = ledger("已验收命名")
+    first = _commit(demo_store, first_file, "demo_sites", "2026-01", code)
     second = _commit(demo_store, ledger("创建中"), "demo_sites", "2026-01", code)
     records = intake.active_records(demo_store, "demo_sites", "2026-01", code)
     assert {r["status"] for r in records.values()} == {"创建中"}
@@ -78,6 +79,7 @@ def test_restore_brings_back_an_earlier_version(demo_store):
                            .where(models.DemoSite.upload_id.in_([first, second]))) == 6
         assert conn.scalar(select(func.count()).where(models.Upload.id.in_([first, second]),
                                                       models.Upload.content.is_not(None))) == 2
+    assert intake.original_file(demo_store, first) == ("f.xlsx", first_file)
     assert intake.check_store(demo_store) == []
 
 
@@ -88,6 +90,7 @@ def test_history_records_refused_attempts_with_their_first_error(demo_store):
     newest = intake.history(demo_store, limit=1)[0]
     assert (newest["outcome"], newest["uploaded_by"], newest["file_name"]) == ("refused", "赵强", "空.xlsx")
     assert newest["message"] == "共 1 处错误。文件是空的(0 字节)。请确认选择了填写好的表格文件后重新上传。"
+    assert intake.original_file(demo_store, newest["id"]) is None  # refused bytes are not kept
 
 
 def test_deadline_and_classification_at_the_boundaries():
