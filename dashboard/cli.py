@@ -84,7 +84,7 @@ def cmd_import(args) -> int:
     import getpass
 
     from dashboard import intake
-    from dashboard.store import make_engine, upgrade
+    from dashboard.cli_template import store_and_scope
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
@@ -97,13 +97,9 @@ def cmd_import(args) -> int:
         data = path.read_bytes()
     except OSError:
         return _fail(f"无法读取文件「{path}」:文件不存在或没有读取权限。", 2)
-    engine = make_engine(args.db)
-    upgrade(engine)
-    scope = args.unit
-    if args.county:
-        scope = intake.county_code(engine, args.county)
-        if scope is None:
-            return _fail(f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。", 2)
+    engine, scope = store_and_scope(args)
+    if engine is None:
+        return _fail(scope, 2)
     preview = intake.prepare(engine, data, path.name, args.kind, period, scope, user=args.user or getpass.getuser())
     if preview.ok and not args.dry_run:
         intake.commit(engine, preview)

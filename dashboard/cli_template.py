@@ -137,6 +137,21 @@ def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
     return rows
 
 
+def store_and_scope(args):
+    """(engine, scope) for a CLI call with --county/--unit, or (None, Chinese message) for an unknown county."""
+    from dashboard import intake
+    from dashboard.store import make_engine, upgrade
+
+    engine = make_engine(args.db)
+    upgrade(engine)
+    if not args.county:
+        return engine, args.unit
+    scope = intake.county_code(engine, args.county)
+    if scope is None:
+        return None, f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。"
+    return engine, scope
+
+
 def template_file(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[bytes, str, int]:
     """The pre-filled template as the page and the CLI hand it out: (xlsx bytes, file name, prefilled rows)."""
     from dashboard import queries
@@ -163,8 +178,6 @@ def _fail(message: str, code: int = 2) -> int:
 
 def cmd_template(args) -> int:
     """Write a pre-filled template; exit 2 on an unknown period, county, unit or an unwritable file."""
-    from dashboard import intake
-    from dashboard.store import make_engine, upgrade
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
@@ -176,13 +189,9 @@ def cmd_template(args) -> int:
         return _fail("措施推进月报按责任单位填报,请用 --unit 指定单位,不要用 --county。")
     if args.kind in COUNTY_KINDS and args.unit:
         return _fail(f"{KIND_LABELS[args.kind]}按县(市、区)填报,请用 --county 指定县,不要用 --unit。")
-    engine = make_engine(args.db)
-    upgrade(engine)
-    scope = args.unit
-    if args.county:
-        scope = intake.county_code(engine, args.county)
-        if scope is None:
-            return _fail(f"未找到县(市、区)「{args.county}」,请核对县名或先上报村级名录。")
+    engine, scope = store_and_scope(args)
+    if engine is None:
+        return _fail(scope)
     if args.unit and args.unit not in plan_units(engine):
         return _fail(f"未找到责任单位「{args.unit}」:实施方案中没有以它为牵头或配合单位的措施。请核对单位名称。")
     data, name, count = template_file(engine, args.kind, period, scope)

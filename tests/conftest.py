@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,9 @@ def pg_reason() -> str | None:
     return _pg_available()
 
 
-@pytest.fixture
-def pg_url(pg_reason):
-    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+@contextmanager
+def pg_schema(pg_reason: str | None):
+    """URL of a fresh, empty PostgreSQL schema, dropped afterwards; skips (or fails in CI) without a server."""
     if pg_reason:
         if os.environ.get("QINGLIAN_REQUIRE_PG") == "1":
             pytest.fail(f"QINGLIAN_REQUIRE_PG=1 but {pg_reason}")
@@ -49,10 +50,19 @@ def pg_url(pg_reason):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in PG_ADMIN_URL else "?"
-    yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_reason):
+    """URL of a fresh, empty PostgreSQL schema, dropped after the test."""
+    with pg_schema(pg_reason) as url:
+        yield url
 
 
 @pytest.fixture

@@ -15,17 +15,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from dashboard import models
 from dashboard.demo import seed_demo
 from dashboard.intake import check_store
 from dashboard.store import make_engine, upgrade
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import pg_schema
 from tests.intake_fixtures import county_code_of, fingerprint, monthly_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,24 +39,12 @@ U, VR = models.Upload, models.VillageReport
 @pytest.fixture(scope="module")
 def pg_demo_url(pg_reason):
     """A PostgreSQL schema holding the demo city, shared by this module's tests (each checks its own before)."""
-    if pg_reason:
-        if os.environ.get("QINGLIAN_REQUIRE_PG") == "1":
-            pytest.fail(f"QINGLIAN_REQUIRE_PG=1 but {pg_reason}")
-        pytest.skip(pg_reason)
-    schema = f"qt_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_ADMIN_URL else "?"
-    url = f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    seed_demo(engine)
-    engine.dispose()
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema(pg_reason) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        seed_demo(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
