@@ -53,3 +53,82 @@ def period_end(period: str) -> date:
     year, month = int(period[:4]), int(period[5:7])
     first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return date.fromordinal(first_next.toordinal() - 1)
+
+
+# --- lamps, rankings, pace -------------------------------------------------------------------
+
+LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+
+
+def lamp(actual: float, expected: float, yellow_gap: float = 10.0, missed_milestone: bool = False) -> str:
+    """green at/above the straight-path value; yellow behind by < ``yellow_gap`` points; red otherwise."""
+    if missed_milestone:
+        return "red"
+    gap = expected - actual
+    if gap <= 0:
+        return "green"
+    return "yellow" if gap < yellow_gap else "red"
+
+
+def missed(milestones: list[Milestone], actual: float, on: date) -> bool:
+    """True when a milestone date has passed and the actual value is still below it."""
+    return any(m.deadline < on and actual < m.value for m in milestones)
+
+
+def measure_lamp(progress: float | None, expected: float, months_since_report: int | None,
+                 yellow_gap: float = 10.0, red_missing: int = 2) -> str:
+    """A measure's lamp: progress against the straight path, degraded by late or missing reports.
+
+    ``months_since_report``: 0 when the as-of month is reported, 1 when the last report is a month old,
+    None when the measure was never reported.
+    """
+    if months_since_report is None or months_since_report >= red_missing or progress is None:
+        return "red"
+    colour = lamp(progress, expected, yellow_gap)
+    if months_since_report >= 1 and colour == "green":
+        return "yellow"
+    return colour
+
+
+def month_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:7]) - 1
+
+
+def add_months(period: str, months: int) -> str:
+    index = month_index(period) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def rank_change(current: pd.Series, previous: pd.Series) -> pd.DataFrame:
+    """Rank (1 = best, ties share the better rank) now and before, and places gained since."""
+    now = current.rank(ascending=False, method="min").astype(int)
+    before = previous.reindex(current.index).rank(ascending=False, method="min")
+    out = pd.DataFrame({"rank": now, "previous_rank": before.astype("Int64")})
+    out["change"] = (out["previous_rank"] - out["rank"]).astype("Int64")
+    return out
+
+
+@dataclass(frozen=True)
+class Pace:
+    needed: int  # how many more units (townships, villages) are needed
+    months_left: int  # whole months from the as-of month to the deadline's month
+    per_month: float | None  # needed / months_left; None when the deadline has passed
+
+
+def pace_needed(count_now: int, total: int, target_pct: float, as_of: str, deadline: date) -> Pace:
+    """What it still takes to reach ``target_pct`` of ``total`` by ``deadline`` from month ``as_of``."""
+    import math
+
+    needed = max(0, math.ceil(total * target_pct / 100 - count_now - 1e-9))
+    months_left = month_index(f"{deadline:%Y-%m}") - month_index(as_of)
+    per_month = round(needed / months_left, 1) if months_left > 0 else None
+    return Pace(needed, max(months_left, 0), per_month)
+
+
+def pace_text(pace: Pace, noun: str) -> str:
+    """E.g. 还需 12 个乡镇,平均每月 1.5 个 — the sentence the targets page shows."""
+    if pace.needed == 0:
+        return "已达到目标"
+    if pace.per_month is None:
+        return f"节点已过,仍差 {pace.needed} 个{noun}"
+    return f"还需 {pace.needed} 个{noun},平均每月 {pace.per_month:g} 个"

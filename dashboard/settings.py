@@ -42,17 +42,28 @@ def db_url() -> str:
 
 @dataclass(frozen=True)
 class LampRule:
-    """Thresholds of the lamp rule (BRIEF §2), in percentage points and months."""
+    """Thresholds of the lamp rule (BRIEF §2), read from ``[lamp]`` in data/plan_config.toml."""
 
     yellow_gap_points: float = 10.0
     red_missing_months: int = 2
+    measure_deadline: str = "2025-12-31"
+
+    def text(self) -> str:
+        """The rule in words, written next to every lamp."""
+        return (
+            "绿灯:达到或超过从方案起始到下一节点的直线进度应达值;"
+            f"黄灯:落后不足{self.yellow_gap_points:g}个百分点,或措施月报迟报1个月;"
+            f"红灯:落后{self.yellow_gap_points:g}个百分点及以上、节点日期已过仍未达标,"
+            f"或连续{self.red_missing_months}个月及以上未报送。"
+        )
 
 
-LAMP_RULE_TEXT = (
-    "绿灯:达到或超过从方案起始到下一节点的直线进度应达值;"
-    "黄灯:落后不足10个百分点,或措施月报迟报1个月;"
-    "红灯:落后10个百分点及以上、节点日期已过仍未达标,或连续2个月及以上未报送。"
-)
+def lamp_rule() -> LampRule:
+    with (DATA_DIR / "plan_config.toml").open("rb") as fh:
+        raw = tomllib.load(fh).get("lamp", {})
+    return LampRule(**{k: type(getattr(LampRule, k))(v) if k != "measure_deadline" else str(v)
+                       for k, v in raw.items() if k in LampRule.__dataclass_fields__})
+
 
 # Demo-site statuses that count as "the township has a demo site".
 BUILT_STATUSES = ("已建成", "已验收命名")

@@ -45,3 +45,54 @@ def test_next_milestone():
 def test_period_end():
     assert period_end("2024-02") == date(2024, 2, 29)
     assert period_end("2023-12") == date(2023, 12, 31)
+
+
+from dashboard.metrics import (  # noqa: E402
+    Pace, add_months, lamp, measure_lamp, missed, month_index, pace_needed, pace_text, rank_change,
+)
+
+
+def test_lamp_at_each_boundary():
+    assert lamp(40.0, 40.0) == "green"          # exactly on the path
+    assert lamp(30.1, 40.0) == "yellow"         # 9.9 points behind
+    assert lamp(30.0, 40.0) == "red"            # 10 points behind
+    assert lamp(55.0, 40.0, missed_milestone=True) == "red"
+    assert lamp(35.0, 40.0, yellow_gap=4) == "red"
+
+
+def test_missed_milestone_only_after_its_date():
+    assert missed(LADDER, 39.0, date(2024, 1, 1)) is True
+    assert missed(LADDER, 39.0, date(2023, 12, 31)) is False  # the day itself is not yet passed
+    assert missed(LADDER, 45.0, date(2024, 6, 1)) is False
+
+
+def test_measure_lamp_degrades_with_missing_reports():
+    assert measure_lamp(60, 55, 0) == "green"
+    assert measure_lamp(60, 55, 1) == "yellow"   # one month late
+    assert measure_lamp(60, 55, 2) == "red"      # two months without a report
+    assert measure_lamp(None, 55, None) == "red"  # never reported
+    assert measure_lamp(50, 55, 0) == "yellow" and measure_lamp(40, 55, 1) == "red"
+
+
+def test_months_arithmetic():
+    assert add_months("2024-12", 1) == "2025-01" and add_months("2024-01", -1) == "2023-12"
+    assert month_index("2025-03") - month_index("2024-12") == 3
+
+
+def test_rank_change_counts_places_gained():
+    now = pd.Series({"甲县": 80.0, "乙县": 60.0, "丙县": 60.0})
+    before = pd.Series({"甲县": 50.0, "乙县": 70.0, "丙县": 40.0})
+    out = rank_change(now, before)
+    assert out.loc["甲县"].tolist() == [1, 2, 1]
+    assert out.loc["乙县"].tolist() == [2, 1, -1]
+    assert out.loc["丙县"].tolist() == [2, 3, 1]
+
+
+def test_pace_needed():
+    # 100 townships, 52 covered, 70 % by 2024-12-31, as of 2024-06: 18 more in 6 months
+    assert pace_needed(52, 100, 70, "2024-06", date(2024, 12, 31)) == Pace(18, 6, 3.0)
+    assert pace_text(Pace(18, 6, 3.0), "乡镇") == "还需 18 个乡镇,平均每月 3 个"
+    assert pace_needed(75, 100, 70, "2024-06", date(2024, 12, 31)).needed == 0
+    late = pace_needed(60, 100, 70, "2025-02", date(2024, 12, 31))
+    assert late == Pace(10, 0, None) and pace_text(late, "乡镇") == "节点已过,仍差 10 个乡镇"
+    assert pace_needed(0, 7, 100, "2025-11", date(2025, 12, 31)) == Pace(7, 1, 7.0)

@@ -1,0 +1,174 @@
+"""Version-aware reads of the monthly facts for the dashboards ("数据截至" an as-of month).
+
+A view "as of" month M shows reports of periods up to M, taking for each kind/period/scope the version
+that stood at the *cut-off*: the end of month M+1 (reports of M arrive during M+1). When the cut-off
+lies in the future the current active versions are used, so restores count; for a past month the
+latest accepted upload before the cut-off is used, so last month's view can be reproduced later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Engine, Integer, and_, cast, func, select
+
+from dashboard import models
+from dashboard.metrics import period_end
+from dashboard.settings import BUILT_STATUSES
+
+U = models.Upload
+R = models.Region
+
+
+@dataclass(frozen=True)
+class View:
+    """What the user chose: the as-of month and a county (None = whole city)."""
+
+    as_of: str
+    county: str | None = None
+
+    @property
+    def cutoff(self) -> datetime:
+        end = period_end(self.as_of)
+        nxt = period_end(f"{end.year + (end.month == 12)}-{end.month % 12 + 1:02d}")
+        return datetime(nxt.year, nxt.month, nxt.day, 23, 59, 59)
+
+    def uses_active(self, now: datetime | None = None) -> bool:
+        return self.cutoff >= (now or datetime.now())
+
+
+def effective_uploads(kind: str, view: View, now: datetime | None = None):
+    """Select of (id, period, scope) of the versions in effect for ``view``, all periods <= as_of."""
+    if view.uses_active(now):
+        return select(U.id, U.period, U.scope).where(U.kind == kind, U.active, U.period <= view.as_of)
+    latest = (select(func.max(U.id).label("id"))
+              .where(U.kind == kind, U.outcome == "accepted", U.uploaded_at <= view.cutoff,
+                     U.period <= view.as_of)
+              .group_by(U.period, U.scope).subquery())
+    return select(U.id, U.period, U.scope).join(latest, latest.c.id == U.id)
+
+
+def sources(engine: Engine, kinds: tuple[str, ...], view: View, periods: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The uploads behind the figures (for the "数据来源" expander), newest first."""
+    frames = []
+    with engine.connect() as conn:
+        for kind in kinds:
+            eff = effective_uploads(kind, view).subquery()
+            query = (select(U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo)
+                     .join(eff, eff.c.id == U.id))
+            if periods:
+                query = query.where(U.period.in_(periods))
+            frames.append(pd.DataFrame(conn.execute(query).all(),
+                                       columns=["kind", "period", "scope", "file_name", "uploaded_by",
+                                                "uploaded_at", "is_demo"]))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out.sort_values("uploaded_at", ascending=False, ignore_index=True) if not out.empty else out
+
+
+def villages(engine: Engine) -> pd.DataFrame:
+    """Every village with its township and county: code, name, township_code, township, county_code, county, lon, lat."""
+    town, county = R.__table__.alias("t"), R.__table__.alias("c")
+    query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat)
+             .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
+             .where(R.level == "village").order_by(R.code))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=[
+            "code", "name", "township_code", "township", "county_code", "county", "lon", "lat"])
+
+
+def boundaries(engine: Engine, level: str) -> pd.DataFrame:
+    """code, name, county_code, boundary (GeoJSON text) of every county or township that has one."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(R.code, R.name, R.county_code, R.boundary)
+                            .where(R.level == level, R.boundary.is_not(None)).order_by(R.code)).all()
+    return pd.DataFrame(rows, columns=["code", "name", "county_code", "boundary"])
+
+
+def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
+    """Every demo-site row of the ledgers in effect: upload_period, scope, village_code, level, status, brand."""
+    eff = effective_uploads("demo_sites", view).subquery()
+    D = models.DemoSite
+    query = (select(eff.c.period, eff.c.scope, D.village_code, D.level, D.status, D.brand, D.year, D.accepted_on)
+             .join(D, D.upload_id == eff.c.id))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=[
+            "upload_period", "scope", "village_code", "level", "status", "brand", "year", "accepted_on"])
+
+
+def ledger_as_of(history: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each county's latest ledger with period <= ``period`` (pure, on :func:`ledger_history`)."""
+    upto = history[history["upload_period"] <= period]
+    if upto.empty:
+        return upto
+    latest = upto.groupby("scope")["upload_period"].transform("max")
+    return upto[upto["upload_period"] == latest]
+
+
+def built_villages(history: pd.DataFrame, period: str) -> set[str]:
+    ledger = ledger_as_of(history, period)
+    return set(ledger.loc[ledger["status"].isin(BUILT_STATUSES), "village_code"])
+
+
+def indicator_series(engine: Engine, view: View) -> pd.DataFrame:
+    """Per period and county: villages reported, with >= 3 法律明白人, with 小微权力清单, with 纪检委员."""
+    eff = effective_uploads("village_monthly", view).subquery()
+    V = models.VillageReport
+    query = (select(V.period, V.county_code, func.count(), func.sum(cast(V.legal_persons >= 3, Integer)),
+                    func.sum(cast(V.micro_power_list, Integer)),
+                    func.sum(cast(V.discipline_member, Integer)))
+             .join(eff, eff.c.id == V.upload_id).group_by(V.period, V.county_code))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=[
+            "period", "county_code", "reported", "legal3", "micro_power_list", "discipline_member"])
+    return frame.fillna(0).astype({c: int for c in ("reported", "legal3", "micro_power_list", "discipline_member")})
+
+
+def village_reports(engine: Engine, view: View, period: str) -> pd.DataFrame:
+    """The village reports in effect for one period: village_code, county_code and the indicators."""
+    eff = effective_uploads("village_monthly", view).where(U.period == period).subquery()
+    V = models.VillageReport
+    cols = [V.village_code, V.county_code, V.legal_persons, V.micro_power_list, V.discipline_member,
+            V.affairs_disclosed, V.supervision_committee]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols).join(eff, eff.c.id == V.upload_id)).all()
+    return pd.DataFrame(rows, columns=[c.key for c in cols])
+
+
+def measure_reports(engine: Engine, view: View) -> pd.DataFrame:
+    """Every measure report in effect up to as_of, with the time it was uploaded."""
+    eff = effective_uploads("measure_progress", view).subquery()
+    M = models.MeasureReport
+    query = (select(M.period, M.measure_number, M.unit_name, M.status, M.progress, M.this_month, M.problems,
+                    M.next_steps, M.reporter, U.uploaded_at)
+             .join(eff, eff.c.id == M.upload_id).join(U, U.id == M.upload_id)
+             .order_by(M.measure_number, M.period))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=[
+            "period", "measure_number", "unit_name", "status", "progress", "this_month", "problems",
+            "next_steps", "reporter", "uploaded_at"])
+
+
+def brands(engine: Engine, view: View) -> pd.DataFrame:
+    """Each county's latest brand as of the view: county_code, name, status, period."""
+    eff = effective_uploads("county_brands", view).subquery()
+    B = models.CountyBrand
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(select(B.county_code, B.name, B.status, B.period)
+                                          .join(eff, eff.c.id == B.upload_id)).all(),
+                             columns=["county_code", "name", "status", "period"])
+    if frame.empty:
+        return frame
+    return frame[frame["period"] == frame.groupby("county_code")["period"].transform("max")].reset_index(drop=True)
+
+
+def first_submissions(engine: Engine, view: View) -> pd.DataFrame:
+    """kind, period, scope, first accepted upload time — for completeness up to the cut-off."""
+    query = (select(U.kind, U.period, U.scope, func.min(U.uploaded_at))
+             .where(and_(U.outcome == "accepted", U.period <= view.as_of))
+             .group_by(U.kind, U.period, U.scope))
+    if not view.uses_active():
+        query = query.where(U.uploaded_at <= view.cutoff)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(query).all(), columns=["kind", "period", "scope", "first_at"])
