@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
+from datetime import date
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import queries
+from dashboard import facts, queries
 from dashboard.catalog import active_plan
-from dashboard.settings import db_url
+from dashboard.settings import KIND_LABELS, db_url
 from dashboard.store import make_engine, upgrade
 
 log = logging.getLogger("qinglian")
@@ -100,3 +102,111 @@ def period_label(period: str) -> str:
 def plain(text: str) -> str:
     """Escape Markdown in text that came from uploads or a loaded plan, so it shows as typed."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+
+
+# --- the shared frame of the dashboard pages ---------------------------------------------------
+
+ALL = "all"
+
+
+def _remember(name: str) -> None:
+    st.session_state[f"_{name}"] = st.session_state[f"{name}_widget"]
+
+
+def frame() -> facts.View:
+    """Sidebar "数据截至" month and county, kept in the URL (?month=YYYY-MM&county=CODE) and across pages."""
+    ver = version()
+    months = periods(ver)
+    names = counties(ver)
+    if not months:
+        return facts.View(date.today().strftime("%Y-%m"))
+    params = st.query_params
+    if "_month" not in st.session_state:
+        st.session_state["_month"] = params.get("month") if params.get("month") in months else months[-1]
+    if "_county" not in st.session_state:
+        st.session_state["_county"] = params.get("county") if params.get("county") in names else ALL
+    options = [ALL, *names]
+    with st.sidebar:
+        month = st.selectbox("数据截至", months[::-1], index=months[::-1].index(st.session_state["_month"])
+                             if st.session_state["_month"] in months else 0, format_func=period_label,
+                             key="month_widget", on_change=_remember, args=("month",),
+                             help="显示截至该月的上报数据;采用该月之后一个月月底时的版本,可重现当时的看板。")
+        county = st.selectbox("县(市、区)", options, index=options.index(st.session_state["_county"])
+                              if st.session_state["_county"] in options else 0,
+                              format_func=lambda c: "全市" if c == ALL else names[c],
+                              key="county_widget", on_change=_remember, args=("county",))
+    st.session_state["_month"], st.session_state["_county"] = month, county
+    st.query_params["month"] = month
+    st.query_params["county"] = county
+    return facts.View(month, None if county == ALL else county)
+
+
+def view_caption(view: facts.View) -> str:
+    names = counties(version())
+    where = names.get(view.county, "全市") if view.county else "全市"
+    return f"{where} · 数据截至 {period_label(view.as_of)}"
+
+
+@st.cache_data(show_spinner=False)
+def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str, periods_: tuple[str, ...] | None):
+    return facts.sources(engine(), kinds, facts.View(as_of), periods_)
+
+
+def sources_expander(view: facts.View, kinds: tuple[str, ...], periods_: tuple[str, ...] | None = None) -> None:
+    """"数据来源": the uploads (file, uploader, time) behind the figures on the page."""
+    ver = version()
+    frame_ = _sources(ver, kinds, view.as_of, periods_)
+    names = counties(ver)
+    with st.expander(f"数据来源(共 {len(frame_)} 份上报)", icon=":material/source:"):
+        if frame_.empty:
+            st.caption("没有对应的上报数据。")
+            return
+        if view.county:
+            frame_ = frame_[frame_["scope"].isin([view.county]) | ~frame_["scope"].isin(names)]
+        st.dataframe(pd.DataFrame({
+            "报表": frame_["kind"].map(KIND_LABELS), "报送期": frame_["period"],
+            "范围": frame_["scope"].map(lambda s: names.get(s, s)), "文件": frame_["file_name"],
+            "填报人": frame_["uploaded_by"], "上报时间": pd.to_datetime(frame_["uploaded_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(frame_)))
+
+
+# --- cached facts (keyed by data version and as-of month; county filters are applied by pages) ----
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def ledger_history(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.ledger_history(engine(), facts.View(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.indicator_series(engine(), facts.View(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def village_reports(ver: tuple, as_of: str, period: str) -> pd.DataFrame:
+    return facts.village_reports(engine(), facts.View(as_of), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def measure_reports(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.measure_reports(engine(), facts.View(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def brands(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.brands(engine(), facts.View(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def first_submissions(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.first_submissions(engine(), facts.View(as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def villages(ver: tuple) -> pd.DataFrame:
+    return facts.villages(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def boundaries(ver: tuple, level: str) -> pd.DataFrame:
+    return facts.boundaries(engine(), level)
