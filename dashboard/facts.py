@@ -150,17 +150,27 @@ def measure_reports(engine: Engine, view: View) -> pd.DataFrame:
             "next_steps", "reporter", "uploaded_at"])
 
 
-def brands(engine: Engine, view: View) -> pd.DataFrame:
-    """Each county's latest brand as of the view: county_code, name, status, period."""
+def brand_history(engine: Engine, view: View) -> pd.DataFrame:
+    """Every county-brand row in effect up to as_of: county_code, name, status, period."""
     eff = effective_uploads("county_brands", view).subquery()
     B = models.CountyBrand
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(select(B.county_code, B.name, B.status, B.period)
-                                          .join(eff, eff.c.id == B.upload_id)).all(),
-                             columns=["county_code", "name", "status", "period"])
-    if frame.empty:
-        return frame
-    return frame[frame["period"] == frame.groupby("county_code")["period"].transform("max")].reset_index(drop=True)
+        return pd.DataFrame(conn.execute(select(B.county_code, B.name, B.status, B.period)
+                                         .join(eff, eff.c.id == B.upload_id)).all(),
+                            columns=["county_code", "name", "status", "period"])
+
+
+def brands_as_of(history: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each county's latest brand row with period <= ``period`` (pure)."""
+    upto = history[history["period"] <= period]
+    if upto.empty:
+        return upto.reset_index(drop=True)
+    return upto[upto["period"] == upto.groupby("county_code")["period"].transform("max")].reset_index(drop=True)
+
+
+def brands(engine: Engine, view: View) -> pd.DataFrame:
+    """Each county's latest brand as of the view: county_code, name, status, period."""
+    return brands_as_of(brand_history(engine, view), view.as_of)
 
 
 def first_submissions(engine: Engine, view: View) -> pd.DataFrame:

@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import facts, queries
+from dashboard import completeness, facts, queries, targets
 from dashboard.catalog import active_plan
-from dashboard.settings import KIND_LABELS, db_url
+from dashboard.plan import load_plan_config
+from dashboard.settings import KIND_LABELS, db_url, lamp_rule
 from dashboard.store import make_engine, upgrade
 
 log = logging.getLogger("qinglian")
@@ -193,8 +194,8 @@ def measure_reports(ver: tuple, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def brands(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.brands(engine(), facts.View(as_of))
+def brand_history(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.brand_history(engine(), facts.View(as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -210,3 +211,41 @@ def villages(ver: tuple) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def boundaries(ver: tuple, level: str) -> pd.DataFrame:
     return facts.boundaries(engine(), level)
+
+
+# --- targets (cached per data version, month and county) -----------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
+    eng = engine()
+    view = facts.View(as_of)
+    return targets.Inputs(queries.townships(eng), facts.villages(eng), facts.ledger_history(eng, view),
+                          facts.indicator_series(eng, view), facts.brand_history(eng, view), queries.counties(eng))
+
+
+@st.cache_data(show_spinner=False)
+def target_specs(ver: tuple) -> list[targets.Spec]:
+    plan = plan_view(ver)
+    return targets.specs(plan.targets) if plan else []
+
+
+def _spec(ver: tuple, metric: str) -> targets.Spec:
+    return next(s for s in target_specs(ver) if s.metric == metric)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def target_series(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
+    data = target_inputs(ver, as_of).only(county)
+    return targets.series(_spec(ver, metric), data, load_plan_config().start, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def target_table(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
+    data = target_inputs(ver, as_of).only(county)
+    return targets.county_table(_spec(ver, metric), data, load_plan_config().start, as_of,
+                                lamp_rule().yellow_gap_points)
+
+
+@st.cache_data(show_spinner=False)
+def expected_reports(ver: tuple) -> list:
+    return completeness.expected_reports(engine())

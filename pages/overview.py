@@ -1,49 +1,92 @@
-"""总览: the city at a glance — regions in the store and township demo-site coverage vs the milestones."""
+"""总览: are we on track — KPI tiles with the change since last month, the milestone ladder,
+the county ranking with lamps, the measures most behind and this month's reporting completeness."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
 import streamlit as st
 
-from dashboard import metrics, ui
+from dashboard import charts, completeness, metrics, ui
+from dashboard.metrics import LAMP_LABELS, add_months, period_end
+from dashboard.settings import lamp_rule
 
 st.title("清廉乡村建设总览")
+
+
+def _delta(now: float, before: float | None) -> str | None:
+    return None if before is None else f"{now - before:+.1f} 个百分点(较上月)"
+
+
+def kpi_tiles(ver: tuple, view) -> None:
+    previous = add_months(view.as_of, -1)
+    months = ui.periods(ver)
+    cols = st.columns(6)
+    for col, spec in zip(cols, ui.target_specs(ver)[:4]):
+        series = ui.target_series(ver, view.as_of, view.county, spec.metric).set_index("period")
+        now = float(series["actual"].iloc[-1]) if not series.empty else 0.0
+        before = float(series["actual"].get(previous)) if previous in series.index else None
+        upcoming = metrics.next_milestone(list(spec.milestones), period_end(view.as_of)) or spec.milestones[-1]
+        note = "(期限为配置默认值)" if spec.configured else ""
+        col.metric(spec.label, f"{now:.1f}%", _delta(now, before),
+                   help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note}")
+    rate, received, expected = reporting_rate(ver, view)
+    cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已报 {received} 份"
+                   f"(县级村级指标月报、示范点台账和牵头单位措施月报)")
+    cols[5].metric("数据月份", ui.period_label(view.as_of), help=f"共有 {len(months)} 个月的上报数据")
+
+
+def reporting_rate(ver: tuple, view) -> tuple[float, int, int]:
+    expected = [e for e in ui.expected_reports(ver) if not view.county or e.scope == view.county
+                or e.kind == "measure_progress"]
+    first = ui.first_submissions(ver, view.as_of)
+    first = first[first["period"] == view.as_of]
+    seen = {(k, s): t for k, s, t in first[["kind", "scope", "first_at"]].itertuples(index=False)}
+    table = completeness.classify(expected, seen, completeness.deadline_for(view.as_of, completeness.deadline_day()),
+                                  min(datetime.now(), view.cutoff))
+    received = int(table["状态"].isin([completeness.STATUS_ON_TIME, completeness.STATUS_LATE]).sum())
+    return metrics.share(received, len(table)), received, len(table)
+
+
+def ranking(ver: tuple, view) -> pd.DataFrame:
+    """Counties ranked by township demo-site coverage, with lamps and places gained since last month."""
+    now = ui.target_table(ver, view.as_of, None, "township_demo_coverage").set_index("county")
+    before = ui.target_table(ver, add_months(view.as_of, -1), None, "township_demo_coverage").set_index("county")
+    ranks = metrics.rank_change(now["actual"], before["actual"])
+    table = pd.DataFrame({
+        "名次": ranks["rank"], "县(市、区)": now.index, "覆盖率(%)": now["actual"],
+        "应达(%)": now["expected"], "亮灯": now["lamp"].map(LAMP_LABELS),
+        "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
+        "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
+    }).sort_values(["名次", "县(市、区)"])
+    return table.reset_index(drop=True)
+
 
 with ui.guarded("总览"):
     ver = ui.version()
     ui.demo_banner(ver)
     counts = ui.region_counts(ver)
-    plan = ui.plan_view(ver)
-    months = ui.periods(ver)
-    if not counts["village"] or not months:
+    if not counts["village"] or not ui.periods(ver):
         st.info("数据库中还没有区划或上报数据。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
-    period = months[-1]
-    towns = ui.townships(ver)
-    covered = ui.townships_with_built_site(ver, period)
-    by_county = metrics.coverage_by_county(towns, covered)
-    citywide = metrics.share(len(covered & set(towns["township_code"])), len(towns))
-    ladder = [t for t in plan.targets if t.metric == "township_demo_coverage"] if plan else []
-    st.caption(f"数据截至 {period[:4]} 年 {int(period[5:])} 月")
+    view = ui.frame()
+    st.caption(f"{ui.view_caption(view)} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
+               f"{counts['village']:,} 个行政村(社区)")
+    kpi_tiles(ver, view)
 
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("县(市、区)", f"{counts['county']} 个")
-    c2.metric("乡镇(街道)", f"{counts['township']} 个")
-    c3.metric("行政村(社区)", f"{counts['village']:,} 个")
-    c4.metric("乡镇示范点覆盖率", f"{citywide:.1f}%", help="至少有一个已建成或已验收命名示范点的乡镇(街道)占比")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        spec = next(s for s in ui.target_specs(ver) if s.metric == "township_demo_coverage")
+        series = ui.target_series(ver, view.as_of, view.county, spec.metric)
+        st.altair_chart(charts.milestone_ladder(series, list(spec.milestones), "乡镇示范点覆盖率与方案节点"),
+                        width="stretch")
+        if spec.configured:
+            st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
+    with right:
+        st.markdown("**各县(市、区)示范点覆盖率排名**")
+        st.dataframe(ranking(ver, view), hide_index=True, width="stretch", height=320)
+        st.caption(f"亮灯规则:{lamp_rule().text()}")
 
-    st.subheader("示范点覆盖率与方案节点")
-    cols = st.columns(max(1, len(ladder)))
-    for col, target in zip(cols, ladder):
-        reached = citywide >= target.value
-        note = "(年份为配置默认值)" if target.deadline_configured else ""
-        col.markdown(
-            f"**{target.deadline:%Y年%m月%d日}前达到 {target.value:.0f}%**{note}  \n"
-            f"当前 {citywide:.1f}%,{'已达到' if reached else f'还差 {target.value - citywide:.1f} 个百分点'}"
-        )
-        col.progress(min(1.0, citywide / target.value), text=f"{citywide:.1f}% / {target.value:.0f}%")
-
-    st.subheader("各县(市、区)乡镇示范点覆盖情况")
-    st.dataframe(
-        by_county.rename(columns={"county": "县(市、区)", "townships": "乡镇数", "covered": "已覆盖乡镇",
-                                  "coverage": "覆盖率(%)"}).drop(columns="county_code"),
-        hide_index=True,
-        width="stretch",
-    )
+    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"),
+                        (view.as_of,))

@@ -1,0 +1,211 @@
+"""责任落实: each measure's lamp against its straight path, per-unit reporting and the measure × unit matrix.
+
+Pure pandas on the active plan's measures (dicts from :func:`dashboard.catalog.active_plan`) and the
+measure reports in effect (:func:`dashboard.facts.measure_reports`). No Streamlit here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from dashboard.metrics import (
+    LAMP_LABELS,
+    Milestone,
+    expected_on,
+    measure_lamp,
+    missed,
+    month_index,
+    period_end,
+)
+from dashboard.settings import LampRule
+
+NUMERALS = "一二三四五六七八九十"
+NONE = "—"
+MEASURE_COLUMNS = ["篇章", "序号", "措施", "牵头单位", "配合单位", "各县负责", "最新状态", "完成进度(%)",
+                   "最近报送", "应达进度(%)", "灯", "灯号说明"]
+HISTORY_COLUMNS = {"period": "报送月份", "unit_name": "报送单位", "role": "角色", "status": "状态",
+                   "progress": "完成进度(%)", "this_month": "本月进展", "problems": "存在问题",
+                   "next_steps": "下步计划", "reporter": "填报人", "uploaded_at": "上报时间"}
+LEAD, CO = "●", "○"
+# Soft background and dark text per lamp: readable, and every coloured cell also carries the lamp's words.
+LAMP_STYLES = {
+    "green": "background-color: #dcf1dc; color: #1b5e20",
+    "yellow": "background-color: #fff0b3; color: #6d5200",
+    "red": "background-color: #ffd9d6; color: #9f1c14",
+}
+LAMP_OF_LABEL = {label: key for key, label in LAMP_LABELS.items()}
+
+
+def section_label(number: int, title: str) -> str:
+    """"(一)强化党建引领": the section's numeral and the first phrase of its title."""
+    numeral = NUMERALS[number - 1] if 1 <= number <= len(NUMERALS) else str(number)
+    return f"({numeral}){title.split(',')[0]}"
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _latest_reports(reports: pd.DataFrame, as_of: str) -> dict[tuple[int, str], pd.Series]:
+    """(measure number, unit) -> that unit's latest report on the measure with period <= as_of."""
+    upto = reports[reports["period"] <= as_of].sort_values(["period", "uploaded_at"], kind="stable")
+    return {(int(n), u): row for (n, u), row in
+            ((key, group.iloc[-1]) for key, group in upto.groupby(["measure_number", "unit_name"]))}
+
+
+def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, deadline: date,
+          as_of: str, rule: LampRule) -> tuple[str, str]:
+    """(lamp key, the reason in words) of one measure."""
+    if not measure["lead_unit"]:
+        return "red", "未设牵头单位,无法报送"
+    if report is None:
+        return "red", "牵头单位从未报送"
+    late = month_index(as_of) - month_index(report["period"])
+    if late >= rule.red_missing_months:
+        return "red", f"已连续 {late} 个月未报送"
+    progress = None if pd.isna(report["progress"]) else float(report["progress"])
+    if progress is None:
+        return "red", "最近一次报送未填完成进度"
+    if missed([Milestone(deadline, 100.0)], progress, on):
+        return "red", f"完成期限 {deadline:%Y-%m-%d} 已过,进度仍为 {progress:g}%"
+    gap = round(expected - progress, 1)
+    # The gap is compared as shown (one decimal): float subtraction such as 16.4 - 6.4 = 9.999… would
+    # otherwise turn a gap of exactly the threshold yellow.
+    colour = measure_lamp(0.0, gap, late, rule.yellow_gap_points, rule.red_missing_months)
+    parts = [f"迟报 {late} 个月"] if late else []
+    parts.append(f"落后应达进度 {gap:.1f} 个百分点" if gap > 0 else "达到应达进度")
+    return colour, ";".join(parts)
+
+
+def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as_of: str,
+                  plan_start: date | str, rule: LampRule) -> pd.DataFrame:
+    """One row per measure: units, the lead unit's latest report up to ``as_of``, expected progress, lamp and why.
+
+    Expected progress runs straight from 0 % at ``plan_start`` to 100 % at the measure's deadline (its own,
+    else ``rule.measure_deadline``), read at the end of the as-of month. Only the lead unit's reports drive it.
+    """
+    titles = {s.number: s.title for s in sections}
+    latest = _latest_reports(reports, as_of)
+    on = period_end(as_of)
+    start = _as_date(plan_start)
+    rows = []
+    for m in plan_measures:
+        deadline = _as_date(m["deadline"] or rule.measure_deadline)
+        expected = expected_on(start, [Milestone(deadline, 100.0)], on)
+        report = latest.get((m["number"], m["lead_unit"])) if m["lead_unit"] else None
+        key, reason = _lamp(m, report, expected, on, deadline, as_of, rule)
+        progress = None if report is None or pd.isna(report["progress"]) else float(report["progress"])
+        rows.append({
+            "篇章": section_label(m["section"], titles.get(m["section"], "")),
+            "序号": m["number"],
+            "措施": m["title"],
+            "牵头单位": m["lead_unit"] or "(责任单位缺失)",
+            "配合单位": "、".join(m["co_units"]) or NONE,
+            "各县负责": "是" if m["counties_responsible"] else "否",
+            "最新状态": report["status"] if report is not None else ("未报送" if m["lead_unit"] else NONE),
+            "完成进度(%)": progress,
+            "最近报送": report["period"] if report is not None else NONE,
+            "应达进度(%)": expected,
+            "灯": LAMP_LABELS[key],
+            "灯号说明": reason,
+        })
+    out = pd.DataFrame(rows, columns=MEASURE_COLUMNS)
+    return out.astype({"序号": int, "完成进度(%)": float, "应达进度(%)": float})
+
+
+def lamp_counts(measures: pd.DataFrame) -> dict[str, int]:
+    """Number of measures per lamp label (绿灯/黄灯/红灯), zero included."""
+    return {label: int((measures["灯"] == label).sum()) for label in LAMP_LABELS.values()}
+
+
+def _numbers(values) -> str:
+    return "、".join(str(n) for n in sorted(values)) or NONE
+
+
+def unit_table(plan_measures: list[dict], reports: pd.DataFrame, as_of: str, measures: pd.DataFrame,
+               units: list[str] | None = None) -> pd.DataFrame:
+    """Per unit: measures led and co-owned, led measures reported / missing for ``as_of``, lead measures behind.
+
+    "Behind" means the measure's lamp (from :func:`measure_table` output ``measures``) is red or its
+    latest status is 滞后. ``units`` fixes the row order; by default lead units first, as the plan names them.
+    """
+    units = units or list(dict.fromkeys([m["lead_unit"] for m in plan_measures if m["lead_unit"]]
+                                        + [u for m in plan_measures for u in m["co_units"]]))
+    this_month = reports[reports["period"] == as_of]
+    reported = set(zip(this_month["measure_number"].astype(int), this_month["unit_name"]))
+    state = measures.set_index("序号")
+    behind = set(state.index[(state["灯"] == LAMP_LABELS["red"]) | (state["最新状态"] == "滞后")])
+    rows = []
+    for unit in units:
+        led = [m["number"] for m in plan_measures if m["lead_unit"] == unit]
+        done = [n for n in led if (n, unit) in reported]
+        rows.append({
+            "单位": unit,
+            "牵头措施(项)": len(led),
+            "牵头措施序号": _numbers(led),
+            "配合措施(项)": sum(unit in m["co_units"] for m in plan_measures),
+            "本月已报(项)": len(done),
+            "本月未报": _numbers(set(led) - set(done)),
+            "滞后措施": _numbers(set(led) & behind),
+        })
+    return pd.DataFrame(rows, columns=["单位", "牵头措施(项)", "牵头措施序号", "配合措施(项)", "本月已报(项)",
+                                       "本月未报", "滞后措施"])
+
+
+def units_reported(units: pd.DataFrame) -> tuple[int, int]:
+    """(units that reported every measure they lead this month, units that lead any measure)."""
+    leading = units[units["牵头措施(项)"] > 0]
+    return int((leading["本月未报"] == NONE).sum()), len(leading)
+
+
+def matrix(plan_measures: list[dict], measures: pd.DataFrame, units: list[str] | None = None) -> pd.DataFrame:
+    """Unit rows × measure columns: ● lead, ○ co-unit, "" otherwise.
+
+    Columns are named "序号 灯" (e.g. "8 红灯") so the lamp is written, not only coloured; units as rows
+    keep their full names readable, and 14 short measure columns fit a 1920-pixel screen.
+    """
+    units = units or list(dict.fromkeys([m["lead_unit"] for m in plan_measures if m["lead_unit"]]
+                                        + [u for m in plan_measures for u in m["co_units"]]))
+    lamps = dict(zip(measures["序号"], measures["灯"]))
+    out = pd.DataFrame({"单位": units})
+    for m in plan_measures:
+        out[matrix_column(m["number"], lamps[m["number"]])] = [
+            LEAD if m["lead_unit"] == u else CO if u in m["co_units"] else "" for u in units]
+    return out
+
+
+def matrix_column(number: int, lamp_label: str) -> str:
+    return f"{number} {lamp_label}"
+
+
+def matrix_style(frame: pd.DataFrame) -> Styler:
+    """Colour each ●/○ cell by its measure's lamp, read from the column name."""
+    def colour(column: pd.Series) -> list[str]:
+        lamp = LAMP_OF_LABEL.get(str(column.name).split(" ")[-1])
+        return [LAMP_STYLES[lamp] if lamp and v else "" for v in column]
+
+    return frame.style.apply(colour, subset=[c for c in frame.columns if c != "单位"])
+
+
+def lamp_style(frame: pd.DataFrame, column: str = "灯") -> Styler:
+    """Colour the lamp column's cells (which hold 绿灯/黄灯/红灯); one decimal for percentages."""
+    percent = [c for c in frame.columns if c.endswith("(%)")]
+    return (frame.style
+            .map(lambda v: LAMP_STYLES.get(LAMP_OF_LABEL.get(v, ""), ""), subset=[column])
+            .format("{:.1f}", subset=percent, na_rep=NONE))
+
+
+def history(reports: pd.DataFrame, number: int, lead_unit: str | None = None) -> pd.DataFrame:
+    """All reports on measure ``number``, newest month first (lead unit first within a month)."""
+    rows = reports[reports["measure_number"] == number].copy()
+    rows["role"] = ["牵头" if u == lead_unit else "配合" for u in rows["unit_name"]]
+    rows["_order"] = rows["role"] != "牵头"
+    rows = rows.sort_values(["period", "_order", "unit_name"], ascending=[False, True, True], kind="stable")
+    text = ["this_month", "problems", "next_steps", "reporter"]
+    rows[text] = rows[text].fillna("")
+    rows["uploaded_at"] = pd.to_datetime(rows["uploaded_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    out = rows[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS).reset_index(drop=True)
+    return out.astype({"完成进度(%)": float})

@@ -1,0 +1,185 @@
+"""The plan's targets measured on the facts: monthly series, per-county tables, gaps and pace (pure pandas).
+
+Every target is a share in percent: townships with a built demo site, villages with at least 3
+法律明白人 / a 小微权力清单 / a 纪检委员, counties with a formed brand. Its milestones come from the
+plan (``Target`` rows sharing a metric); the expected value follows the straight path from the plan
+start through each milestone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard import facts
+from dashboard.metrics import (
+    Milestone, Pace, add_months, expected_on, lamp, missed, month_index, next_milestone, pace_needed, period_end,
+)
+
+INDICATOR_COLUMN = {"legal_persons_coverage": "legal3", "micro_power_list_coverage": "micro_power_list",
+                    "discipline_member_coverage": "discipline_member"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One target as the dashboards show it."""
+
+    metric: str
+    label: str  # e.g. 乡镇示范点覆盖率
+    noun: str  # what is counted: 乡镇 / 村 / 县
+    milestones: tuple[Milestone, ...]
+    source: str  # the plan's own sentence (of the last milestone)
+    configured: bool  # True when a deadline is a configured default (year masked in the plan)
+
+
+LABELS = {
+    "township_demo_coverage": ("乡镇示范点覆盖率", "乡镇"),
+    "legal_persons_coverage": ("法律明白人≥3名的村占比", "村"),
+    "micro_power_list_coverage": ("小微权力清单覆盖率", "村"),
+    "discipline_member_coverage": ("纪检委员配备率", "村"),
+    "county_brand_coverage": ("县级特色品牌覆盖率", "县"),
+}
+
+
+def specs(plan_targets) -> list[Spec]:
+    """Group the plan's target rows by metric into specs, in the order of LABELS."""
+    out = []
+    for metric, (label, noun) in LABELS.items():
+        rows = sorted((t for t in plan_targets if t.metric == metric), key=lambda t: t.deadline)
+        if not rows:
+            continue
+        value = (lambda t: 100.0) if metric == "legal_persons_coverage" else (lambda t: float(t.value))
+        out.append(Spec(metric, label, noun, tuple(Milestone(t.deadline, value(t)) for t in rows),
+                        rows[-1].source, any(t.deadline_configured for t in rows)))
+    return out
+
+
+def months(start: str, as_of: str) -> list[str]:
+    """Periods from the plan start month to ``as_of`` inclusive."""
+    first = start[:7]
+    return [add_months(first, k) for k in range(max(0, month_index(as_of) - month_index(first)) + 1)]
+
+
+@dataclass
+class Inputs:
+    """The facts one as-of view needs (already filtered to the chosen county, if any)."""
+
+    townships: pd.DataFrame  # county_code, county, township_code, township
+    villages: pd.DataFrame  # code, name, township_code, township, county_code, county
+    ledger: pd.DataFrame  # facts.ledger_history
+    indicators: pd.DataFrame  # facts.indicator_series
+    brands: pd.DataFrame  # facts.brand_history
+    counties: dict[str, str]  # code -> name
+
+    def only(self, county: str | None) -> "Inputs":
+        if not county:
+            return self
+        return Inputs(self.townships[self.townships["county_code"] == county],
+                      self.villages[self.villages["county_code"] == county],
+                      self.ledger[self.ledger["scope"] == county],
+                      self.indicators[self.indicators["county_code"] == county],
+                      self.brands[self.brands["county_code"] == county],
+                      {county: self.counties[county]})
+
+
+def _latest_by_month(frame: pd.DataFrame, key: str, months_: list[str], value: str) -> pd.DataFrame:
+    """For each key and month, ``value`` of the key's latest row with period <= month (carried forward)."""
+    out = []
+    for k, grp in frame.sort_values("period").groupby(key, sort=False):
+        periods, values = grp["period"].tolist(), grp[value].tolist()
+        j = -1
+        for month in months_:
+            while j + 1 < len(periods) and periods[j + 1] <= month:
+                j += 1
+            if j >= 0:
+                out.append((month, k, values[j]))
+    return pd.DataFrame(out, columns=["month", "county_code", "count"])
+
+
+def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFrame:
+    """Per month and county: count meeting the target and total (a county not yet reporting keeps its
+    latest earlier report; one that never reported counts 0)."""
+    if metric == "township_demo_coverage":
+        built = data.ledger[data.ledger["status"].isin(facts.BUILT_STATUSES)]
+        town_of = dict(zip(data.villages["code"], data.villages["township_code"]))
+        built = built.assign(township=built["village_code"].map(town_of))
+        per_upload = (built.groupby(["scope", "upload_period"])["township"].nunique().reset_index()
+                      .rename(columns={"scope": "county_code", "upload_period": "period", "township": "n"}))
+        totals = data.townships.groupby("county_code").size()
+    elif metric == "county_brand_coverage":
+        per_upload = data.brands.assign(n=(data.brands["status"] == "已形成").astype(int))
+        totals = pd.Series(1, index=pd.Index(list(data.counties), name="county_code"))
+    else:
+        per_upload = data.indicators.rename(columns={INDICATOR_COLUMN[metric]: "n"})
+        totals = data.villages.groupby("county_code").size()
+    counts = _latest_by_month(per_upload[["county_code", "period", "n"]], "county_code", months_, "n")
+    grid = pd.MultiIndex.from_product([months_, list(data.counties)], names=["month", "county_code"])
+    out = counts.set_index(["month", "county_code"]).reindex(grid, fill_value=0).reset_index()
+    out["total"] = out["county_code"].map(totals).fillna(0).astype(int)
+    out["count"] = out["count"].astype(int)
+    return out
+
+
+def counts_by_county(metric: str, data: Inputs, period: str) -> pd.DataFrame:
+    """Per county at ``period``: count (meeting the target) and total, indexed by county code."""
+    return monthly_counts(metric, data, [period]).set_index("county_code")[["count", "total"]]
+
+
+def series(spec: Spec, data: Inputs, start: str, as_of: str) -> pd.DataFrame:
+    """Monthly actual % against the expected % on the straight milestone path."""
+    months_ = months(start, as_of)
+    sums = monthly_counts(spec.metric, data, months_).groupby("month")[["count", "total"]].sum()
+    actual = (100 * sums["count"] / sums["total"].where(sums["total"] > 0)).fillna(0).round(1)
+    expected = [expected_on(date.fromisoformat(start), list(spec.milestones), period_end(m)) for m in months_]
+    return pd.DataFrame({"period": months_, "actual": actual.reindex(months_).tolist(), "expected": expected})
+
+
+def county_table(spec: Spec, data: Inputs, start: str, as_of: str, yellow_gap: float) -> pd.DataFrame:
+    """Per county at ``as_of``: count, total, actual %, expected %, lamp, and the gap in units."""
+    counts = counts_by_county(spec.metric, data, as_of)
+    on = period_end(as_of)
+    expected = expected_on(date.fromisoformat(start), list(spec.milestones), on)
+    rows = []
+    for code, row in counts.iterrows():
+        actual = round(100 * row["count"] / row["total"], 1) if row["total"] else 0.0
+        rows.append({"county_code": code, "county": data.counties[code], "count": int(row["count"]),
+                     "total": int(row["total"]), "actual": actual, "expected": expected,
+                     "lamp": lamp(actual, expected, yellow_gap, missed(list(spec.milestones), actual, on))})
+    return pd.DataFrame(rows, columns=["county_code", "county", "count", "total", "actual", "expected", "lamp"])
+
+
+def pace(spec: Spec, data: Inputs, as_of: str) -> Pace | None:
+    """What it still takes to reach the next milestone (None when all milestones have passed)."""
+    upcoming = next_milestone(list(spec.milestones), period_end(as_of)) or spec.milestones[-1]
+    counts = counts_by_county(spec.metric, data, as_of)
+    return pace_needed(int(counts["count"].sum()), int(counts["total"].sum()), upcoming.value, as_of,
+                       upcoming.deadline)
+
+
+def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The named list of what still misses the target at ``as_of`` (townships, villages or counties)."""
+    if spec.metric == "township_demo_coverage":
+        built = facts.built_villages(data.ledger, as_of)
+        covered = set(data.villages.loc[data.villages["code"].isin(built), "township_code"])
+        out = data.townships[~data.townships["township_code"].isin(covered)]
+        return out.rename(columns={"county": "县(市、区)", "township": "乡镇(街道)"})[["县(市、区)", "乡镇(街道)"]]
+    if spec.metric == "county_brand_coverage":
+        latest = facts.brands_as_of(data.brands, as_of).set_index("county_code")
+        rows = [{"县(市、区)": name, "品牌": latest["name"].get(code, ""),
+                 "状态": latest["status"].get(code, "未上报")}
+                for code, name in data.counties.items() if latest["status"].get(code) != "已形成"]
+        return pd.DataFrame(rows, columns=["县(市、区)", "品牌", "状态"])
+    column = {"legal_persons_coverage": "legal_persons", "micro_power_list_coverage": "micro_power_list",
+              "discipline_member_coverage": "discipline_member"}[spec.metric]
+    merged = data.villages.merge(reports if reports is not None else pd.DataFrame(columns=["village_code", column]),
+                                 left_on="code", right_on="village_code", how="left")
+    if column == "legal_persons":
+        miss = merged[~(merged[column].fillna(-1) >= 3)]
+        value = miss[column].map(lambda v: "未报送" if pd.isna(v) else f"{int(v)} 名")
+    else:
+        miss = merged[merged[column].fillna(False) != True]  # noqa: E712 — None means not reported
+        value = miss[column].map(lambda v: "未报送" if v is None or pd.isna(v) else "否")
+    return pd.DataFrame({"县(市、区)": miss["county"], "乡镇(街道)": miss["township"], "村(社区)": miss["name"],
+                         "本月填报": value}).reset_index(drop=True)

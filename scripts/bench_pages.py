@@ -1,0 +1,537 @@
+"""Benchmark of every dashboard page at province scale (BRIEF §4) — a measurement, not a test.
+
+    .venv/bin/python scripts/bench_pages.py [--db URL] [--scale province|city] [--repeat 5] [--json OUT]
+                                            [--profile auto|all|none] [--no-browser] [--pages overview,map]
+
+Set-up (timed, reported, not part of the budget): unless ``--db`` is given, a demo store of ``--scale``
+is seeded once with ``qinglian demo`` into ``var/bench/<scale>.db`` (province: ~15,000 villages × 36
+months ≈ 540k village reports) and reused while its ``.json`` receipt says it is complete. Pending
+migrations are applied before anything is timed, so no page pays for them.
+
+For every page registered in ``streamlit_app.py`` (read from the file, so new pages are included), in a
+FRESH subprocess (empty caches, nothing of the dashboard imported yet, as a server just started):
+
+* cold — ``AppTest.from_file(streamlit_app.py)``; ``switch_page(page)``; the first ``run()`` (router +
+  page, imports of the data stack, the engine, every cached query);
+* warm — the median of ``--repeat`` further ``run()`` calls (every cache hit);
+* after a data change — ``st.cache_data.clear()`` then one ``run()`` (modules and engine kept, every
+  cached query misses: what the first visitor after an upload waits for). Reported, not budgeted;
+* memory — the subprocess' peak RSS (``ru_maxrss``) after those runs, and its RSS before the first run.
+
+Times are server-side: AppTest runs the script in-process without a websocket. Each time is given as
+the ``run()`` wall time (the budget figure) and as the script thread's own time (without AppTest's
+element-tree parsing). A page whose run raised or showed ``st.error`` is reported as failing.
+
+Optionally (default when Debian chromium and Playwright are present): one real server
+(``python -m dashboard.server``) against the same store; chromium opens every page in turn, twice; the
+server's VmHWM at the end is one app process's peak memory with every page visited.
+
+With ``--profile auto`` (default) every page over its time budget is re-run in another fresh process
+under cProfile (the script thread, cold and warm run separately); the top cumulative functions go to
+``var/bench/profile_<page>_<cold|warm>.txt`` (and ``.prof`` for snakeviz / pstats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "streamlit_app.py"
+BENCH_DIR = ROOT / "var" / "bench"
+BUDGET = {"cold_s": 3.0, "warm_s": 0.5, "peak_mb": 600.0}
+SCALES = ("province", "city")
+WORKER_TIMEOUT_S = 900
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+def registered_pages(app: Path = APP) -> list[dict]:
+    """``[{"path": "pages/x.py", "title": ...}]`` for every ``st.Page("pages/…")`` in the router, in order."""
+    pages = []
+    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Page"):
+            continue
+        if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            continue
+        title = next((k.value.value for k in node.keywords
+                      if k.arg == "title" and isinstance(k.value, ast.Constant)), None)
+        pages.append({"path": node.args[0].value, "title": title or Path(node.args[0].value).stem,
+                      "line": node.lineno})
+    return sorted(pages, key=lambda p: p["line"])
+
+
+# --- the store ------------------------------------------------------------------------------------
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _run_measured(cmd: list[str], env: dict, log: Path) -> tuple[int, float, float]:
+    """Run ``cmd``; (returncode, wall seconds, peak RSS MB of that child alone)."""
+    t0 = time.perf_counter()
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def ensure_store(scale: str) -> tuple[str, dict]:
+    """URL of the cached demo store of ``scale``, seeding it first when missing or incomplete."""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    db, receipt = BENCH_DIR / f"{scale}.db", BENCH_DIR / f"{scale}.json"
+    if db.exists() and receipt.exists():
+        info = json.loads(receipt.read_text(encoding="utf-8"))
+        if info.get("complete") and info.get("scale") == scale:
+            return f"sqlite:///{db}", {**info, "reused": True}
+    partial = BENCH_DIR / f"{scale}.partial.db"
+    for path in (db, receipt, *BENCH_DIR.glob(f"{scale}.partial.db*")):
+        path.unlink(missing_ok=True)
+    env = {**os.environ, "QINGLIAN_DB_URL": f"sqlite:///{partial}"}
+    cli = [str(Path(sys.executable).with_name("qinglian"))]
+    if not Path(cli[0]).exists():
+        cli = [sys.executable, "-m", "dashboard.cli"]
+    print(f"构建 {scale} 规模演示库 / seeding the {scale} demo store: {db} …", flush=True)
+    code, seconds, peak = _run_measured([*cli, "demo", "--scale", scale], env, BENCH_DIR / f"{scale}.seed.log")
+    output = (BENCH_DIR / f"{scale}.seed.log").read_text(encoding="utf-8", errors="replace")
+    if code:
+        raise SystemExit(f"演示库构建失败 / seeding failed ({code}):\n{output[-3000:]}")
+    import sqlite3
+
+    with sqlite3.connect(partial) as conn:  # fold the WAL in, so the file alone is the store
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                  for t in ("regions", "uploads", "village_reports", "demo_sites", "measure_reports")}
+        conn.execute("PRAGMA journal_mode=DELETE")
+    partial.replace(db)
+    for path in BENCH_DIR.glob(f"{scale}.partial.db*"):
+        path.unlink()
+    info = {"complete": True, "scale": scale, "seed_seconds": round(seconds, 2), "seed_peak_mb": round(peak, 1),
+            "counts": counts, "bytes": db.stat().st_size, "cli_output": output.strip()[-500:],
+            "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    receipt.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    return f"sqlite:///{db}", {**info, "reused": False}
+
+
+def upgrade_store(url: str) -> dict:
+    """Apply pending migrations (untimed for the pages); the store's size in rows for the report."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import text
+
+    from dashboard.store import current_revision, make_engine, upgrade
+
+    engine = make_engine(url)
+    before = current_revision(engine)
+    t0 = time.perf_counter()
+    after = upgrade(engine)
+    seconds = time.perf_counter() - t0
+    with engine.connect() as conn:
+        counts = {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar()
+                  for t in ("regions", "uploads", "village_reports")}
+        villages = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'village'")).scalar()
+        months = conn.execute(text("SELECT COUNT(DISTINCT period) FROM uploads WHERE active")).scalar()
+    engine.dispose()
+    return {"revision_before": before, "revision": after, "upgraded": before != after,
+            "upgrade_seconds": round(seconds, 2), "counts": counts, "villages": villages, "months": months}
+
+
+# --- one page in a fresh process ------------------------------------------------------------------
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class ScriptClock:
+    """Times (and optionally profiles) the script thread of each AppTest run."""
+
+    def __init__(self):
+        self.seconds: list[float] = []
+        self.profile = None
+
+    def install(self) -> None:
+        from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+        original = LocalScriptRunner._run_script_thread
+        clock = self
+
+        def timed(runner):
+            profile = clock.profile
+            t0 = time.perf_counter()
+            if profile is not None:
+                profile.enable()
+            try:
+                original(runner)
+            finally:
+                if profile is not None:
+                    profile.disable()
+                clock.seconds.append(time.perf_counter() - t0)
+
+        LocalScriptRunner._run_script_thread = timed
+
+
+def _problems(at) -> list[str]:
+    out = [f"exception: {e.message or e.value}" for e in at.exception]
+    out += [f"st.error: {e.value}" for e in at.error]
+    return out
+
+
+def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
+    """Measure one page in this (fresh) process; returns the figures as a dict."""
+    import logging
+
+    os.environ["QINGLIAN_DB_URL"] = url
+    logged: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            logged.append(f"{record.name}: {record.getMessage()}"
+                          + (f" ({record.exc_info[1]!r})" if record.exc_info else ""))
+
+    handler = Collect(logging.ERROR)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger("qinglian").addHandler(handler)
+
+    from streamlit.testing.v1 import AppTest
+
+    clock = ScriptClock()
+    clock.install()
+    rss_before = _rss_mb()
+    at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
+    at.switch_page(page)
+
+    def run(label: str) -> tuple[float, float]:
+        if profile_dir is not None:
+            import cProfile
+
+            clock.profile = cProfile.Profile()
+        n = len(clock.seconds)
+        t0 = time.perf_counter()
+        at.run()
+        wall = time.perf_counter() - t0
+        if profile_dir is not None:
+            _dump_profile(clock.profile, profile_dir, page, label)
+            clock.profile = None
+        return wall, sum(clock.seconds[n:])
+
+    cold, cold_script = run("cold")
+    problems = _problems(at)
+    shown = _page_shown(at)
+    warm_runs, warm_script = [], []
+    for i in range(repeat):
+        wall, script = run("warm" if i == repeat - 1 else f"warm{i}")
+        warm_runs.append(wall)
+        warm_script.append(script)
+        problems += [p for p in _problems(at) if p not in problems]
+    import streamlit as st
+
+    st.cache_data.clear()
+    changed, changed_script = run("data_changed")
+    problems += [p for p in _problems(at) if p not in problems]
+    problems += [f"log: {m}" for m in logged if f"log: {m}" not in problems]
+    return {
+        "page": page, "shown": shown, "ok": not problems, "problems": problems,
+        "cold_s": cold, "cold_script_s": cold_script,
+        "warm_s": statistics.median(warm_runs), "warm_script_s": statistics.median(warm_script),
+        "warm_runs": warm_runs, "after_data_change_s": changed, "after_data_change_script_s": changed_script,
+        "rss_before_mb": rss_before, "rss_end_mb": _rss_mb(),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "elements": _element_counts(at),
+    }
+
+
+def _page_shown(at) -> str | None:
+    """The title the run showed (proof the requested page ran, not the default one)."""
+    titles = [t.value for t in at.title]
+    return titles[0] if titles else None
+
+
+def _element_counts(at) -> dict[str, int]:
+    kinds = ("metric", "dataframe", "table", "markdown", "caption", "selectbox", "error", "warning", "info")
+    counts = {k: len(getattr(at, k)) for k in kinds}
+    counts["vega_lite_chart"] = len(at.get("vega_lite_chart"))
+    counts["deck_gl_json_chart"] = len(at.get("deck_gl_json_chart"))
+    return {k: v for k, v in counts.items() if v}
+
+
+def _slug(page: str) -> str:
+    return Path(page).stem
+
+
+def _dump_profile(profile, out_dir: Path, page: str, label: str, top: int = 45) -> None:
+    import io
+    import pstats
+
+    if label.startswith("warm") and label != "warm":
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = out_dir / f"profile_{_slug(page)}_{label}"
+    profile.dump_stats(str(base.with_suffix(".prof")))
+    buf = io.StringIO()
+    stats = pstats.Stats(profile, stream=buf).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(top)
+    buf.write("\n--- by own time (tottime) ---\n")
+    stats.sort_stats("tottime").print_stats(25)
+    base.with_suffix(".txt").write_text(buf.getvalue(), encoding="utf-8")
+
+
+def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = None) -> dict:
+    """Run :func:`worker` in a fresh interpreter; a crash is reported as a failing page."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--_worker", page, "--db", url,
+               "--repeat", str(repeat), "--_out", str(out)]
+        if profile_dir is not None:
+            cmd += ["--_profile-dir", str(profile_dir)]
+        env = {**os.environ, "QINGLIAN_DB_URL": url, "PYTHONPATH": str(ROOT)}
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=WORKER_TIMEOUT_S * 2)
+        except subprocess.TimeoutExpired:
+            return {"page": page, "ok": False, "problems": ["worker timed out"]}
+        if proc.returncode or not out.exists():
+            tail = (proc.stderr or proc.stdout).decode(errors="replace")[-2000:]
+            return {"page": page, "ok": False, "problems": [f"worker exit {proc.returncode}: {tail}"]}
+        result = json.loads(out.read_text(encoding="utf-8"))
+        result["process_s"] = time.perf_counter() - t0
+        return result
+
+
+# --- one real server, every page in chromium ------------------------------------------------------
+
+def _proc_status(pid: int) -> dict[str, float]:
+    out = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def browser_missing() -> str | None:
+    if not Path("/usr/bin/chromium").exists():
+        return "没有 /usr/bin/chromium"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "没有 playwright"
+    return None
+
+
+def _wait_rendered(page, timeout_s: float = 180) -> None:
+    """Until the app has drawn the page and no script run is in progress."""
+    page.wait_for_selector('[data-testid="stMain"], [data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
+    deadline = time.time() + timeout_s
+    quiet_since = None
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
+            page.locator('[data-testid="stSkeleton"]').count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 0.6:
+            return
+        time.sleep(0.05)
+    raise TimeoutError("页面未在时限内完成渲染")
+
+
+def measure_server(url: str, pages: list[dict]) -> dict:
+    """Peak memory of one server process after chromium has opened every page twice."""
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+
+    port = free_port()
+    log = BENCH_DIR / "server.log"
+    env = {**os.environ, "QINGLIAN_DB_URL": url}
+    with log.open("wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.server", "--server.port", str(port),
+                                 "--server.headless", "true"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    result: dict = {"visits": [], "pid": proc.pid}
+    try:
+        import urllib.request
+
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError("Streamlit 服务未能在 60 秒内启动")
+                time.sleep(0.3)
+        result["idle_mb"] = _proc_status(proc.pid)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            for rnd in ("cold", "warm"):
+                for spec in pages:
+                    slug = _slug(spec["path"])
+                    t0 = time.perf_counter()
+                    page.goto(f"{base}/{slug}", wait_until="domcontentloaded")
+                    _wait_rendered(page)
+                    seconds = time.perf_counter() - t0
+                    exc = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+                    result["visits"].append({"page": spec["path"], "round": rnd, "browser_s": round(seconds, 3),
+                                             "errors_shown": exc, **_proc_status(proc.pid)})
+            result["page_errors"] = errors
+            browser.close()
+        result["end"] = _proc_status(proc.pid)
+        result["peak_mb"] = result["end"]["VmHWM"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return result
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+def verdicts(row: dict) -> dict[str, bool]:
+    if not row.get("ok"):
+        return {"cold_s": False, "warm_s": False, "peak_mb": False}
+    return {key: row[key] <= limit for key, limit in BUDGET.items()}
+
+
+def _mark(ok: bool) -> str:
+    return "达标" if ok else "未达标"
+
+
+def print_table(rows: list[dict], titles: dict[str, str]) -> None:
+    head = (f"{'页面 / page':<28}{'冷 cold s':>11}{'热 warm s':>11}{'数据更新后 s':>14}{'峰值 MB':>10}"
+            f"   冷≤3s  热≤0.5s  内存≤600MB")
+    print(head)
+    print("-" * len(head.encode("gbk", errors="replace")))
+    for row in rows:
+        name = f"{titles.get(row['page'], '')} {row['page']}"
+        if not row.get("ok") and "cold_s" not in row:
+            print(f"{name:<28}  失败 / FAILED: {'; '.join(row['problems'])[:300]}")
+            continue
+        v = verdicts(row)
+        print(f"{name:<28}{row['cold_s']:>11.2f}{row['warm_s']:>11.3f}{row['after_data_change_s']:>14.2f}"
+              f"{row['peak_mb']:>10.0f}   {_mark(v['cold_s']):<6}{_mark(v['warm_s']):<8}{_mark(v['peak_mb'])}")
+        if not row.get("ok"):
+            print(f"{'':<28}  页面出错 / page shows an error: {'; '.join(row['problems'])[:300]}")
+    print("(冷 = 新进程首次运行,含导入与全部查询;热 = 缓存命中后重跑的中位数;数据更新后 = 清空 st.cache_data 后一次运行,"
+          "仅供参考不计预算;峰值 = 该进程 ru_maxrss)")
+    print("(cold = first run in a fresh process incl. imports and every query; warm = median rerun, caches hit; "
+          "after data change = one run after st.cache_data.clear(), not budgeted; peak = that process' ru_maxrss)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="store URL (default: the cached demo store of --scale under var/bench/)")
+    parser.add_argument("--scale", choices=SCALES, default="province")
+    parser.add_argument("--repeat", type=int, default=5, help="warm reruns per page (median reported)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--pages", help="comma-separated page stems to measure (default: every registered page)")
+    parser.add_argument("--profile", choices=("auto", "all", "none"), default="auto",
+                        help="cProfile pages over budget (auto), every page, or none")
+    parser.add_argument("--no-browser", action="store_true", help="skip the real server + chromium measurement")
+    parser.add_argument("--_worker", help=argparse.SUPPRESS)
+    parser.add_argument("--_out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--_profile-dir", dest="profile_dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args._worker:
+        result = worker(args._worker, args.db, args.repeat, args.profile_dir)
+        args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        return 0
+
+    setup: dict = {}
+    if args.db:
+        url = args.db
+        setup["store"] = {"given": url}
+    else:
+        url, setup["store"] = ensure_store(args.scale)
+        if not setup["store"]["reused"]:
+            print(f"演示库已构建 / seeded in {setup['store']['seed_seconds']:.1f} s "
+                  f"(peak {setup['store']['seed_peak_mb']:.0f} MB): {setup['store']['cli_output']}")
+    setup["upgrade"] = upgrade_store(url)
+    up = setup["upgrade"]
+    print(f"数据库 / store: {url}  区划 {up['counts']['regions']:,},行政村 {up['villages']:,},"
+          f"上报 {up['counts']['uploads']:,},村级月报 {up['counts']['village_reports']:,} 行,{up['months']} 个月"
+          + (f"(已升级迁移 {up['revision_before']} → {up['revision']})" if up["upgraded"] else ""))
+
+    pages = registered_pages()
+    if args.pages:
+        wanted = set(args.pages.split(","))
+        pages = [p for p in pages if _slug(p["path"]) in wanted]
+    titles = {p["path"]: p["title"] for p in pages}
+    rows = []
+    for spec in pages:
+        print(f"… {spec['title']} {spec['path']}", flush=True)
+        rows.append(measure_page(spec["path"], url, args.repeat))
+    print()
+    print_table(rows, titles)
+
+    profiles = {}
+    if args.profile != "none":
+        prof_dir = BENCH_DIR
+        for row in rows:
+            over = not all(verdicts(row)[k] for k in ("cold_s", "warm_s")) and "cold_s" in row
+            if args.profile == "all" or over:
+                print(f"剖析 / profiling {row['page']} …", flush=True)
+                measure_page(row["page"], url, 2, prof_dir)
+                profiles[row["page"]] = {label: str(prof_dir / f"profile_{_slug(row['page'])}_{label}.txt")
+                                         for label in ("cold", "warm", "data_changed")}
+        for page, files in profiles.items():
+            print(f"  {page}: {files['cold']} , {files['warm']}")
+
+    server = None
+    if not args.no_browser:
+        missing = browser_missing()
+        if missing:
+            server = {"skipped": missing}
+            print(f"跳过真实服务测量 / real server skipped: {missing}")
+        else:
+            print("真实服务 + chromium 依次打开各页面 / real server, chromium visits every page …", flush=True)
+            try:
+                server = measure_server(url, pages)
+                print(f"服务进程峰值内存 / server peak (VmHWM): {server['peak_mb']:.0f} MB "
+                      f"({_mark(server['peak_mb'] <= BUDGET['peak_mb'])});空闲时 / idle "
+                      f"{server['idle_mb']['VmRSS']:.0f} MB")
+                for v in server["visits"]:
+                    print(f"  {v['round']:<5}{v['page']:<26}{v['browser_s']:>7.2f} s (浏览器可见)"
+                          f"  RSS {v['VmRSS']:>5.0f} MB" + ("  页面显示错误!" if v["errors_shown"] else ""))
+            except Exception as exc:  # a measurement, not the app: report and carry on
+                server = {"error": repr(exc)}
+                print(f"真实服务测量失败 / real server measurement failed: {exc!r}")
+
+    if args.json:
+        payload = {
+            "scale": args.scale, "db": url, "repeat": args.repeat, "budget": BUDGET, "setup": setup,
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+            "pages": [{**row, "title": titles.get(row["page"]), "met": verdicts(row)} for row in rows],
+            "profiles": profiles, "server": server,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0 if all(r.get("ok") for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
