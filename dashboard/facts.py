@@ -125,14 +125,18 @@ def indicator_series(engine: Engine, view: View) -> pd.DataFrame:
     return frame.fillna(0).astype({c: int for c in ("reported", "legal3", "micro_power_list", "discipline_member")})
 
 
-def village_reports(engine: Engine, view: View, period: str) -> pd.DataFrame:
-    """The village reports in effect for one period: village_code, county_code and the indicators."""
-    eff = effective_uploads("village_monthly", view).where(U.period == period).subquery()
+def latest_village_reports(engine: Engine, view: View) -> pd.DataFrame:
+    """Each county's latest village reports up to as_of (a county late this month keeps last month's):
+    village_code, county_code, period and the indicators."""
+    eff = effective_uploads("village_monthly", view).subquery()
+    latest = (select(eff.c.scope, func.max(eff.c.period).label("period")).group_by(eff.c.scope).subquery())
+    chosen = (select(eff.c.id).join(latest, and_(latest.c.scope == eff.c.scope, latest.c.period == eff.c.period))
+              .subquery())
     V = models.VillageReport
-    cols = [V.village_code, V.county_code, V.legal_persons, V.micro_power_list, V.discipline_member,
+    cols = [V.village_code, V.county_code, V.period, V.legal_persons, V.micro_power_list, V.discipline_member,
             V.affairs_disclosed, V.supervision_committee]
     with engine.connect() as conn:
-        rows = conn.execute(select(*cols).join(eff, eff.c.id == V.upload_id)).all()
+        rows = conn.execute(select(*cols).join(chosen, chosen.c.id == V.upload_id)).all()
     return pd.DataFrame(rows, columns=[c.key for c in cols])
 
 

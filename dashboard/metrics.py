@@ -130,5 +130,5 @@ def pace_text(pace: Pace, noun: str) -> str:
     if pace.needed == 0:
         return "已达到目标"
     if pace.per_month is None:
-        return f"节点已过,仍差 {pace.needed} 个{noun}"
+        return f"已到节点日期,仍差 {pace.needed} 个{noun}"
     return f"还需 {pace.needed} 个{noun},平均每月 {pace.per_month:g} 个"

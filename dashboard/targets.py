@@ -173,13 +173,15 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
         return pd.DataFrame(rows, columns=["县(市、区)", "品牌", "状态"])
     column = {"legal_persons_coverage": "legal_persons", "micro_power_list_coverage": "micro_power_list",
               "discipline_member_coverage": "discipline_member"}[spec.metric]
-    merged = data.villages.merge(reports if reports is not None else pd.DataFrame(columns=["village_code", column]),
+    empty = pd.DataFrame(columns=["village_code", "period", column])
+    merged = data.villages.merge(reports if reports is not None else empty,
                                  left_on="code", right_on="village_code", how="left")
     if column == "legal_persons":
         miss = merged[~(merged[column].fillna(-1) >= 3)]
         value = miss[column].map(lambda v: "未报送" if pd.isna(v) else f"{int(v)} 名")
     else:
-        miss = merged[merged[column].fillna(False) != True]  # noqa: E712 — None means not reported
+        miss = merged[merged[column].map(lambda v: v is not True and v != 1)]
         value = miss[column].map(lambda v: "未报送" if v is None or pd.isna(v) else "否")
+    month = miss["period"].map(lambda p: "" if pd.isna(p) else f"{p[:4]}年{int(p[5:])}月")
     return pd.DataFrame({"县(市、区)": miss["county"], "乡镇(街道)": miss["township"], "村(社区)": miss["name"],
-                         "本月填报": value}).reset_index(drop=True)
+                         "填报情况": value, "填报月份": month}).reset_index(drop=True)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import completeness, facts, queries, targets
+from dashboard import charts, completeness, facts, queries, targets
 from dashboard.catalog import active_plan
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS, db_url, lamp_rule
@@ -184,8 +184,8 @@ def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def village_reports(ver: tuple, as_of: str, period: str) -> pd.DataFrame:
-    return facts.village_reports(engine(), facts.View(as_of), period)
+def latest_village_reports(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.latest_village_reports(engine(), facts.View(as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -249,3 +249,22 @@ def target_table(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.
 @st.cache_data(show_spinner=False)
 def expected_reports(ver: tuple) -> list:
     return completeness.expected_reports(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def target_pace(ver: tuple, as_of: str, county: str | None, metric: str):
+    return targets.pace(_spec(ver, metric), target_inputs(ver, as_of).only(county), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
+    spec = _spec(ver, metric)
+    reports = latest_village_reports(ver, as_of) if spec.noun == "村" else None
+    return targets.gaps(spec, target_inputs(ver, as_of).only(county), as_of, reports)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def ladder_spec(ver: tuple, as_of: str, county: str | None, metric: str, title: str) -> dict:
+    """The milestone-ladder chart as a Vega-Lite spec (built once per view; Altair validation is slow)."""
+    return charts.milestone_ladder(target_series(ver, as_of, county, metric), list(_spec(ver, metric).milestones),
+                                   title).to_dict()

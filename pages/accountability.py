@@ -1,6 +1,134 @@
-"""责任落实 (being built)."""
+"""责任落实: each measure's lead unit, latest report and lamp; per-unit reporting; the measure × unit matrix."""
 
+import pandas as pd
 import streamlit as st
 
+from dashboard import accountability as acc
+from dashboard import exports, ui
+from dashboard.plan import load_plan_config
+from dashboard.settings import lamp_rule
+
+
+def _rows_height(frame: pd.DataFrame) -> int:
+    """Tall enough to show every row without an inner scroll bar."""
+    return 38 + 35 * len(frame)
+
+
+def _download(frame: pd.DataFrame, title: str, as_of: str, key: str) -> None:
+    st.download_button(
+        f"下载「{title}」(Excel)", key=key, on_click="ignore", icon=":material/download:",
+        data=lambda: exports.table_xlsx(frame, title, f"数据截至 {ui.period_label(as_of)}"),
+        file_name=f"{title}_{as_of}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None:
+    """A chosen measure: its lamp and units, its report history and the plan's own text."""
+    titles = {m["number"]: m["title"] for m in plan.measures}
+    number = st.columns([2, 3])[0].selectbox("选择措施", list(titles), index=None, placeholder="请选择措施",
+                          format_func=lambda n: f"{n}. {titles[n]}", key="acc_measure",
+                          help="查看该措施的历次报送和方案原文")
+    if number is None:
+        st.caption("选择一项措施后,显示其历次报送记录和方案原文。")
+        return
+    m = next(m for m in plan.measures if m["number"] == number)
+    row = measures[measures["序号"] == number].iloc[0]
+    st.markdown(f"#### {number}. {ui.plain(m['title'])}")
+    st.markdown(
+        f"**{row['灯']}**:{ui.plain(row['灯号说明'])}  \n"
+        f"牵头单位:{ui.plain(row['牵头单位'])};配合单位:{ui.plain(row['配合单位'])};"
+        f"各县(市、区)党委和人民政府:{'负责' if m['counties_responsible'] else '不负责'}"
+    )
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        rows = acc.history(reports, number, m["lead_unit"])
+        st.markdown(f"**历次报送(共 {len(rows)} 条,最新在前)**")
+        if rows.empty:
+            st.info("该措施尚无报送记录。")
+        else:
+            st.dataframe(rows, hide_index=True, width="stretch", height=min(460, _rows_height(rows)),
+                         column_config={"完成进度(%)": st.column_config.NumberColumn(format="%.1f")})
+    with right:
+        st.markdown("**方案原文**")
+        with st.container(border=True, height=460):
+            st.markdown(ui.plain(m["body"]) if m["body"] else "(方案原文缺失)")
+
+
 st.title("责任落实")
-st.info("本页正在建设中。")
+
+with ui.guarded("责任落实"):
+    ver = ui.version()
+    ui.demo_banner(ver)
+    view = ui.frame()
+    plan = ui.plan_view(ver)
+    if plan is None or not plan.measures:
+        st.info("尚未载入实施方案,无法列出工作措施。请在「实施方案」页确认方案已载入。")
+        st.stop()
+    rule = lamp_rule()
+    reports = ui.measure_reports(ver, view.as_of)
+    measures = acc.measure_table(plan.measures, plan.sections, reports, view.as_of,
+                                 load_plan_config().start, rule)
+    units = acc.unit_table(plan.measures, reports, view.as_of, measures, plan.units)
+    caption = ui.view_caption(view)
+    if view.county:
+        caption += " · 工作措施由市级单位牵头报送,本页不按县(市、区)筛选"
+    st.caption(caption)
+
+    counts = acc.lamp_counts(measures)
+    done, leading = acc.units_reported(units)
+    cols = st.columns(5)
+    cols[0].metric("工作措施", f"{len(measures)} 项")
+    for col, label in zip(cols[1:4], ("绿灯", "黄灯", "红灯")):
+        col.metric(label, f"{counts[label]} 项")
+    cols[4].metric(f"{ui.period_label(view.as_of)}已报单位", f"{done}/{leading}",
+                   help="本月已报送其牵头的全部措施的单位数 / 有牵头措施的单位数")
+    missing = units[units["本月未报"] != acc.NONE]
+    if not missing.empty:
+        names = "、".join(f"{u}(措施 {n})" for u, n in zip(missing["单位"], missing["本月未报"]))
+        st.warning(f"{ui.period_label(view.as_of)}尚未报送的牵头单位:{ui.plain(names)}", icon=":material/schedule:")
+
+    st.subheader("措施落实情况")
+    st.caption(f"亮灯规则 — {rule.text()}")
+    st.caption(f"应达进度:从方案起始({load_plan_config().start},0%)到措施完成期限(方案未写明的按 "
+               f"{rule.measure_deadline})达到 100% 的直线,取所选月份月末的值;只按牵头单位的报送计算。")
+    sections_help = ";".join(f"{acc.section_label(s.number, '')}{s.title}" for s in plan.sections)
+    st.dataframe(
+        acc.lamp_style(measures), hide_index=True, width="stretch", height=_rows_height(measures),
+        column_config={
+            "篇章": st.column_config.TextColumn(width=52, help=sections_help),
+            "序号": st.column_config.NumberColumn(width=45),
+            "措施": st.column_config.TextColumn(width=250),
+            "牵头单位": st.column_config.TextColumn(width=235),
+            "配合单位": st.column_config.TextColumn(help="责任单位中除牵头单位外的其余单位;悬停可看全部"),
+            "各县负责": st.column_config.TextColumn(width=68, help="各县(市、区)党委和人民政府是否为责任单位"),
+            "最新状态": st.column_config.TextColumn(width=72),
+            "完成进度(%)": st.column_config.NumberColumn(width=92),
+            "最近报送": st.column_config.TextColumn(width=76),
+            "应达进度(%)": st.column_config.NumberColumn(width=92),
+            "灯": st.column_config.TextColumn(width=50, help=rule.text()),
+            "灯号说明": st.column_config.TextColumn(width=290),
+        },
+    )
+    _download(measures, "措施落实情况", view.as_of, "acc_dl_measures")
+
+    st.subheader("责任单位落实情况")
+    st.caption("本月已报 / 本月未报只统计单位牵头的措施;滞后措施指牵头措施中亮红灯或最新状态为「滞后」的措施。")
+    st.dataframe(units, hide_index=True, width="stretch", height=_rows_height(units))
+    _download(units, "责任单位落实情况", view.as_of, "acc_dl_units")
+
+    st.subheader("措施 × 责任单位")
+    st.caption("● 牵头  ○ 配合;列名为措施序号和灯号,有标记的单元格按该措施的灯色着色。")
+    grid = acc.matrix(plan.measures, measures, plan.units)
+    titles = dict(zip(measures["序号"], measures["措施"]))
+    st.dataframe(
+        acc.matrix_style(grid), hide_index=True, width="stretch", height=_rows_height(grid),
+        column_config={"单位": st.column_config.TextColumn(width=250)} | {
+            col: st.column_config.TextColumn(width="small", help=f"{n}. {titles[n]}")
+            for col, n in zip(grid.columns[1:], measures["序号"])},
+    )
+
+    st.subheader("措施详情")
+    _measure_detail(plan, measures, reports)
+
+    ui.sources_expander(view, ("measure_progress",))

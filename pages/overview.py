@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, completeness, metrics, ui
+from dashboard import completeness, metrics, ui
 from dashboard.metrics import LAMP_LABELS, add_months, period_end
 from dashboard.settings import lamp_rule
 
@@ -78,9 +78,8 @@ with ui.guarded("总览"):
     left, right = st.columns([3, 2], gap="large")
     with left:
         spec = next(s for s in ui.target_specs(ver) if s.metric == "township_demo_coverage")
-        series = ui.target_series(ver, view.as_of, view.county, spec.metric)
-        st.altair_chart(charts.milestone_ladder(series, list(spec.milestones), "乡镇示范点覆盖率与方案节点"),
-                        width="stretch")
+        st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, "乡镇示范点覆盖率与方案节点"),
+                           width="stretch")
         if spec.configured:
             st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
     with right:

@@ -1,6 +1,66 @@
-"""目标进度 (being built)."""
+"""目标进度: for every target of the plan — the actual series against the milestone path, a per-county
+table with lamps, the pace still needed to reach the next milestone, and the named gap list."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import exports, targets, ui
+from dashboard.metrics import LAMP_LABELS, lamp, missed, pace_text, period_end
+from dashboard.settings import lamp_rule
+
 st.title("目标进度")
-st.info("本页正在建设中。")
+
+
+def target_section(ver: tuple, view, spec: targets.Spec) -> None:
+    series = ui.target_series(ver, view.as_of, view.county, spec.metric)
+    actual, expected = float(series["actual"].iloc[-1]), float(series["expected"].iloc[-1])
+    rule = lamp_rule()
+    colour = lamp(actual, expected, rule.yellow_gap_points, missed(list(spec.milestones), actual, period_end(view.as_of)))
+    pace = ui.target_pace(ver, view.as_of, view.county, spec.metric)
+    ladder = "、".join(f"{m.deadline:%Y年%m月%d日}前 {m.value:g}%" for m in spec.milestones)
+    note = "(期限为配置默认值,见 data/plan_config.toml)" if spec.configured else ""
+
+    st.markdown(f"#### {spec.label}:{actual:.1f}%  ·  {LAMP_LABELS[colour]}")
+    st.caption(f"方案节点:{ladder}{note}。方案原文:“{spec.source}”")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("当前", f"{actual:.1f}%")
+    c2.metric("直线进度应达", f"{expected:.1f}%", f"{actual - expected:+.1f} 个百分点", delta_color="normal")
+    c3.metric("完成下一节点还需", pace_text(pace, spec.noun) if pace else "—")
+
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, f"{spec.label}:实际与节点"),
+                           width="stretch")
+    with right:
+        table = ui.target_table(ver, view.as_of, view.county, spec.metric)
+        st.dataframe(table.assign(灯=table["lamp"].map(LAMP_LABELS)).rename(columns={
+            "county": "县(市、区)", "count": f"达标{spec.noun}", "total": f"{spec.noun}总数",
+            "actual": "实际(%)", "expected": "应达(%)"})[
+            ["县(市、区)", f"达标{spec.noun}", f"{spec.noun}总数", "实际(%)", "应达(%)", "灯"]],
+            hide_index=True, width="stretch")
+
+    gaps = ui.target_gaps(ver, view.as_of, view.county, spec.metric)
+    with st.expander(f"缺口清单:尚未达标的{spec.noun}(共 {len(gaps)} 个)", expanded=spec.noun != "村"):
+        st.dataframe(gaps, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(gaps), 1)))
+        stamp = f"{ui.view_caption(view)};亮灯规则见看板"
+        st.download_button(
+            f"下载{spec.label}缺口清单(.xlsx)", on_click="ignore", icon=":material/download:",
+            data=lambda: exports.table_xlsx(gaps, f"{spec.label}缺口清单", stamp, "缺口清单"),
+            file_name=f"缺口清单_{spec.label}_{view.as_of}.xlsx", key=f"gap_{spec.metric}",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+with ui.guarded("目标进度"):
+    ver = ui.version()
+    ui.demo_banner(ver)
+    if not ui.periods(ver):
+        st.info("还没有上报数据。请先在「数据上报」页上传报表,或运行 `qinglian demo` 写入演示数据。")
+        st.stop()
+    view = ui.frame()
+    st.caption(f"{ui.view_caption(view)}。亮灯规则:{lamp_rule().text()}")
+    specs = {s.metric: s for s in ui.target_specs(ver)}
+    metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,
+                                  default=next(iter(specs)), required=True, key="target_metric")
+    target_section(ver, view, specs[metric or next(iter(specs))])
+    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands"), (view.as_of,))

@@ -94,5 +94,5 @@ def test_pace_needed():
     assert pace_text(Pace(18, 6, 3.0), "乡镇") == "还需 18 个乡镇,平均每月 3 个"
     assert pace_needed(75, 100, 70, "2024-06", date(2024, 12, 31)).needed == 0
     late = pace_needed(60, 100, 70, "2025-02", date(2024, 12, 31))
-    assert late == Pace(10, 0, None) and pace_text(late, "乡镇") == "节点已过,仍差 10 个乡镇"
+    assert late == Pace(10, 0, None) and pace_text(late, "乡镇") == "已到节点日期,仍差 10 个乡镇"
     assert pace_needed(0, 7, 100, "2025-11", date(2025, 12, 31)) == Pace(7, 1, 7.0)

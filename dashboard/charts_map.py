@@ -1,0 +1,197 @@
+"""示范点地图: pure builders from plain frames to a pydeck map (no Streamlit here).
+
+Offline by default: the deck has ``map_provider=None`` and no ``map_style``, so the browser asks no
+host but the app for anything. An optional basemap is an XYZ tile template such as
+``http://tiles.example.gov.cn/{z}/{x}/{y}.png`` (a self-hosted server, or 天地图 with its ``tk`` key),
+read from env ``QINGLIAN_TILE_URL``, else ``[map] tile_url`` in ``.streamlit/secrets.toml``; empty
+means off. Tooltips use deck.gl's *text* mode, so village, township and brand names from uploads are
+set as text and can never become HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+
+from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES, SECRETS_FILE
+
+NO_SITE = "非示范点"
+STATUS_OPTIONS = (*DEMO_SITE_STATUSES, NO_SITE)
+
+# Village dot colours (RGBA) and the Streamlit Markdown colour of the same hue used in the legend.
+STATUS_COLORS = {
+    "已验收命名": (33, 195, 84, 235),
+    "已建成": (28, 131, 225, 235),
+    "创建中": (255, 135, 0, 235),
+    "计划创建": (128, 61, 245, 235),
+    NO_SITE: (128, 132, 149, 170),
+}
+LEGEND_COLORS = {"已验收命名": "green", "已建成": "blue", "创建中": "orange", "计划创建": "violet", NO_SITE: "gray"}
+SITE_RADIUS, NO_SITE_RADIUS = 5, 2  # pixels
+COVERED_FILL = (33, 195, 84, 45)
+GAP_FILL = (255, 75, 75, 55)
+TOWNSHIP_LINE = (255, 255, 255, 200)
+COUNTY_LINE = (49, 51, 63, 230)
+TOOLTIP_STYLE = {
+    "backgroundColor": "#ffffff", "color": "#31333f", "fontSize": "14px", "lineHeight": "1.5",
+    "fontFamily": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif",
+    "border": "1px solid #d0d3da", "borderRadius": "4px", "padding": "6px 10px",
+}
+VIEW_SIZE = (1150, 720)  # the map's pixel size at 1920×1080 in the page's 3:1 columns
+
+
+def tile_url() -> str | None:
+    """The configured XYZ tile template, or None (the default: no basemap, nothing fetched)."""
+    url = os.environ.get("QINGLIAN_TILE_URL", "").strip()
+    if not url and SECRETS_FILE.exists():
+        with SECRETS_FILE.open("rb") as fh:
+            url = str(tomllib.load(fh).get("map", {}).get("tile_url", "")).strip()
+    return url or None
+
+
+def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Every village with its demo-site status (``非示范点`` without one), level and brand.
+
+    ``ledger`` is the ledger in effect (:func:`facts.ledger_as_of`); a village listed twice keeps
+    its most advanced status.
+    """
+    rank = {s: i for i, s in enumerate(DEMO_SITE_STATUSES)}
+    sites = (ledger.assign(_rank=ledger["status"].map(rank).fillna(-1))
+             .sort_values("_rank").drop_duplicates("village_code", keep="last")
+             [["village_code", "status", "level", "brand"]])
+    out = villages.merge(sites, how="left", left_on="code", right_on="village_code").drop(columns="village_code")
+    out["status"] = out["status"].fillna(NO_SITE)
+    return out
+
+
+def covered_townships(sites: pd.DataFrame) -> set[str]:
+    """Townships with at least one village whose site is built (已建成/已验收命名)."""
+    return set(sites.loc[sites["status"].isin(BUILT_STATUSES), "township_code"])
+
+
+def gap_townships(townships: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The named list of townships without a built site: 县(市、区), 乡镇(街道), 区划代码, 在建或计划示范点."""
+    covered = covered_townships(sites)
+    pending = (sites[sites["status"].isin(set(DEMO_SITE_STATUSES) - set(BUILT_STATUSES))]
+               .groupby("township_code").size())
+    gaps = townships[~townships["township_code"].isin(covered)]
+    return pd.DataFrame({
+        "县(市、区)": gaps["county"], "乡镇(街道)": gaps["township"], "区划代码": gaps["township_code"],
+        "在建或计划示范点": gaps["township_code"].map(pending).fillna(0).astype(int),
+    }).reset_index(drop=True)
+
+
+def status_counts(sites: pd.DataFrame) -> dict[str, int]:
+    """Villages per status, every status present (zero when none), in legend order."""
+    counts = sites["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in STATUS_OPTIONS}
+
+
+def _ring(geojson: str) -> list:
+    return json.loads(geojson)["coordinates"][0]
+
+
+def _tip_village(row) -> str:
+    lines = [f"村(社区):{row.name}", f"乡镇(街道):{row.township}({row.county})", f"示范点状态:{row.status}"]
+    if row.status != NO_SITE:
+        lines += [f"级别:{_text(row.level)}", f"品牌:{_text(row.brand)}"]
+    return "\n".join(lines)
+
+
+def _text(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)
+
+
+def map_layers(villages: pd.DataFrame, ledger: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFrame,
+               statuses=STATUS_OPTIONS, county: str | None = None) -> dict:
+    """Lean layer data: ``villages`` (lon, lat, color, radius, 提示), ``townships`` (polygon, covered,
+    color, 提示), ``counties`` (polygon, width) and ``bounds`` (west, south, east, north).
+
+    ``villages``/``townships`` are the store's frames (:func:`facts.villages`, :func:`facts.boundaries`),
+    ``ledger`` the ledger in effect; ``statuses`` filters the village dots, ``county`` everything but
+    the county outlines (which stay as context, the chosen one drawn thicker).
+    """
+    sites = village_sites(villages, ledger)
+    if county:
+        sites = sites[sites["county_code"] == county]
+        townships = townships[townships["county_code"] == county]
+    covered = covered_townships(sites)
+    shown = sites[sites["status"].isin(list(statuses))]
+    dots = pd.DataFrame({
+        "lon": shown["lon"].round(5), "lat": shown["lat"].round(5),
+        "color": shown["status"].map(lambda s: list(STATUS_COLORS[s])),
+        "radius": shown["status"].map(lambda s: NO_SITE_RADIUS if s == NO_SITE else SITE_RADIUS),
+        "提示": [_tip_village(r) for r in shown.itertuples(index=False)],
+    })
+    # sites drawn last so a grey dot never hides a coloured one
+    dots = dots.assign(_o=shown["status"].eq(NO_SITE).map({True: 0, False: 1})).sort_values("_o", kind="stable")
+    dots = dots.drop(columns="_o").dropna(subset=["lon", "lat"]).reset_index(drop=True)
+    county_names = dict(zip(counties["code"], counties["name"]))
+    is_covered = townships["code"].isin(covered)
+    towns = pd.DataFrame({
+        "polygon": townships["boundary"].map(_ring),
+        "covered": is_covered,
+        "color": is_covered.map(lambda c: list(COVERED_FILL if c else GAP_FILL)),
+        "提示": [f"乡镇(街道):{name}({county_names.get(cc, '')})\n"
+               f"{'已有' if c else '尚无'}已建成或已验收命名的示范点"
+               for name, cc, c in zip(townships["name"], townships["county_code"], is_covered)],
+    }).reset_index(drop=True)
+    outlines = pd.DataFrame({
+        "polygon": counties["boundary"].map(_ring),
+        "width": (counties["code"] == county).map({True: 4, False: 2}) if county else 2,
+    }).reset_index(drop=True)
+    return {"villages": dots, "townships": towns, "counties": outlines, "bounds": _bounds(dots, towns)}
+
+
+def _bounds(dots: pd.DataFrame, towns: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    lons = [p[0] for ring in towns["polygon"] for p in ring] + dots["lon"].tolist()
+    lats = [p[1] for ring in towns["polygon"] for p in ring] + dots["lat"].tolist()
+    return (min(lons), min(lats), max(lons), max(lats)) if lons else None
+
+
+def fit_view(bounds, size: tuple[int, int] = VIEW_SIZE, padding: float = 0.06) -> pdk.ViewState:
+    """A view state showing ``bounds`` (west, south, east, north) whole in a ``size`` pixel map."""
+    if bounds is None:
+        return pdk.ViewState(longitude=110.0, latitude=30.0, zoom=3.5)
+    west, south, east, north = bounds
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    width, height = (s * (1 - 2 * padding) for s in size)
+    zoom_x = math.log2(width * 360 / (256 * max(east - west, 1e-6)))
+    zoom_y = math.log2(height * 2 * math.pi / (256 * max(merc(north) - merc(south), 1e-6)))
+    mid_lat = math.degrees(2 * math.atan(math.exp((merc(north) + merc(south)) / 2)) - math.pi / 2)
+    return pdk.ViewState(longitude=round((west + east) / 2, 5), latitude=round(mid_lat, 5),
+                         zoom=round(min(zoom_x, zoom_y, 16), 2), min_zoom=3, max_zoom=16, pitch=0, bearing=0)
+
+
+def _tile_layer(url: str) -> pdk.Layer:
+    # deck.gl's JSON config has no way to pass TileLayer's renderSubLayers function, so an XYZ
+    # basemap is drawn as a flat TerrainLayer: the tiles are the texture, their elevation decodes to 0.
+    return pdk.Layer("TerrainLayer", id="basemap", elevation_data=url, texture=url,
+                     elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0},
+                     mesh_max_error=100, tile_size=256, max_zoom=18, pickable=False)
+
+
+def build_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:
+    """The map: optional basemap tiles, township fills, county outlines, village dots; text tooltips."""
+    deck_layers = [] if not tile else [_tile_layer(tile)]
+    deck_layers += [
+        pdk.Layer("PolygonLayer", id="townships", data=layers["townships"], get_polygon="polygon",
+                  get_fill_color="color", get_line_color=list(TOWNSHIP_LINE), line_width_min_pixels=1,
+                  stroked=True, filled=True, pickable=True, auto_highlight=True,
+                  highlight_color=[255, 255, 255, 60]),
+        pdk.Layer("PolygonLayer", id="counties", data=layers["counties"], get_polygon="polygon",
+                  get_line_color=list(COUNTY_LINE), get_line_width="width", line_width_units="pixels",
+                  stroked=True, filled=False, pickable=False),
+        pdk.Layer("ScatterplotLayer", id="villages", data=layers["villages"], get_position=["lon", "lat"],
+                  get_fill_color="color", get_radius="radius", radius_units="pixels", radius_min_pixels=1.5,
+                  stroked=True, get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
+                  pickable=True, auto_highlight=True, highlight_color=[255, 215, 0, 255]),
+    ]
+    return pdk.Deck(layers=deck_layers, initial_view_state=fit_view(layers["bounds"], size),
+                    map_provider=None, tooltip={"text": "{提示}", "style": TOOLTIP_STYLE})
