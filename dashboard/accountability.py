@@ -39,10 +39,19 @@ LAMP_STYLES = {
 LAMP_OF_LABEL = {label: key for key, label in LAMP_LABELS.items()}
 
 
+def section_numeral(number: int) -> str:
+    """"(一)" for section 1."""
+    return f"({NUMERALS[number - 1] if 1 <= number <= len(NUMERALS) else number})"
+
+
 def section_label(number: int, title: str) -> str:
     """"(一)强化党建引领": the section's numeral and the first phrase of its title."""
-    numeral = NUMERALS[number - 1] if 1 <= number <= len(NUMERALS) else str(number)
-    return f"({numeral}){title.split(',')[0]}"
+    return section_numeral(number) + title.split(",")[0]
+
+
+def compact(measures: pd.DataFrame) -> pd.DataFrame:
+    """The measure table with 篇章 cut to its numeral, for a screen too narrow for every column."""
+    return measures.assign(篇章=measures["篇章"].str.split(")").str[0] + ")")
 
 
 def _as_date(value: date | str) -> date:

@@ -108,16 +108,15 @@ def _text(value) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)
 
 
-def map_layers(villages: pd.DataFrame, ledger: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFrame,
+def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFrame,
                statuses=STATUS_OPTIONS, county: str | None = None) -> dict:
     """Lean layer data: ``villages`` (lon, lat, color, radius, 提示), ``townships`` (polygon, covered,
     color, 提示), ``counties`` (polygon, width) and ``bounds`` (west, south, east, north).
 
-    ``villages``/``townships`` are the store's frames (:func:`facts.villages`, :func:`facts.boundaries`),
-    ``ledger`` the ledger in effect; ``statuses`` filters the village dots, ``county`` everything but
-    the county outlines (which stay as context, the chosen one drawn thicker).
+    ``sites`` is :func:`village_sites`, ``townships``/``counties`` the store's boundaries
+    (:func:`facts.boundaries`); ``statuses`` filters the village dots, ``county`` everything but the
+    county outlines, which stay as context with the chosen one drawn thicker.
     """
-    sites = village_sites(villages, ledger)
     if county:
         sites = sites[sites["county_code"] == county]
         townships = townships[townships["county_code"] == county]

@@ -92,9 +92,9 @@ with ui.guarded("责任落实"):
     st.caption(f"亮灯规则 — {rule.text()}")
     st.caption(f"应达进度:从方案起始({load_plan_config().start},0%)到措施完成期限(方案未写明的按 "
                f"{rule.measure_deadline})达到 100% 的直线,取所选月份月末的值;只按牵头单位的报送计算。")
-    sections_help = ";".join(f"{acc.section_label(s.number, '')}{s.title}" for s in plan.sections)
+    sections_help = ";".join(f"{acc.section_numeral(s.number)}{s.title}" for s in plan.sections)
     st.dataframe(
-        acc.lamp_style(measures), hide_index=True, width="stretch", height=_rows_height(measures),
+        acc.lamp_style(acc.compact(measures)), hide_index=True, width="stretch", height=_rows_height(measures),
         column_config={
             "篇章": st.column_config.TextColumn(width=52, help=sections_help),
             "序号": st.column_config.NumberColumn(width=45),

@@ -1,6 +1,76 @@
-"""示范点地图 (being built)."""
+"""示范点地图: villages by demo-site status, townships shaded by coverage, county outlines, and the named
+list of townships still without a built demo site. No basemap by default, so it works with no internet."""
 
 import streamlit as st
 
+from dashboard import charts_map, exports, facts, ui
+from dashboard.settings import BUILT_STATUSES
+
 st.title("示范点地图")
-st.info("本页正在建设中。")
+
+with ui.guarded("示范点地图"):
+    ver = ui.version()
+    ui.demo_banner(ver)
+    view = ui.frame()
+    villages = ui.villages(ver)
+    if villages.empty:
+        st.info("数据库中还没有村级区划。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
+        st.stop()
+    st.caption(ui.view_caption(view))
+
+    ledger = facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of)
+    statuses = st.multiselect(
+        "示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS, key="map_statuses",
+        placeholder="选择示范点状态", help="只在地图上显示所选状态的村(社区);乡镇底色与右侧名单不受此筛选影响。")
+    sites = charts_map.village_sites(villages, ledger)
+    layers = charts_map.map_layers(sites, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
+                                   statuses, view.county)
+    towns = ui.townships(ver)
+    if view.county:
+        sites = sites[sites["county_code"] == view.county]
+        towns = towns[towns["county_code"] == view.county]
+    gaps = charts_map.gap_townships(towns, sites)
+    tile = charts_map.tile_url()
+
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        st.pydeck_chart(charts_map.build_deck(layers, tile), height=720)
+        shown = len(layers["villages"])
+        st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"
+                   + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
+        if not statuses:
+            st.caption("未选择任何示范点状态,地图上不显示村点。")
+
+    with right:
+        counts = charts_map.status_counts(sites)
+        n_sites = sum(v for k, v in counts.items() if k != charts_map.NO_SITE)
+        n_built = sum(counts[s] for s in BUILT_STATUSES)
+        n_towns = len(towns)
+        n_covered = n_towns - len(gaps)
+        c1, c2 = st.columns(2)
+        c1.metric("示范点", f"{n_sites} 个", help=f"台账中的示范点(各状态合计),其中已建成或已验收命名 {n_built} 个")
+        c2.metric("已覆盖乡镇", f"{n_covered}/{n_towns}",
+                  help="至少有一个已建成或已验收命名示范点的乡镇(街道)数 / 乡镇(街道)总数")
+        st.markdown("**图例**")
+        st.markdown("  \n".join(
+            f":{charts_map.LEGEND_COLORS[s]}[●] {s}:{counts[s]:,} 个村"
+            + ("" if s in statuses else "(未显示)") for s in charts_map.STATUS_OPTIONS))
+        st.markdown(":green-background[乡镇底色:已有示范点]  \n:red-background[乡镇底色:尚无示范点]  \n"
+                    "深色粗线:县(市、区)界")
+
+        st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps)} 个**")
+        if gaps.empty:
+            st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
+        else:
+            st.dataframe(gaps, hide_index=True, width="stretch", height=min(320, 38 + 35 * len(gaps)),
+                         column_config={"在建或计划示范点": st.column_config.NumberColumn(
+                             "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
+            where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"
+            st.download_button(
+                "下载名单(.xlsx)", icon=":material/download:", on_click="ignore",
+                data=lambda: exports.table_xlsx(gaps, f"{where}尚无示范点的乡镇(街道)名单",
+                                                f"数据截至 {ui.period_label(view.as_of)} · 来源:示范点台账"),
+                file_name=f"{where}尚无示范点的乡镇名单_{view.as_of}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    ui.sources_expander(view, ("demo_sites",))

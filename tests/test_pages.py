@@ -19,48 +19,6 @@ def _run(page: str | None = None) -> AppTest:
     return at
 
 
-def _independent_coverage(engine) -> tuple[int, int]:
-    """Covered townships and all townships at the latest ledger of each county, in plain SQL."""
-    sql = """
-        WITH latest AS (
-            SELECT scope, MAX(period) AS period FROM uploads
-            WHERE kind = 'demo_sites' AND active GROUP BY scope)
-        SELECT COUNT(DISTINCT v.parent_code) FROM demo_sites d
-        JOIN uploads u ON u.id = d.upload_id
-        JOIN latest l ON l.scope = u.scope AND l.period = u.period
-        JOIN regions v ON v.code = d.village_code
-        WHERE u.kind = 'demo_sites' AND d.status IN ('已建成', '已验收命名')"""
-    with engine.connect() as conn:
-        covered = conn.execute(text(sql)).scalar()
-        total = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'township'")).scalar()
-    return covered, total
-
-
-def test_overview_shows_region_counts_and_coverage(demo_store):
-    at = _run()
-    tiles = {m.label: m.value for m in at.metric}
-    with demo_store.connect() as conn:
-        villages = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'village'")).scalar()
-    covered, total = _independent_coverage(demo_store)
-    assert tiles["县(市、区)"] == "7 个"
-    assert tiles["乡镇(街道)"] == f"{total} 个"
-    assert tiles["行政村(社区)"] == f"{villages:,} 个"
-    assert tiles["乡镇示范点覆盖率"] == f"{100 * covered / total:.1f}%"
-    texts = " ".join(m.value for m in at.markdown)
-    assert "2023年12月31日前达到 40%" in texts and "2024年12月31日前达到 70%" in texts
-    assert "数据截至 2025 年 12 月" in " ".join(c.value for c in at.caption)
-    assert any("演示数据" in w.value for w in at.warning)
-
-
-def test_overview_county_table_lists_every_county(demo_store):
-    at = _run()
-    table = at.dataframe[0].value
-    with demo_store.connect() as conn:
-        counties = set(conn.execute(text("SELECT name FROM regions WHERE level = 'county'")).scalars())
-    assert set(table["县(市、区)"]) == counties
-    assert table["乡镇数"].sum() == 100
-
-
 def test_overview_on_an_empty_store_explains_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     at = _run()
