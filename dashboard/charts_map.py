@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings.json_tools import default_serialize
 
 from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES, SECRETS_FILE
 
@@ -98,10 +99,10 @@ def _ring(geojson: str) -> list:
 
 
 def _tip_village(row) -> str:
-    lines = [f"村(社区):{row.name}", f"乡镇(街道):{row.township}({row.county})", f"示范点状态:{row.status}"]
-    if row.status != NO_SITE:
-        lines += [f"级别:{_text(row.level)}", f"品牌:{_text(row.brand)}"]
-    return "\n".join(lines)
+    if row.status == NO_SITE:  # most villages: one short line keeps the spec small
+        return f"{row.name} · {row.township}({row.county})· {NO_SITE}"
+    return (f"村(社区):{row.name}\n乡镇(街道):{row.township}({row.county})\n示范点状态:{row.status}\n"
+            f"级别:{_text(row.level)}\n品牌:{_text(row.brand)}")
 
 
 def _text(value) -> str:
@@ -176,21 +177,30 @@ def _tile_layer(url: str) -> pdk.Layer:
                      mesh_max_error=100, tile_size=256, max_zoom=18, pickable=False)
 
 
+class CompactDeck(pdk.Deck):
+    """A Deck serialised as compact UTF-8 JSON: pydeck's own ``to_json`` indents and escapes every
+    Chinese character, which makes the spec of 15,000 villages about three times larger."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"),
+                          ensure_ascii=False)
+
+
 def build_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:
     """The map: optional basemap tiles, township fills, county outlines, village dots; text tooltips."""
     deck_layers = [] if not tile else [_tile_layer(tile)]
     deck_layers += [
-        pdk.Layer("PolygonLayer", id="townships", data=layers["townships"], get_polygon="polygon",
+        pdk.Layer("PolygonLayer", id="townships", data=layers["townships"].to_dict("records"), get_polygon="polygon",
                   get_fill_color="color", get_line_color=list(TOWNSHIP_LINE), line_width_min_pixels=1,
                   stroked=True, filled=True, pickable=True, auto_highlight=True,
                   highlight_color=[255, 255, 255, 60]),
-        pdk.Layer("PolygonLayer", id="counties", data=layers["counties"], get_polygon="polygon",
+        pdk.Layer("PolygonLayer", id="counties", data=layers["counties"].to_dict("records"), get_polygon="polygon",
                   get_line_color=list(COUNTY_LINE), get_line_width="width", line_width_units="pixels",
                   stroked=True, filled=False, pickable=False),
-        pdk.Layer("ScatterplotLayer", id="villages", data=layers["villages"], get_position=["lon", "lat"],
+        pdk.Layer("ScatterplotLayer", id="villages", data=layers["villages"].to_dict("records"), get_position=["lon", "lat"],
                   get_fill_color="color", get_radius="radius", radius_units="pixels", radius_min_pixels=1.5,
                   stroked=True, get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
                   pickable=True, auto_highlight=True, highlight_color=[255, 215, 0, 255]),
     ]
-    return pdk.Deck(layers=deck_layers, initial_view_state=fit_view(layers["bounds"], size),
+    return CompactDeck(layers=deck_layers, initial_view_state=fit_view(layers["bounds"], size),
                     map_provider=None, tooltip={"text": "{提示}", "style": TOOLTIP_STYLE})

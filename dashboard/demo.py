@@ -199,7 +199,9 @@ class DemoBuilder:
         by_unit: dict[str, list[dict]] = {}
         for measure in self.measures:
             by_unit.setdefault(measure["lead_unit"], []).append(measure)
-        speed = {m["number"]: rng.uniform(0.62, 1.2) for m in self.measures}
+        # most measures near the straight path, a few clearly behind
+        speed = {m["number"]: rng.uniform(0.6, 0.78) if rng.random() < 0.25 else rng.uniform(0.9, 1.15)
+                 for m in self.measures}
         for unit, measures in by_unit.items():
             reporter = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
             skip_from = n - SKIPPING_UNITS.get(unit, 0)

@@ -268,3 +268,15 @@ def ladder_spec(ver: tuple, as_of: str, county: str | None, metric: str, title: 
     """The milestone-ladder chart as a Vega-Lite spec (built once per view; Altair validation is slow)."""
     return charts.milestone_ladder(target_series(ver, as_of, county, metric), list(_spec(ver, metric).milestones),
                                    title).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def measure_table(ver: tuple, as_of: str) -> pd.DataFrame:
+    """The accountability measure table (lamps of every measure) for the as-of month."""
+    from dashboard import accountability
+
+    plan = plan_view(ver)
+    if plan is None:
+        return pd.DataFrame(columns=accountability.MEASURE_COLUMNS)
+    return accountability.measure_table(plan.measures, plan.sections, measure_reports(ver, as_of), as_of,
+                                        load_plan_config().start, lamp_rule())

@@ -34,7 +34,10 @@ def kpi_tiles(ver: tuple, view) -> None:
     rate, received, expected = reporting_rate(ver, view)
     cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已报 {received} 份"
                    f"(县级村级指标月报、示范点台账和牵头单位措施月报)")
-    cols[5].metric("数据月份", ui.period_label(view.as_of), help=f"共有 {len(months)} 个月的上报数据")
+    lamps = ui.measure_table(ver, view.as_of)["灯"].value_counts()
+    cols[5].metric("措施推进", f"红灯 {int(lamps.get('红灯', 0))} 项",
+                   help=f"{len(months) and ui.period_label(view.as_of)}:绿灯 {int(lamps.get('绿灯', 0))} 项、"
+                        f"黄灯 {int(lamps.get('黄灯', 0))} 项、红灯 {int(lamps.get('红灯', 0))} 项(亮灯规则见页面底部)")
 
 
 def reporting_rate(ver: tuple, view) -> tuple[float, int, int]:
@@ -86,6 +89,15 @@ with ui.guarded("总览"):
         st.markdown("**各县(市、区)示范点覆盖率排名**")
         st.dataframe(ranking(ver, view), hide_index=True, width="stretch", height=320)
         st.caption(f"亮灯规则:{lamp_rule().text()}")
+
+    st.markdown("**推进最滞后的措施及牵头单位**")
+    measures = ui.measure_table(ver, view.as_of)
+    order = {"红灯": 0, "黄灯": 1, "绿灯": 2}
+    behind = measures.assign(_o=measures["灯"].map(order),
+                             _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
+    behind = behind.sort_values(["_o", "_gap"], ascending=[True, False]).head(5)
+    st.dataframe(behind[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
+                 hide_index=True, width="stretch")
 
     ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"),
                         (view.as_of,))
