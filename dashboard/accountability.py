@@ -49,9 +49,18 @@ def section_label(number: int, title: str) -> str:
     return section_numeral(number) + title.split(",")[0]
 
 
+def percent_text(values: pd.Series) -> pd.Series:
+    """Percentages as right-aligned text, "—" when missing (Streamlit would print "None").
+
+    Padded to five characters so that sorting the text sorts the numbers (0–100, one decimal).
+    """
+    return values.map(lambda v: NONE if pd.isna(v) else f"{v:5.1f}")
+
+
 def compact(measures: pd.DataFrame) -> pd.DataFrame:
-    """The measure table with 篇章 cut to its numeral, for a screen too narrow for every column."""
-    return measures.assign(篇章=measures["篇章"].str.split(")").str[0] + ")")
+    """The measure table for the screen: 篇章 cut to its numeral, percentages as text with "—"."""
+    return measures.assign(篇章=measures["篇章"].str.split(")").str[0] + ")",
+                           **{c: percent_text(measures[c]) for c in ("完成进度(%)", "应达进度(%)")})
 
 
 def _as_date(value: date | str) -> date:
@@ -61,8 +70,14 @@ def _as_date(value: date | str) -> date:
 def _latest_reports(reports: pd.DataFrame, as_of: str) -> dict[tuple[int, str], pd.Series]:
     """(measure number, unit) -> that unit's latest report on the measure with period <= as_of."""
     upto = reports[reports["period"] <= as_of].sort_values(["period", "uploaded_at"], kind="stable")
-    return {(int(n), u): row for (n, u), row in
-            ((key, group.iloc[-1]) for key, group in upto.groupby(["measure_number", "unit_name"]))}
+    last = upto.groupby(["measure_number", "unit_name"]).tail(1)
+    return {(int(row["measure_number"]), row["unit_name"]): row for _, row in last.iterrows()}
+
+
+def plan_units(plan_measures: list[dict]) -> list[str]:
+    """Every unit named by the measures, lead units first, in the plan's order."""
+    return list(dict.fromkeys([m["lead_unit"] for m in plan_measures if m["lead_unit"]]
+                              + [u for m in plan_measures for u in m["co_units"]]))
 
 
 def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, deadline: date,
@@ -79,14 +94,14 @@ def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, de
     if progress is None:
         return "red", "最近一次报送未填完成进度"
     if missed([Milestone(deadline, 100.0)], progress, on):
-        return "red", f"完成期限 {deadline:%Y-%m-%d} 已过,进度仍为 {progress:g}%"
+        return "red", f"期限 {deadline:%Y-%m-%d} 已过未完成"
     gap = round(expected - progress, 1)
     # The gap is compared as shown (one decimal): float subtraction such as 16.4 - 6.4 = 9.999… would
     # otherwise turn a gap of exactly the threshold yellow.
     colour = measure_lamp(0.0, gap, late, rule.yellow_gap_points, rule.red_missing_months)
-    parts = [f"迟报 {late} 个月"] if late else []
-    parts.append(f"落后应达进度 {gap:.1f} 个百分点" if gap > 0 else "达到应达进度")
-    return colour, ";".join(parts)
+    if not late:
+        return colour, f"落后应达进度 {gap:.1f} 个百分点" if gap > 0 else "达到应达进度"
+    return colour, f"迟报 {late} 个月,落后 {gap:.1f} 个百分点" if gap > 0 else f"迟报 {late} 个月"
 
 
 def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as_of: str,
@@ -141,8 +156,7 @@ def unit_table(plan_measures: list[dict], reports: pd.DataFrame, as_of: str, mea
     "Behind" means the measure's lamp (from :func:`measure_table` output ``measures``) is red or its
     latest status is 滞后. ``units`` fixes the row order; by default lead units first, as the plan names them.
     """
-    units = units or list(dict.fromkeys([m["lead_unit"] for m in plan_measures if m["lead_unit"]]
-                                        + [u for m in plan_measures for u in m["co_units"]]))
+    units = units or plan_units(plan_measures)
     this_month = reports[reports["period"] == as_of]
     reported = set(zip(this_month["measure_number"].astype(int), this_month["unit_name"]))
     state = measures.set_index("序号")
@@ -176,8 +190,7 @@ def matrix(plan_measures: list[dict], measures: pd.DataFrame, units: list[str] |
     Columns are named "序号 灯" (e.g. "8 红灯") so the lamp is written, not only coloured; units as rows
     keep their full names readable, and 14 short measure columns fit a 1920-pixel screen.
     """
-    units = units or list(dict.fromkeys([m["lead_unit"] for m in plan_measures if m["lead_unit"]]
-                                        + [u for m in plan_measures for u in m["co_units"]]))
+    units = units or plan_units(plan_measures)
     lamps = dict(zip(measures["序号"], measures["灯"]))
     out = pd.DataFrame({"单位": units})
     for m in plan_measures:
@@ -190,21 +203,23 @@ def matrix_column(number: int, lamp_label: str) -> str:
     return f"{number} {lamp_label}"
 
 
-def matrix_style(frame: pd.DataFrame) -> Styler:
-    """Colour each ●/○ cell by its measure's lamp, read from the column name."""
-    def colour(column: pd.Series) -> list[str]:
-        lamp = LAMP_OF_LABEL.get(str(column.name).split(" ")[-1])
-        return [LAMP_STYLES[lamp] if lamp and v else "" for v in column]
+def matrix_colours(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSS per cell of :func:`matrix`: each ●/○ in its measure's lamp colour (read from the column name)."""
+    out = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for column in frame.columns[1:]:
+        lamp = LAMP_OF_LABEL.get(str(column).split(" ")[-1])
+        if lamp:
+            out.loc[frame[column] != "", column] = LAMP_STYLES[lamp]
+    return out
 
-    return frame.style.apply(colour, subset=[c for c in frame.columns if c != "单位"])
+
+def matrix_style(frame: pd.DataFrame) -> Styler:
+    return frame.style.apply(lambda _: matrix_colours(frame), axis=None)
 
 
 def lamp_style(frame: pd.DataFrame, column: str = "灯") -> Styler:
-    """Colour the lamp column's cells (which hold 绿灯/黄灯/红灯); one decimal for percentages."""
-    percent = [c for c in frame.columns if c.endswith("(%)")]
-    return (frame.style
-            .map(lambda v: LAMP_STYLES.get(LAMP_OF_LABEL.get(v, ""), ""), subset=[column])
-            .format("{:.1f}", subset=percent, na_rep=NONE))
+    """Colour the lamp column's cells, which hold 绿灯/黄灯/红灯."""
+    return frame.style.map(lambda v: LAMP_STYLES.get(LAMP_OF_LABEL.get(v, ""), ""), subset=[column])
 
 
 def history(reports: pd.DataFrame, number: int, lead_unit: str | None = None) -> pd.DataFrame:

@@ -112,6 +112,7 @@ ALL = "all"
 
 def _remember(name: str) -> None:
     st.session_state[f"_{name}"] = st.session_state[f"{name}_widget"]
+    st.session_state[f"_{name}_chosen"] = True
 
 
 def frame() -> facts.View:
@@ -123,7 +124,10 @@ def frame() -> facts.View:
         return facts.View(date.today().strftime("%Y-%m"))
     params = st.query_params
     if "_month" not in st.session_state:
+        st.session_state["_month_chosen"] = params.get("month") in months
         st.session_state["_month"] = params.get("month") if params.get("month") in months else months[-1]
+    elif not st.session_state.get("_month_chosen"):
+        st.session_state["_month"] = months[-1]  # follow the newest month until the user picks one
     if "_county" not in st.session_state:
         st.session_state["_county"] = params.get("county") if params.get("county") in names else ALL
     options = [ALL, *names]

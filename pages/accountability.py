@@ -26,9 +26,9 @@ def _download(frame: pd.DataFrame, title: str, as_of: str, key: str) -> None:
 def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None:
     """A chosen measure: its lamp and units, its report history and the plan's own text."""
     titles = {m["number"]: m["title"] for m in plan.measures}
-    number = st.columns([2, 3])[0].selectbox("选择措施", list(titles), index=None, placeholder="请选择措施",
-                          format_func=lambda n: f"{n}. {titles[n]}", key="acc_measure",
-                          help="查看该措施的历次报送和方案原文")
+    number = st.columns([2, 3])[0].selectbox(
+        "选择措施", list(titles), index=None, placeholder="请选择措施", format_func=lambda n: f"{n}. {titles[n]}",
+        key="acc_measure", help="查看该措施的历次报送和方案原文")
     if number is None:
         st.caption("选择一项措施后,显示其历次报送记录和方案原文。")
         return
@@ -40,19 +40,27 @@ def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None
         f"牵头单位:{ui.plain(row['牵头单位'])};配合单位:{ui.plain(row['配合单位'])};"
         f"各县(市、区)党委和人民政府:{'负责' if m['counties_responsible'] else '不负责'}"
     )
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        rows = acc.history(reports, number, m["lead_unit"])
-        st.markdown(f"**历次报送(共 {len(rows)} 条,最新在前)**")
-        if rows.empty:
-            st.info("该措施尚无报送记录。")
-        else:
-            st.dataframe(rows, hide_index=True, width="stretch", height=min(460, _rows_height(rows)),
-                         column_config={"完成进度(%)": st.column_config.NumberColumn(format="%.1f")})
-    with right:
-        st.markdown("**方案原文**")
-        with st.container(border=True, height=460):
-            st.markdown(ui.plain(m["body"]) if m["body"] else "(方案原文缺失)")
+    with st.expander("方案原文", expanded=True, icon=":material/description:"):
+        st.markdown(ui.plain(m["body"]) if m["body"] else "(方案原文缺失)")
+    rows = acc.history(reports, number, m["lead_unit"])
+    st.markdown(f"**历次报送(共 {len(rows)} 条,最新在前)**")
+    if rows.empty:
+        st.info("该措施尚无报送记录。")
+        return
+    st.dataframe(
+        rows.assign(**{"完成进度(%)": acc.percent_text(rows["完成进度(%)"])}), hide_index=True, width="stretch",
+        height=min(420, _rows_height(rows)),
+        column_config={
+            "报送月份": st.column_config.TextColumn(width=76),
+            "报送单位": st.column_config.TextColumn(width=235),
+            "角色": st.column_config.TextColumn(width=50),
+            "状态": st.column_config.TextColumn(width=60),
+            "完成进度(%)": st.column_config.TextColumn(width=90, alignment="right"),
+            "本月进展": st.column_config.TextColumn(width=390),
+            "填报人": st.column_config.TextColumn(width=70),
+            "上报时间": st.column_config.TextColumn(width=130),
+        },
+    )
 
 
 st.title("责任落实")
@@ -65,10 +73,9 @@ with ui.guarded("责任落实"):
     if plan is None or not plan.measures:
         st.info("尚未载入实施方案,无法列出工作措施。请在「实施方案」页确认方案已载入。")
         st.stop()
-    rule = lamp_rule()
+    rule, start = lamp_rule(), load_plan_config().start
     reports = ui.measure_reports(ver, view.as_of)
-    measures = acc.measure_table(plan.measures, plan.sections, reports, view.as_of,
-                                 load_plan_config().start, rule)
+    measures = ui.measure_table(ver, view.as_of)  # acc.measure_table, cached (the overview shows it too)
     units = acc.unit_table(plan.measures, reports, view.as_of, measures, plan.units)
     caption = ui.view_caption(view)
     if view.county:
@@ -90,31 +97,36 @@ with ui.guarded("责任落实"):
 
     st.subheader("措施落实情况")
     st.caption(f"亮灯规则 — {rule.text()}")
-    st.caption(f"应达进度:从方案起始({load_plan_config().start},0%)到措施完成期限(方案未写明的按 "
+    st.caption(f"应达进度:从方案起始({start},0%)到措施完成期限(方案未写明的按 "
                f"{rule.measure_deadline})达到 100% 的直线,取所选月份月末的值;只按牵头单位的报送计算。")
     sections_help = ";".join(f"{acc.section_numeral(s.number)}{s.title}" for s in plan.sections)
     st.dataframe(
         acc.lamp_style(acc.compact(measures)), hide_index=True, width="stretch", height=_rows_height(measures),
         column_config={
-            "篇章": st.column_config.TextColumn(width=52, help=sections_help),
+            "篇章": st.column_config.TextColumn(width=48, help=sections_help),
             "序号": st.column_config.NumberColumn(width=45),
-            "措施": st.column_config.TextColumn(width=250),
-            "牵头单位": st.column_config.TextColumn(width=235),
-            "配合单位": st.column_config.TextColumn(help="责任单位中除牵头单位外的其余单位;悬停可看全部"),
-            "各县负责": st.column_config.TextColumn(width=68, help="各县(市、区)党委和人民政府是否为责任单位"),
-            "最新状态": st.column_config.TextColumn(width=72),
-            "完成进度(%)": st.column_config.NumberColumn(width=92),
+            "措施": st.column_config.TextColumn(width=262),
+            "牵头单位": st.column_config.TextColumn(width=245),
+            "配合单位": st.column_config.TextColumn(
+                width=160, help="责任单位中除牵头单位外的其余单位;悬停单元格可看全部,下方矩阵亦有列示"),
+            "各县负责": st.column_config.TextColumn(width=66, help="各县(市、区)党委和人民政府是否为责任单位"),
+            "最新状态": st.column_config.TextColumn(width=70),
+            "完成进度(%)": st.column_config.TextColumn(width=90, alignment="right"),
             "最近报送": st.column_config.TextColumn(width=76),
-            "应达进度(%)": st.column_config.NumberColumn(width=92),
-            "灯": st.column_config.TextColumn(width=50, help=rule.text()),
-            "灯号说明": st.column_config.TextColumn(width=290),
+            "应达进度(%)": st.column_config.TextColumn(width=90, alignment="right"),
+            "灯": st.column_config.TextColumn(width=48, help=rule.text()),
+            "灯号说明": st.column_config.TextColumn(width=250),
         },
     )
     _download(measures, "措施落实情况", view.as_of, "acc_dl_measures")
 
     st.subheader("责任单位落实情况")
-    st.caption("本月已报 / 本月未报只统计单位牵头的措施;滞后措施指牵头措施中亮红灯或最新状态为「滞后」的措施。")
-    st.dataframe(units, hide_index=True, width="stretch", height=_rows_height(units))
+    st.caption(f"本月指所选的 {ui.period_label(view.as_of)};本月已报 / 本月未报只统计单位牵头的措施;"
+               "滞后措施指牵头措施中亮红灯或最新状态为「滞后」的措施。")
+    st.dataframe(units, hide_index=True, width="stretch", height=_rows_height(units), column_config={
+        "单位": st.column_config.TextColumn(width=260),
+        **{c: st.column_config.NumberColumn(width=110) for c in ("牵头措施(项)", "配合措施(项)", "本月已报(项)")},
+    })
     _download(units, "责任单位落实情况", view.as_of, "acc_dl_units")
 
     st.subheader("措施 × 责任单位")
@@ -124,7 +136,7 @@ with ui.guarded("责任落实"):
     st.dataframe(
         acc.matrix_style(grid), hide_index=True, width="stretch", height=_rows_height(grid),
         column_config={"单位": st.column_config.TextColumn(width=250)} | {
-            col: st.column_config.TextColumn(width="small", help=f"{n}. {titles[n]}")
+            col: st.column_config.TextColumn(width="small", alignment="center", help=f"{n}. {titles[n]}")
             for col, n in zip(grid.columns[1:], measures["序号"])},
     )
 

@@ -6,6 +6,17 @@ import streamlit as st
 from dashboard import charts_map, exports, facts, ui
 from dashboard.settings import BUILT_STATUSES
 
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
+    """The map's JSON spec and number of village dots, built once per data version and filter."""
+    ledger = facts.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
+    sites = charts_map.village_sites(ui.villages(ver), ledger)
+    layers = charts_map.map_layers(sites, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
+                                   statuses, county)
+    return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"])
+
+
 st.title("示范点地图")
 
 with ui.guarded("示范点地图"):
@@ -23,19 +34,18 @@ with ui.guarded("示范点地图"):
         "示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS, key="map_statuses",
         placeholder="选择示范点状态", help="只在地图上显示所选状态的村(社区);乡镇底色与右侧名单不受此筛选影响。")
     sites = charts_map.village_sites(villages, ledger)
-    layers = charts_map.map_layers(sites, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
-                                   statuses, view.county)
     towns = ui.townships(ver)
     if view.county:
         sites = sites[sites["county_code"] == view.county]
         towns = towns[towns["county_code"] == view.county]
     gaps = charts_map.gap_townships(towns, sites)
     tile = charts_map.tile_url()
+    spec, shown = _deck_spec(ver, view.as_of, view.county, tuple(statuses), tile)
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        st.pydeck_chart(charts_map.build_deck(layers, tile), height=720)
-        shown = len(layers["villages"])
+        st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=720,
+                        alt=f"示范点地图:{shown:,} 个村(社区)按示范点状态着色,乡镇按是否已有示范点着色。")
         st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"
                    + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
         if not statuses:

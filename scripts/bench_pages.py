@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +54,7 @@ BENCH_DIR = ROOT / "var" / "bench"
 BUDGET = {"cold_s": 3.0, "warm_s": 0.5, "peak_mb": 600.0}
 SCALES = ("province", "city")
 WORKER_TIMEOUT_S = 900
+VISIT_TIMEOUT_S = 120
 
 
 # --- the pages ------------------------------------------------------------------------------------
@@ -162,6 +164,7 @@ class ScriptClock:
 
     def __init__(self):
         self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
         self.profile = None
 
     def install(self) -> None:
@@ -172,7 +175,7 @@ class ScriptClock:
 
         def timed(runner):
             profile = clock.profile
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             if profile is not None:
                 profile.enable()
             try:
@@ -181,6 +184,7 @@ class ScriptClock:
                 if profile is not None:
                     profile.disable()
                 clock.seconds.append(time.perf_counter() - t0)
+                clock.cpu_seconds.append(time.thread_time() - c0)
 
         LocalScriptRunner._run_script_thread = timed
 
@@ -215,7 +219,7 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
     at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
     at.switch_page(page)
 
-    def run(label: str) -> tuple[float, float]:
+    def run(label: str) -> tuple[float, float, float]:
         if profile_dir is not None:
             import cProfile
 
@@ -227,28 +231,32 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
         if profile_dir is not None:
             _dump_profile(clock.profile, profile_dir, page, label)
             clock.profile = None
-        return wall, sum(clock.seconds[n:])
+        return wall, sum(clock.seconds[n:]), sum(clock.cpu_seconds[n:])
 
-    cold, cold_script = run("cold")
+    load_start = os.getloadavg()[0]
+    cold, cold_script, cold_cpu = run("cold")
     problems = _problems(at)
     shown = _page_shown(at)
-    warm_runs, warm_script = [], []
+    warm_runs, warm_script, warm_cpu = [], [], []
     for i in range(repeat):
-        wall, script = run("warm" if i == repeat - 1 else f"warm{i}")
+        wall, script, cpu = run("warm" if i == repeat - 1 else f"warm{i}")
         warm_runs.append(wall)
         warm_script.append(script)
+        warm_cpu.append(cpu)
         problems += [p for p in _problems(at) if p not in problems]
     import streamlit as st
 
     st.cache_data.clear()
-    changed, changed_script = run("data_changed")
+    changed, changed_script, changed_cpu = run("data_changed")
     problems += [p for p in _problems(at) if p not in problems]
     problems += [f"log: {m}" for m in logged if f"log: {m}" not in problems]
     return {
         "page": page, "shown": shown, "ok": not problems, "problems": problems,
-        "cold_s": cold, "cold_script_s": cold_script,
+        "cold_s": cold, "cold_script_s": cold_script, "cold_cpu_s": cold_cpu,
         "warm_s": statistics.median(warm_runs), "warm_script_s": statistics.median(warm_script),
-        "warm_runs": warm_runs, "after_data_change_s": changed, "after_data_change_script_s": changed_script,
+        "warm_cpu_s": statistics.median(warm_cpu), "warm_runs": warm_runs,
+        "after_data_change_s": changed, "after_data_change_script_s": changed_script,
+        "after_data_change_cpu_s": changed_cpu, "loadavg_1min": [load_start, os.getloadavg()[0]],
         "rss_before_mb": rss_before, "rss_end_mb": _rss_mb(),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "elements": _element_counts(at),
@@ -324,6 +332,13 @@ def _proc_status(pid: int) -> dict[str, float]:
     return out
 
 
+def _proc_cpu_s(pid: int) -> float:
+    """user + system CPU seconds of process ``pid`` so far (all its threads)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def browser_missing() -> str | None:
     if not Path("/usr/bin/chromium").exists():
         return "没有 /usr/bin/chromium"
@@ -334,22 +349,18 @@ def browser_missing() -> str | None:
     return None
 
 
-def _wait_rendered(page, timeout_s: float = 180) -> None:
-    """Until the app has drawn the page and no script run is in progress."""
-    page.wait_for_selector('[data-testid="stMain"], [data-testid="stAppViewContainer"]', timeout=timeout_s * 1000)
+def _wait_rendered(page, timeout_s: float = 300) -> float:
+    """perf_counter when this visit's script run finished (confirmed: no rerun follows within 0.5 s)."""
+    done = '[data-testid="stApp"][data-test-script-state="notRunning"]'
     deadline = time.time() + timeout_s
-    quiet_since = None
-    while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0 or \
-            page.locator('[data-testid="stSkeleton"]').count() > 0
-        if running:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = time.time()
-        elif time.time() - quiet_since > 0.6:
-            return
-        time.sleep(0.05)
-    raise TimeoutError("页面未在时限内完成渲染")
+    while True:
+        page.wait_for_selector(done, timeout=max(1.0, deadline - time.time()) * 1000)
+        finished = time.perf_counter()
+        time.sleep(0.5)
+        if page.locator(done).count() and page.locator('[data-testid="stMain"] h1').count():
+            return finished
+        if time.time() > deadline:
+            raise TimeoutError("页面未在时限内完成渲染")
 
 
 def measure_server(url: str, pages: list[dict]) -> dict:
@@ -388,13 +399,17 @@ def measure_server(url: str, pages: list[dict]) -> dict:
             for rnd in ("cold", "warm"):
                 for spec in pages:
                     slug = _slug(spec["path"])
-                    t0 = time.perf_counter()
-                    page.goto(f"{base}/{slug}", wait_until="domcontentloaded")
-                    _wait_rendered(page)
-                    seconds = time.perf_counter() - t0
-                    exc = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
-                    result["visits"].append({"page": spec["path"], "round": rnd, "browser_s": round(seconds, 3),
-                                             "errors_shown": exc, **_proc_status(proc.pid)})
+                    t0, cpu0 = time.perf_counter(), _proc_cpu_s(proc.pid)
+                    visit = {"page": spec["path"], "round": rnd, "loadavg_1min": os.getloadavg()[0]}
+                    try:
+                        page.goto(f"{base}/{slug}", wait_until="domcontentloaded")
+                        visit["browser_s"] = round(_wait_rendered(page, VISIT_TIMEOUT_S) - t0, 3)
+                        visit["errors_shown"] = page.locator(
+                            '[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+                    except Exception as exc:  # noqa: BLE001 — one slow page must not hide the others
+                        visit["error"] = f"{exc.__class__.__name__}: {str(exc)[:200]}"
+                    visit["server_cpu_s"] = round(_proc_cpu_s(proc.pid) - cpu0, 3)
+                    result["visits"].append({**visit, **_proc_status(proc.pid)})
             result["page_errors"] = errors
             browser.close()
         result["end"] = _proc_status(proc.pid)
@@ -420,25 +435,48 @@ def _mark(ok: bool) -> str:
     return "达标" if ok else "未达标"
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cells(values: list[str], widths: list[int]) -> str:
+    """One table line; the first cell left-aligned, the rest right-aligned, CJK counted double-width."""
+    out = []
+    for i, (value, width) in enumerate(zip(values, widths)):
+        pad = " " * max(0, width - _width(value))
+        out.append(value + pad if i == 0 else pad + value)
+    return "  ".join(out)
+
+
+COLUMNS = ["页面 page", "冷 cold s", "(CPU)", "热 warm s", "(CPU)", "数据更新后 s", "峰值 MB",
+           "冷≤3s", "热≤0.5s", "内存≤600MB"]
+
+
 def print_table(rows: list[dict], titles: dict[str, str]) -> None:
-    head = (f"{'页面 / page':<28}{'冷 cold s':>11}{'热 warm s':>11}{'数据更新后 s':>14}{'峰值 MB':>10}"
-            f"   冷≤3s  热≤0.5s  内存≤600MB")
-    print(head)
-    print("-" * len(head.encode("gbk", errors="replace")))
+    lines = []
     for row in rows:
         name = f"{titles.get(row['page'], '')} {row['page']}"
-        if not row.get("ok") and "cold_s" not in row:
-            print(f"{name:<28}  失败 / FAILED: {'; '.join(row['problems'])[:300]}")
+        if "cold_s" not in row:
+            lines.append(([name, "失败 FAILED"], row))
             continue
         v = verdicts(row)
-        print(f"{name:<28}{row['cold_s']:>11.2f}{row['warm_s']:>11.3f}{row['after_data_change_s']:>14.2f}"
-              f"{row['peak_mb']:>10.0f}   {_mark(v['cold_s']):<6}{_mark(v['warm_s']):<8}{_mark(v['peak_mb'])}")
+        lines.append(([name, f"{row['cold_s']:.2f}", f"{row['cold_cpu_s']:.2f}", f"{row['warm_s']:.3f}",
+                       f"{row['warm_cpu_s']:.3f}", f"{row['after_data_change_s']:.2f}", f"{row['peak_mb']:.0f}",
+                       _mark(v["cold_s"]), _mark(v["warm_s"]), _mark(v["peak_mb"])], row))
+    widths = [max(_width(c) for c in col) for col in zip(COLUMNS, *[cells + [""] * (len(COLUMNS) - len(cells))
+                                                                     for cells, _ in lines])]
+    head = _cells(COLUMNS, widths)
+    print(head)
+    print("-" * _width(head))
+    for cells, row in lines:
+        print(_cells(cells, widths[:len(cells)]))
         if not row.get("ok"):
-            print(f"{'':<28}  页面出错 / page shows an error: {'; '.join(row['problems'])[:300]}")
-    print("(冷 = 新进程首次运行,含导入与全部查询;热 = 缓存命中后重跑的中位数;数据更新后 = 清空 st.cache_data 后一次运行,"
-          "仅供参考不计预算;峰值 = 该进程 ru_maxrss)")
-    print("(cold = first run in a fresh process incl. imports and every query; warm = median rerun, caches hit; "
-          "after data change = one run after st.cache_data.clear(), not budgeted; peak = that process' ru_maxrss)")
+            print(f"    页面出错 / page FAILS: {'; '.join(row['problems'])[:400]}")
+    print("冷 = 新进程中首次运行(含导入、建连接与全部查询);热 = 缓存命中后重跑的中位数;(CPU) = 脚本线程 CPU 时间,"
+          "不受机器上其他负载影响;数据更新后 = 清空 st.cache_data 后一次运行(仅供参考,不计预算);峰值 = 该进程 ru_maxrss。")
+    print("cold = first run in a fresh process (imports, engine, every query); warm = median rerun with caches hit; "
+          "(CPU) = script-thread CPU time, insensitive to other load; after data change = one run after "
+          "st.cache_data.clear() (not budgeted); peak = the process' ru_maxrss.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,8 +553,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"({_mark(server['peak_mb'] <= BUDGET['peak_mb'])});空闲时 / idle "
                       f"{server['idle_mb']['VmRSS']:.0f} MB")
                 for v in server["visits"]:
-                    print(f"  {v['round']:<5}{v['page']:<26}{v['browser_s']:>7.2f} s (浏览器可见)"
-                          f"  RSS {v['VmRSS']:>5.0f} MB" + ("  页面显示错误!" if v["errors_shown"] else ""))
+                    seen = f"{v['browser_s']:>7.2f} s" if "browser_s" in v else f"  {v['error']}"
+                    print(f"  {v['round']:<5}{v['page']:<26}浏览器可见 browser {seen}  服务 CPU {v['server_cpu_s']:>6.2f} s"
+                          f"  RSS {v['VmRSS']:>5.0f} MB" + ("  页面显示错误!" if v.get("errors_shown") else ""))
             except Exception as exc:  # a measurement, not the app: report and carry on
                 server = {"error": repr(exc)}
                 print(f"真实服务测量失败 / real server measurement failed: {exc!r}")
