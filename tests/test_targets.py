@@ -1,0 +1,105 @@
+"""目标进度: pure target computations on a hand-made city, and the page against independent SQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from dashboard import targets
+from dashboard.metrics import Milestone
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+DEMO = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
+                    (Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)), "原文", True)
+LEGAL = targets.Spec("legal_persons_coverage", "法律明白人≥3名的村占比", "村", (Milestone(date(2025, 12, 31), 100.0),),
+                     "原文", False)
+
+
+def _city() -> targets.Inputs:
+    """Two counties: 甲县 with townships a1, a2 (villages v1, v2, v3), 乙县 with b1 (village v4)."""
+    townships = pd.DataFrame({"county_code": ["A", "A", "B"], "county": ["甲县", "甲县", "乙县"],
+                              "township_code": ["a1", "a2", "b1"], "township": ["一镇", "二镇", "三镇"]})
+    villages = pd.DataFrame({"code": ["v1", "v2", "v3", "v4"], "name": ["甲村", "乙村", "丙村", "丁村"],
+                             "township_code": ["a1", "a1", "a2", "b1"], "township": ["一镇", "一镇", "二镇", "三镇"],
+                             "county_code": ["A", "A", "A", "B"], "county": ["甲县", "甲县", "甲县", "乙县"]})
+    ledger = pd.DataFrame({
+        "upload_period": ["2023-06", "2023-09", "2023-09", "2023-09"],
+        "scope": ["A", "A", "A", "B"],
+        "village_code": ["v1", "v1", "v3", "v4"],
+        "status": ["已建成", "已验收命名", "创建中", "已建成"],
+    })
+    indicators = pd.DataFrame({"period": ["2023-06", "2023-07"], "county_code": ["A", "A"], "reported": [3, 3],
+                               "legal3": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
+    brands = pd.DataFrame(columns=["county_code", "name", "status", "period"])
+    return targets.Inputs(townships, villages, ledger, indicators, brands, {"A": "甲县", "B": "乙县"})
+
+
+def test_series_counts_townships_from_each_countys_latest_ledger():
+    series = targets.series(DEMO, _city(), "2023-01-01", "2023-10")
+    actual = dict(zip(series["period"], series["actual"]))
+    assert actual["2023-05"] == 0.0
+    assert actual["2023-06"] == round(100 / 3, 1)      # a1 built in 甲县's June ledger
+    assert actual["2023-08"] == round(100 / 3, 1)      # carried forward
+    assert actual["2023-09"] == round(200 / 3, 1)      # 甲县 a1 (v3 only 创建中) + 乙县 b1
+    assert series["expected"].iloc[-1] == round(40 * (date(2023, 10, 31) - date(2023, 1, 1)).days / 364, 1)
+
+
+def test_county_table_lamps_and_gap_list():
+    table = targets.county_table(DEMO, _city(), "2023-01-01", "2024-06", 10).set_index("county")
+    assert table.loc["甲县", ["count", "total", "actual"]].tolist() == [1, 2, 50.0]
+    # 40 % milestone passed; 甲县 at 50 % is above it but below the 55 % straight-path value
+    assert table.loc["甲县", "lamp"] == "yellow" and table.loc["乙县", "lamp"] == "green"
+    gaps = targets.gaps(DEMO, _city(), "2024-06")
+    assert gaps.values.tolist() == [["甲县", "二镇"]]
+    assert targets.pace(DEMO, _city(), "2024-06").needed == 1  # 70 % of 3 = 2.1 → 3 townships, 2 covered
+
+
+def test_indicator_gap_lists_name_villages_with_their_values():
+    reports = pd.DataFrame({"village_code": ["v1", "v2", "v3"], "period": ["2023-07"] * 3,
+                            "legal_persons": [3, 2, 0]})
+    gaps = targets.gaps(LEGAL, _city(), "2023-07", reports)
+    assert gaps.values.tolist() == [["甲县", "一镇", "乙村", "2 名", "2023年7月"],
+                                    ["甲县", "二镇", "丙村", "0 名", "2023年7月"],
+                                    ["乙县", "三镇", "丁村", "未报送", ""]]
+    counts = targets.counts_by_county("legal_persons_coverage", _city(), "2023-09")
+    assert counts.loc["A"].tolist() == [2, 3] and counts.loc["B"].tolist() == [0, 1]
+
+
+def test_targets_page_gap_list_matches_sql(demo_store):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("pages/targets.py").run()
+    assert not at.exception and not at.error
+    with demo_store.connect() as conn:
+        uncovered = conn.execute(text("""
+            WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
+                            WHERE kind = 'demo_sites' AND active GROUP BY scope),
+            covered AS (SELECT DISTINCT v.parent_code AS code FROM demo_sites d
+                        JOIN uploads u ON u.id = d.upload_id JOIN latest l ON l.scope = u.scope AND l.period = u.period
+                        JOIN regions v ON v.code = d.village_code WHERE d.status IN ('已建成', '已验收命名'))
+            SELECT c.name, t.name FROM regions t JOIN regions c ON c.code = t.county_code
+            WHERE t.level = 'township' AND t.code NOT IN (SELECT code FROM covered) ORDER BY t.code""")).all()
+    gaps = next(d.value for d in at.dataframe if list(d.value.columns) == ["县(市、区)", "乡镇(街道)"])
+    assert gaps.values.tolist() == [list(r) for r in uncovered]
+    assert any(e.label == f"缺口清单:尚未达标的乡镇(共 {len(uncovered)} 个)" for e in at.expander)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["直线进度应达"] == "70.0%"
+
+
+def test_targets_page_switches_to_legal_persons(demo_store):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    at.switch_page("pages/targets.py").run()
+    at.segmented_control(key="target_metric").set_value("legal_persons_coverage").run()
+    assert not at.exception
+    assert any(m.value.startswith("#### 法律明白人≥3名的村占比") for m in at.markdown)
+    with demo_store.connect() as conn:
+        short = conn.execute(text("""
+            WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
+                            WHERE kind = 'village_monthly' AND active GROUP BY scope)
+            SELECT COUNT(*) FROM regions v WHERE v.level = 'village' AND v.code NOT IN (
+                SELECT r.village_code FROM village_reports r JOIN uploads u ON u.id = r.upload_id
+                JOIN latest l ON l.scope = u.scope AND l.period = u.period WHERE r.legal_persons >= 3)""")).scalar()
+    assert any(e.label == f"缺口清单:尚未达标的村(共 {short} 个)" for e in at.expander)
