@@ -64,7 +64,7 @@ def lamp(actual: float, expected: float, yellow_gap: float = 10.0, missed_milest
     """green at/above the straight-path value; yellow behind by < ``yellow_gap`` points; red otherwise."""
     if missed_milestone:
         return "red"
-    gap = expected - actual
+    gap = round(expected - actual, 1)  # one-decimal figures: 16.4 - 6.4 must be exactly 10
     if gap <= 0:
         return "green"
     return "yellow" if gap < yellow_gap else "red"

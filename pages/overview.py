@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, metrics, ui
+from dashboard import accountability, completeness, metrics, ui
 from dashboard.metrics import LAMP_LABELS, add_months, period_end
 from dashboard.settings import lamp_rule
 
@@ -96,7 +96,8 @@ with ui.guarded("总览"):
     behind = measures.assign(_o=measures["灯"].map(order),
                              _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
     behind = behind.sort_values(["_o", "_gap"], ascending=[True, False]).head(5)
-    st.dataframe(behind[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
+    shown = accountability.compact(behind)
+    st.dataframe(shown[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
                  hide_index=True, width="stretch")
 
     ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"),

@@ -53,4 +53,4 @@ with ui.guarded("实施方案"):
         choice = st.selectbox("选择措施", [f"{m['number']}. {m['title']}" for m in plan.measures],
                               placeholder="请选择措施")
         chosen = next(m for m in plan.measures if f"{m['number']}. {m['title']}" == choice)
-        st.write(chosen["body"])
+        st.text(chosen["body"])

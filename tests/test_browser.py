@@ -58,7 +58,7 @@ PAGES = [  # url path, text that shows the page has rendered, screenshot name
     ("", "推进最滞后的措施及牵头单位", "overview"),
     ("map", "示范点地图", "map"),
     ("targets", "完成下一节点还需", "targets"),
-    ("accountability", "责任落实", "accountability"),
+    ("accountability", "措施落实情况", "accountability"),
     ("upload", "下载村级指标月报模板", "upload"),
     ("plan", "工作措施与责任单位", "plan"),
 ]

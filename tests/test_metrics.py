@@ -56,6 +56,7 @@ def test_lamp_at_each_boundary():
     assert lamp(40.0, 40.0) == "green"          # exactly on the path
     assert lamp(30.1, 40.0) == "yellow"         # 9.9 points behind
     assert lamp(30.0, 40.0) == "red"            # 10 points behind
+    assert lamp(6.4, 16.4) == "red"             # 16.4 - 6.4 is 9.999… in floating point
     assert lamp(55.0, 40.0, missed_milestone=True) == "red"
     assert lamp(35.0, 40.0, yellow_gap=4) == "red"
 
