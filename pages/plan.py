@@ -8,6 +8,7 @@ from dashboard import ui
 st.title("实施方案")
 
 with ui.guarded("实施方案"):
+    ui.demo_banner(ui.version())
     plan = ui.plan_view(ui.version())
     if plan is None:
         st.info("尚未载入实施方案。请运行 `qinglian db upgrade` 后重新启动,系统会自动载入 data/plan.txt。")
