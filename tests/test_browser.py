@@ -44,8 +44,9 @@ def _visit(browser, app_url: str, path: str, ready_text: str, shot: str):
     watch = PageWatch(page, app_url)
     page.goto(f"{app_url}/{path}")
     page.get_by_text(ready_text, exact=False).first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_function(  # the script run has finished and no placeholder is left
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')",
+        timeout=60_000)
     page.wait_for_timeout(1500)  # let the data grids paint
     screenshot(page, shot)
     body = page.inner_text("body")
@@ -58,7 +59,7 @@ PAGES = [  # url path, text that shows the page has rendered, screenshot name
     ("", "推进最滞后的措施及牵头单位", "overview"),
     ("map", "示范点地图", "map"),
     ("targets", "完成下一节点还需", "targets"),
-    ("accountability", "措施落实情况", "accountability"),
+    ("accountability", "措施详情", "accountability"),
     ("upload", "下载村级指标月报模板", "upload"),
     ("plan", "工作措施与责任单位", "plan"),
 ]
