@@ -1,11 +1,16 @@
 """示范点地图: pure builders from plain frames to a pydeck map (no Streamlit here).
 
 Offline by default: the deck has ``map_provider=None`` and no ``map_style``, so the browser asks no
-host but the app for anything. An optional basemap is an XYZ tile template such as
-``http://tiles.example.gov.cn/{z}/{x}/{y}.png`` (a self-hosted server, or 天地图 with its ``tk`` key),
-read from env ``QINGLIAN_TILE_URL``, else ``[map] tile_url`` in ``.streamlit/secrets.toml``; empty
-means off. Tooltips use deck.gl's *text* mode, so village, township and brand names from uploads are
-set as text and can never become HTML.
+host but the app for anything, and the map is drawn from the store's own boundaries.
+
+Optional basemap: an XYZ raster tile template in Web Mercator with WGS-84/CGCS2000 coordinates, e.g.
+a self-hosted server ``http://tiles.intranet/{z}/{x}/{y}.png`` or 天地图
+``http://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=密钥``
+(GCJ-02/BD-09 tiles such as 高德/百度 would sit hundreds of metres off the villages). It is read from
+env ``QINGLIAN_TILE_URL``, else ``[map] tile_url`` in ``.streamlit/secrets.toml``; empty means off.
+The browser then fetches tiles from that server, and from nowhere else.
+
+Tooltips use deck.gl's *text* mode: names and brands from uploads are set as text, never as HTML.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import math
 import os
 import tomllib
 from functools import lru_cache
+from urllib.parse import quote
 
 import pandas as pd
 import pydeck as pdk
@@ -25,27 +31,37 @@ from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES, SECRETS_FILE
 NO_SITE = "非示范点"
 STATUS_OPTIONS = (*DEMO_SITE_STATUSES, NO_SITE)
 
-# Village dot colours (RGBA) and the Streamlit Markdown colour of the same hue used in the legend.
-STATUS_COLORS = {
-    "已验收命名": (33, 195, 84, 235),
-    "已建成": (28, 131, 225, 235),
-    "创建中": (255, 135, 0, 235),
-    "计划创建": (128, 61, 245, 235),
-    NO_SITE: (128, 132, 149, 170),
-}
+# Village dot colours (RGBA): exactly the light theme's Markdown colours, so the legend's
+# ":green[●]" etc. beside the map shows the very colour of the dots.
 LEGEND_COLORS = {"已验收命名": "green", "已建成": "blue", "创建中": "orange", "计划创建": "violet", NO_SITE: "gray"}
-SITE_RADIUS, NO_SITE_RADIUS = 5, 2  # pixels
+STATUS_COLORS = {
+    "已验收命名": (12, 90, 68, 255),  # #0C5A44
+    "已建成": (36, 79, 180, 255),  # #244FB4
+    "创建中": (155, 69, 25, 255),  # #9B4519
+    "计划创建": (111, 51, 184, 255),  # #6F33B8
+    NO_SITE: (104, 98, 85, 200),  # #686255
+}
+# Dot radii in metres, so dots grow as one zooms in: ~5 px / 2 px over a city, ~3 px / 1 px over a
+# province, at most RADIUS_MAX_PIXELS close up.
+SITE_RADIUS, NO_SITE_RADIUS = 1000, 300
+RADIUS_MIN_PIXELS, RADIUS_MAX_PIXELS = 1, 8
 COVERED_FILL = (33, 195, 84, 45)
 GAP_FILL = (255, 75, 75, 55)
 TOWNSHIP_LINE = (255, 255, 255, 200)
 COUNTY_LINE = (49, 51, 63, 230)
+CJK_FONTS = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"  # installed, never fetched
 TOOLTIP_STYLE = {
-    "backgroundColor": "#ffffff", "color": "#31333f", "fontSize": "14px", "lineHeight": "1.5",
-    "fontFamily": "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif",
+    "backgroundColor": "#ffffff", "color": "#31333f", "fontSize": "14px", "lineHeight": "1.5", "fontFamily": CJK_FONTS,
     "border": "1px solid #d0d3da", "borderRadius": "4px", "padding": "6px 10px",
 }
 TOOLTIP = {"text": "{提示}", "style": TOOLTIP_STYLE}  # text mode: values are never parsed as HTML
-VIEW_SIZE = (1150, 720)  # the map's pixel size at 1920×1080 in the page's 3:1 columns
+LABEL_METRES = 4500  # county names: 16 px (the most) over a city, ~13 px over a province
+PIXELS = pdk.types.String("pixels")  # a bare string would become a deck.gl expression
+VIEW_SIZE = (1080, 680)
+# Above this many village dots the township borders and the dots' white rims are left out: each costs
+# as much to draw as the dots themselves, and where the GPU is emulated (virtual desktops) the
+# province map otherwise pans at about 1 frame a second. At that scale neither can be made out anyway.
+DETAIL_LIMIT = 3000  # the map's pixel size at 1920×1080 in the page's 3:1 columns
 
 
 def tile_url() -> str | None:
@@ -112,7 +128,7 @@ def _village_tips(sites: pd.DataFrame) -> pd.Series:
 def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFrame,
                statuses=STATUS_OPTIONS, county: str | None = None) -> dict:
     """Lean layer data: ``villages`` (lon, lat, color, radius, 提示), ``townships`` (polygon, covered,
-    color, 提示), ``counties`` (polygon, width) and ``bounds`` (west, south, east, north).
+    color, 提示), ``counties`` (polygon, width), ``labels`` (position, name) and ``bounds`` (west, south, east, north).
 
     ``sites`` is :func:`village_sites`, ``townships``/``counties`` the store's boundaries
     (:func:`facts.boundaries`); ``statuses`` filters the village dots, ``county`` everything but the
@@ -137,14 +153,28 @@ def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFr
         "covered": is_covered,
         "color": is_covered.map(lambda c: list(COVERED_FILL if c else GAP_FILL)),
         "提示": [f"乡镇(街道):{name}({county_names.get(cc, '')})\n"
-               f"{'已有' if c else '尚无'}已建成或已验收命名的示范点"
+               + ("已覆盖:有已建成或已验收命名的示范点" if c else "未覆盖:尚无已建成或已验收命名的示范点")
                for name, cc, c in zip(townships["name"], townships["county_code"], is_covered)],
     }).reset_index(drop=True)
+    rings = counties["boundary"].map(_ring)
     outlines = pd.DataFrame({
-        "polygon": counties["boundary"].map(_ring),
+        "polygon": rings,
         "width": (counties["code"] == county).map({True: 4, False: 2}) if county else 2,
     }).reset_index(drop=True)
-    return {"villages": dots, "townships": towns, "counties": outlines, "bounds": _bounds(dots, towns)}
+    labels = pd.DataFrame({"position": rings.map(_centroid), "name": counties["name"]}).reset_index(drop=True)
+    return {"villages": dots, "townships": towns, "counties": outlines, "labels": labels,
+            "bounds": _bounds(dots, towns)}
+
+
+def _centroid(ring: list) -> list[float]:
+    """Area centroid of a simple polygon ring (where a county's name is written)."""
+    a = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
+        cross = x0 * y1 - x1 * y0
+        a, cx, cy = a + cross, cx + (x0 + x1) * cross, cy + (y0 + y1) * cross
+    if abs(a) < 1e-12:
+        return [round(sum(p[0] for p in ring) / len(ring), 5), round(sum(p[1] for p in ring) / len(ring), 5)]
+    return [round(cx / (3 * a), 5), round(cy / (3 * a), 5)]
 
 
 def _bounds(dots: pd.DataFrame, towns: pd.DataFrame) -> tuple[float, float, float, float] | None:
@@ -157,22 +187,26 @@ def fit_view(bounds, size: tuple[int, int] = VIEW_SIZE, padding: float = 0.06) -
     """A view state showing ``bounds`` (west, south, east, north) whole in a ``size`` pixel map."""
     if bounds is None:
         return pdk.ViewState(longitude=110.0, latitude=30.0, zoom=3.5)
-    west, south, east, north = bounds
+    west, south, east, north = bounds  # deck.gl's zoom 0 shows the world 512 px wide
     merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
     width, height = (s * (1 - 2 * padding) for s in size)
-    zoom_x = math.log2(width * 360 / (256 * max(east - west, 1e-6)))
-    zoom_y = math.log2(height * 2 * math.pi / (256 * max(merc(north) - merc(south), 1e-6)))
+    zoom_x = math.log2(width * 360 / (512 * max(east - west, 1e-6)))
+    zoom_y = math.log2(height * 2 * math.pi / (512 * max(merc(north) - merc(south), 1e-6)))
     mid_lat = math.degrees(2 * math.atan(math.exp((merc(north) + merc(south)) / 2)) - math.pi / 2)
     return pdk.ViewState(longitude=round((west + east) / 2, 5), latitude=round(mid_lat, 5),
                          zoom=round(min(zoom_x, zoom_y, 16), 2), min_zoom=3, max_zoom=16, pitch=0, bearing=0)
 
 
-def _tile_layer(url: str) -> pdk.Layer:
-    # deck.gl's JSON config has no way to pass TileLayer's renderSubLayers function, so an XYZ
-    # basemap is drawn as a flat TerrainLayer: the tiles are the texture, their elevation decodes to 0.
-    return pdk.Layer("TerrainLayer", id="basemap", elevation_data=url, texture=url,
-                     elevation_decoder={"rScaler": 0, "gScaler": 0, "bScaler": 0, "offset": 0},
-                     mesh_max_error=100, tile_size=256, max_zoom=18, pickable=False)
+def basemap_style(url: str) -> str:
+    """A Mapbox-GL style with one raster source, the XYZ template ``url``, as a ``data:`` URL.
+
+    deck.gl's JSON form cannot express a TileLayer (its ``renderSubLayers`` is a function), and a
+    style file would need a host; inline, the browser asks nothing of anyone but the tile server.
+    """
+    style = {"version": 8,
+             "sources": {"basemap": {"type": "raster", "tiles": [url], "tileSize": 256, "maxzoom": 18}},
+             "layers": [{"id": "basemap", "type": "raster", "source": "basemap"}]}
+    return "data:application/json;charset=utf-8," + quote(json.dumps(style, separators=(",", ":")))
 
 
 class CompactDeck(pdk.Deck):
@@ -196,20 +230,32 @@ class CompactDeck(pdk.Deck):
 
 
 def build_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:
-    """The map: optional basemap tiles, township fills, county outlines, village dots; text tooltips."""
-    deck_layers = [] if not tile else [_tile_layer(tile)]
-    deck_layers += [
-        pdk.Layer("PolygonLayer", id="townships", data=layers["townships"].to_dict("records"), get_polygon="polygon",
+    """The map: township fills, county outlines, village dots, text tooltips; a basemap only with ``tile``."""
+    records = {key: layers[key].to_dict("records") for key in ("townships", "counties", "labels", "villages")}
+    detailed = len(records["villages"]) <= DETAIL_LIMIT
+    deck_layers = [
+        pdk.Layer("PolygonLayer", id="townships", data=records["townships"], get_polygon="polygon",
                   get_fill_color="color", get_line_color=list(TOWNSHIP_LINE), line_width_min_pixels=1,
-                  stroked=True, filled=True, pickable=True, auto_highlight=True,
+                  stroked=detailed, filled=True, pickable=True, auto_highlight=True,
                   highlight_color=[255, 255, 255, 60]),
-        pdk.Layer("PolygonLayer", id="counties", data=layers["counties"].to_dict("records"), get_polygon="polygon",
-                  get_line_color=list(COUNTY_LINE), get_line_width="width", line_width_units="pixels",
+        pdk.Layer("PolygonLayer", id="counties", data=records["counties"], get_polygon="polygon",
+                  get_line_color=list(COUNTY_LINE), get_line_width="width", line_width_units=PIXELS,
                   stroked=True, filled=False, pickable=False),
-        pdk.Layer("ScatterplotLayer", id="villages", data=layers["villages"].to_dict("records"), get_position=["lon", "lat"],
-                  get_fill_color="color", get_radius="radius", radius_units="pixels", radius_min_pixels=1.5,
-                  stroked=True, get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
+        pdk.Layer("ScatterplotLayer", id="villages", data=records["villages"], get_position=["lon", "lat"],
+                  get_fill_color="color", get_radius="radius", radius_min_pixels=RADIUS_MIN_PIXELS,
+                  radius_max_pixels=RADIUS_MAX_PIXELS,
+                  stroked=detailed, get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
                   pickable=True, auto_highlight=True, highlight_color=[255, 215, 0, 255]),
+        # county names from local fonts ("auto": the glyph atlas holds just the names' characters),
+        # sized in metres so they stay small over a province and grow, up to 16 px, as one zooms in
+        pdk.Layer("TextLayer", id="labels", data=records["labels"], get_position="position", get_text="name",
+                  get_size=LABEL_METRES, size_units=pdk.types.String("meters"), size_max_pixels=16,
+                  get_color=list(COUNTY_LINE), font_family=pdk.types.String(CJK_FONTS),
+                  character_set=pdk.types.String("auto"), font_weight=600, font_settings={"sdf": True},
+                  outline_width=4, outline_color=[255, 255, 255, 230], pickable=False),
     ]
-    return CompactDeck(layers=deck_layers, initial_view_state=fit_view(layers["bounds"], size),
-                    map_provider=None, tooltip=TOOLTIP)
+    view = fit_view(layers["bounds"], size)
+    if tile:
+        return CompactDeck(layers=deck_layers, initial_view_state=view, tooltip=TOOLTIP,
+                           map_provider="mapbox", map_style=basemap_style(tile))
+    return CompactDeck(layers=deck_layers, initial_view_state=view, tooltip=TOOLTIP, map_provider=None)

@@ -22,6 +22,13 @@ U = models.Upload
 R = models.Region
 
 
+def frame_of(rows, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame built column-wise from result rows (pandas probes SQLAlchemy Row objects slowly)."""
+    if not rows:
+        return pd.DataFrame({c: [] for c in columns})
+    return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))))
+
+
 @dataclass(frozen=True)
 class View:
     """What the user chose: the as-of month and a county (None = whole city)."""
@@ -60,8 +67,8 @@ def sources(engine: Engine, kinds: tuple[str, ...], view: View, periods: tuple[s
                      .join(eff, eff.c.id == U.id))
             if periods:
                 query = query.where(U.period.in_(periods))
-            frames.append(pd.DataFrame(conn.execute(query).all(),
-                                       columns=["kind", "period", "scope", "file_name", "uploaded_by",
+            frames.append(frame_of(conn.execute(query).all(),
+                                   columns=["kind", "period", "scope", "file_name", "uploaded_by",
                                                 "uploaded_at", "is_demo"]))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.sort_values("uploaded_at", ascending=False, ignore_index=True) if not out.empty else out
@@ -74,7 +81,7 @@ def villages(engine: Engine) -> pd.DataFrame:
              .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
              .where(R.level == "village").order_by(R.code))
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=[
+        return frame_of(conn.execute(query).all(), columns=[
             "code", "name", "township_code", "township", "county_code", "county", "lon", "lat"])
 
 
@@ -83,7 +90,7 @@ def boundaries(engine: Engine, level: str) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(select(R.code, R.name, R.county_code, R.boundary)
                             .where(R.level == level, R.boundary.is_not(None)).order_by(R.code)).all()
-    return pd.DataFrame(rows, columns=["code", "name", "county_code", "boundary"])
+    return frame_of(rows, columns=["code", "name", "county_code", "boundary"])
 
 
 def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
@@ -93,7 +100,7 @@ def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
     query = (select(eff.c.period, eff.c.scope, D.village_code, D.level, D.status, D.brand, D.year, D.accepted_on)
              .join(D, D.upload_id == eff.c.id))
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=[
+        return frame_of(conn.execute(query).all(), columns=[
             "upload_period", "scope", "village_code", "level", "status", "brand", "year", "accepted_on"])
 
 
@@ -113,16 +120,18 @@ def built_villages(history: pd.DataFrame, period: str) -> set[str]:
 
 def indicator_series(engine: Engine, view: View) -> pd.DataFrame:
     """Per period and county: villages reported, with >= 3 法律明白人, with 小微权力清单, with 纪检委员."""
-    eff = effective_uploads("village_monthly", view).subquery()
     V = models.VillageReport
-    query = (select(V.period, V.county_code, func.count(), func.sum(cast(V.legal_persons >= 3, Integer)),
-                    func.sum(cast(V.micro_power_list, Integer)),
-                    func.sum(cast(V.discipline_member, Integer)))
-             .join(eff, eff.c.id == V.upload_id).group_by(V.period, V.county_code))
+    eff = effective_uploads("village_monthly", view)
+    # grouping by upload (one county, one period) follows the upload_id index: no temporary B-tree
+    query = (select(V.upload_id, func.count(), func.sum(cast(V.legal_persons >= 3, Integer)),
+                    func.sum(cast(V.micro_power_list, Integer)), func.sum(cast(V.discipline_member, Integer)))
+             .where(V.upload_id.in_(select(eff.subquery().c.id))).group_by(V.upload_id))
+    counts = ["reported", "legal3", "micro_power_list", "discipline_member"]
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).all(), columns=[
-            "period", "county_code", "reported", "legal3", "micro_power_list", "discipline_member"])
-    return frame.fillna(0).astype({c: int for c in ("reported", "legal3", "micro_power_list", "discipline_member")})
+        per_upload = frame_of(conn.execute(query).all(), ["id", *counts])
+        uploads = frame_of(conn.execute(eff).all(), ["id", "period", "county_code"])
+    frame = uploads.merge(per_upload, on="id")[["period", "county_code", *counts]]
+    return frame.fillna(0).astype({c: int for c in counts})
 
 
 def latest_village_reports(engine: Engine, view: View) -> pd.DataFrame:
@@ -137,7 +146,7 @@ def latest_village_reports(engine: Engine, view: View) -> pd.DataFrame:
             V.affairs_disclosed, V.supervision_committee]
     with engine.connect() as conn:
         rows = conn.execute(select(*cols).join(chosen, chosen.c.id == V.upload_id)).all()
-    return pd.DataFrame(rows, columns=[c.key for c in cols])
+    return frame_of(rows, columns=[c.key for c in cols])
 
 
 def measure_reports(engine: Engine, view: View) -> pd.DataFrame:
@@ -149,7 +158,7 @@ def measure_reports(engine: Engine, view: View) -> pd.DataFrame:
              .join(eff, eff.c.id == M.upload_id).join(U, U.id == M.upload_id)
              .order_by(M.measure_number, M.period))
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=[
+        return frame_of(conn.execute(query).all(), columns=[
             "period", "measure_number", "unit_name", "status", "progress", "this_month", "problems",
             "next_steps", "reporter", "uploaded_at"])
 
@@ -159,7 +168,7 @@ def brand_history(engine: Engine, view: View) -> pd.DataFrame:
     eff = effective_uploads("county_brands", view).subquery()
     B = models.CountyBrand
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(select(B.county_code, B.name, B.status, B.period)
+        return frame_of(conn.execute(select(B.county_code, B.name, B.status, B.period)
                                          .join(eff, eff.c.id == B.upload_id)).all(),
                             columns=["county_code", "name", "status", "period"])
 
@@ -185,4 +194,4 @@ def first_submissions(engine: Engine, view: View) -> pd.DataFrame:
     if not view.uses_active():
         query = query.where(U.uploaded_at <= view.cutoff)
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["kind", "period", "scope", "first_at"])
+        return frame_of(conn.execute(query).all(), columns=["kind", "period", "scope", "first_at"])

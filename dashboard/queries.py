@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
 from dashboard import models
+from dashboard.facts import frame_of
 from dashboard.settings import BUILT_STATUSES
 
 R = models.Region
@@ -82,7 +83,7 @@ def townships(engine: Engine) -> pd.DataFrame:
         .order_by(R.code)
     )
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=["county_code", "county", "township_code", "township"])
+        return frame_of(conn.execute(query).all(), ["county_code", "county", "township_code", "township"])
 
 
 def townships_with_built_site(engine: Engine, period: str) -> set[str]:

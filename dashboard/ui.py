@@ -244,9 +244,10 @@ def target_series(ver: tuple, as_of: str, county: str | None, metric: str) -> pd
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def target_table(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
+def target_table(ver: tuple, as_of: str, county: str | None, metric: str, period: str | None = None) -> pd.DataFrame:
+    """Per-county table at ``period`` (default: the as-of month), on the versions of the as-of view."""
     data = target_inputs(ver, as_of).only(county)
-    return targets.county_table(_spec(ver, metric), data, load_plan_config().start, as_of,
+    return targets.county_table(_spec(ver, metric), data, load_plan_config().start, period or as_of,
                                 lamp_rule().yellow_gap_points)
 
 

@@ -3,7 +3,7 @@ list of townships still without a built demo site. No basemap by default, so it 
 
 import streamlit as st
 
-from dashboard import charts_map, exports, facts, ui
+from dashboard import charts_map, exports, facts, metrics, ui
 from dashboard.settings import BUILT_STATUSES
 
 
@@ -16,6 +16,8 @@ def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, 
                                    statuses, county)
     return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"])
 
+
+MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
 
 st.title("示范点地图")
 
@@ -30,9 +32,6 @@ with ui.guarded("示范点地图"):
     st.caption(ui.view_caption(view))
 
     ledger = facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of)
-    statuses = st.multiselect(
-        "示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS, key="map_statuses",
-        placeholder="选择示范点状态", help="只在地图上显示所选状态的村(社区);乡镇底色与右侧名单不受此筛选影响。")
     sites = charts_map.village_sites(villages, ledger)
     towns = ui.townships(ver)
     if view.county:
@@ -40,11 +39,15 @@ with ui.guarded("示范点地图"):
         towns = towns[towns["county_code"] == view.county]
     gaps = charts_map.gap_townships(towns, sites)
     tile = charts_map.tile_url()
-    spec, shown = _deck_spec(ver, view.as_of, view.county, tuple(statuses), tile)
 
     left, right = st.columns([3, 1], gap="medium")
     with left:
-        st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=720,
+        statuses = st.multiselect(
+            "地图显示的示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS,
+            key="map_statuses", placeholder="选择示范点状态",
+            help="只在地图上显示所选状态的村(社区);乡镇底色、统计和名单不受此筛选影响。")
+        spec, shown = _deck_spec(ver, view.as_of, view.county, tuple(statuses), tile)
+        st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
                         alt=f"示范点地图:{shown:,} 个村(社区)按示范点状态着色,乡镇按是否已有示范点着色。")
         st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"
                    + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
@@ -58,9 +61,10 @@ with ui.guarded("示范点地图"):
         n_towns = len(towns)
         n_covered = n_towns - len(gaps)
         c1, c2 = st.columns(2)
-        c1.metric("示范点", f"{n_sites} 个", help=f"台账中的示范点(各状态合计),其中已建成或已验收命名 {n_built} 个")
-        c2.metric("已覆盖乡镇", f"{n_covered}/{n_towns}",
-                  help="至少有一个已建成或已验收命名示范点的乡镇(街道)数 / 乡镇(街道)总数")
+        c1.metric("示范点", f"{n_sites:,} 个", help=f"台账中的示范点(各状态合计),其中已建成或已验收命名 {n_built:,} 个")
+        c2.metric("乡镇覆盖率", f"{metrics.share(n_covered, n_towns):.1f}%",
+                  help="至少有一个已建成或已验收命名示范点的乡镇(街道)占比")
+        st.caption(f"已覆盖乡镇(街道){n_covered:,} 个,共 {n_towns:,} 个")
         st.markdown("**图例**")
         st.markdown("  \n".join(
             f":{charts_map.LEGEND_COLORS[s]}[●] {s}:{counts[s]:,} 个村"
@@ -72,7 +76,7 @@ with ui.guarded("示范点地图"):
         if gaps.empty:
             st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
         else:
-            st.dataframe(gaps, hide_index=True, width="stretch", height=min(320, 38 + 35 * len(gaps)),
+            st.dataframe(gaps.drop(columns="区划代码"), hide_index=True, width="stretch", height=min(320, 38 + 35 * len(gaps)),
                          column_config={"在建或计划示范点": st.column_config.NumberColumn(
                              "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
             where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"

@@ -55,7 +55,8 @@ def reporting_rate(ver: tuple, view) -> tuple[float, int, int]:
 def ranking(ver: tuple, view) -> pd.DataFrame:
     """Counties ranked by township demo-site coverage, with lamps and places gained since last month."""
     now = ui.target_table(ver, view.as_of, None, "township_demo_coverage").set_index("county")
-    before = ui.target_table(ver, add_months(view.as_of, -1), None, "township_demo_coverage").set_index("county")
+    before = ui.target_table(ver, view.as_of, None, "township_demo_coverage",
+                             add_months(view.as_of, -1)).set_index("county")
     ranks = metrics.rank_change(now["actual"], before["actual"])
     table = pd.DataFrame({
         "名次": ranks["rank"], "县(市、区)": now.index, "覆盖率(%)": now["actual"],
