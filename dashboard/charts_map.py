@@ -41,10 +41,10 @@ STATUS_COLORS = {
     "计划创建": (111, 51, 184, 255),  # #6F33B8
     NO_SITE: (104, 98, 85, 200),  # #686255
 }
-# Dot radii in metres, so dots grow as one zooms in: ~5 px / 2 px over a city, ~3 px / 1 px over a
-# province, at most RADIUS_MAX_PIXELS close up.
-SITE_RADIUS, NO_SITE_RADIUS = 1000, 300
-RADIUS_MIN_PIXELS, RADIUS_MAX_PIXELS = 1, 8
+# Dots are sized in metres, so they grow as one zooms in, within (min, max) pixels: demo sites
+# ~5 px over a city and never below 3.5, other villages ~1.5 px over a city, up to 5 close up.
+SITE_DOT = {"radius": 1000, "min_pixels": 3.5, "max_pixels": 8}
+VILLAGE_DOT = {"radius": 300, "min_pixels": 1, "max_pixels": 5}
 COVERED_FILL = (33, 195, 84, 45)
 GAP_FILL = (255, 75, 75, 55)
 TOWNSHIP_LINE = (255, 255, 255, 200)
@@ -55,12 +55,12 @@ TOOLTIP_STYLE = {
     "border": "1px solid #d0d3da", "borderRadius": "4px", "padding": "6px 10px",
 }
 TOOLTIP = {"text": "{提示}", "style": TOOLTIP_STYLE}  # text mode: values are never parsed as HTML
-LABEL_METRES = 4500  # county names: 16 px (the most) over a city, ~13 px over a province
+LABEL_SIZE = {"metres": 4500, "min_pixels": 12, "max_pixels": 16}  # county names
 PIXELS = pdk.types.String("pixels")  # a bare string would become a deck.gl expression
 VIEW_SIZE = (1080, 680)
-# Above this many village dots the township borders and the dots' white rims are left out: each costs
-# as much to draw as the dots themselves, and where the GPU is emulated (virtual desktops) the
-# province map otherwise pans at about 1 frame a second. At that scale neither can be made out anyway.
+# Above this many villages the township borders are left out: they cost as much to draw as all the
+# dots, and where the GPU is emulated (virtual desktops) the province map otherwise pans at about
+# 1 frame a second. At that scale they cannot be made out anyway.
 DETAIL_LIMIT = 3000  # the map's pixel size at 1920×1080 in the page's 3:1 columns
 
 
@@ -127,25 +127,23 @@ def _village_tips(sites: pd.DataFrame) -> pd.Series:
 
 def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFrame,
                statuses=STATUS_OPTIONS, county: str | None = None) -> dict:
-    """Lean layer data: ``villages`` (lon, lat, color, radius, 提示), ``townships`` (polygon, covered,
-    color, 提示), ``counties`` (polygon, width), ``labels`` (position, name) and ``bounds`` (west, south, east, north).
+    """Lean layer data: ``sites`` (lon, lat, color, 提示) — villages with a demo site —, ``villages``
+    (lon, lat, 提示) — the others —, ``townships`` (polygon, covered, color, 提示), ``counties``
+    (polygon, width), ``labels`` (position, name) and ``bounds`` (west, south, east, north).
 
     ``sites`` is :func:`village_sites`, ``townships``/``counties`` the store's boundaries
-    (:func:`facts.boundaries`); ``statuses`` filters the village dots, ``county`` everything but the
-    county outlines, which stay as context with the chosen one drawn thicker.
+    (:func:`facts.boundaries`); ``statuses`` filters the dots, ``county`` everything but the county
+    outlines, which stay as context with the chosen one drawn thicker.
     """
     if county:
         sites = sites[sites["county_code"] == county]
         townships = townships[townships["county_code"] == county]
     covered = covered_townships(sites)
     shown = sites[sites["status"].isin(list(statuses))].dropna(subset=["lon", "lat"])
-    shown = shown.iloc[shown["status"].eq(NO_SITE).argsort(kind="stable")[::-1]]  # sites drawn on top
-    dots = pd.DataFrame({
-        "lon": shown["lon"].round(5), "lat": shown["lat"].round(5),
-        "color": shown["status"].map({s: list(c) for s, c in STATUS_COLORS.items()}),
-        "radius": shown["status"].map(lambda s: NO_SITE_RADIUS if s == NO_SITE else SITE_RADIUS),
-        "提示": _village_tips(shown),
-    }).reset_index(drop=True)
+    dots = pd.DataFrame({"lon": shown["lon"].round(5), "lat": shown["lat"].round(5),
+                         "color": shown["status"].map({s: list(c) for s, c in STATUS_COLORS.items()}),
+                         "提示": _village_tips(shown)})
+    plain = shown["status"].eq(NO_SITE)
     county_names = dict(zip(counties["code"], counties["name"]))
     is_covered = townships["code"].isin(covered)
     towns = pd.DataFrame({
@@ -162,8 +160,9 @@ def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFr
         "width": (counties["code"] == county).map({True: 4, False: 2}) if county else 2,
     }).reset_index(drop=True)
     labels = pd.DataFrame({"position": rings.map(_centroid), "name": counties["name"]}).reset_index(drop=True)
-    return {"villages": dots, "townships": towns, "counties": outlines, "labels": labels,
-            "bounds": _bounds(dots, towns)}
+    return {"sites": dots[~plain].reset_index(drop=True),
+            "villages": dots[plain].drop(columns="color").reset_index(drop=True),
+            "townships": towns, "counties": outlines, "labels": labels, "bounds": _bounds(dots, towns)}
 
 
 def _centroid(ring: list) -> list[float]:
@@ -229,10 +228,19 @@ class CompactDeck(pdk.Deck):
         return deck
 
 
+def _dots(layer_id: str, data: list, size: dict, **style) -> pdk.Layer:
+    return pdk.Layer("ScatterplotLayer", id=layer_id, data=data, get_position=["lon", "lat"],
+                     get_radius=size["radius"], radius_min_pixels=size["min_pixels"],
+                     radius_max_pixels=size["max_pixels"], pickable=True, auto_highlight=True,
+                     highlight_color=[255, 215, 0, 255], **style)
+
+
 def build_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:
-    """The map: township fills, county outlines, village dots, text tooltips; a basemap only with ``tile``."""
-    records = {key: layers[key].to_dict("records") for key in ("townships", "counties", "labels", "villages")}
-    detailed = len(records["villages"]) <= DETAIL_LIMIT
+    """The map: township fills, county outlines, village and site dots, county names, text tooltips;
+    a basemap only with ``tile``."""
+    records = {key: layers[key].to_dict("records")
+               for key in ("townships", "counties", "villages", "sites", "labels")}
+    detailed = len(records["villages"]) + len(records["sites"]) <= DETAIL_LIMIT
     deck_layers = [
         pdk.Layer("PolygonLayer", id="townships", data=records["townships"], get_polygon="polygon",
                   get_fill_color="color", get_line_color=list(TOWNSHIP_LINE), line_width_min_pixels=1,
@@ -241,18 +249,17 @@ def build_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VI
         pdk.Layer("PolygonLayer", id="counties", data=records["counties"], get_polygon="polygon",
                   get_line_color=list(COUNTY_LINE), get_line_width="width", line_width_units=PIXELS,
                   stroked=True, filled=False, pickable=False),
-        pdk.Layer("ScatterplotLayer", id="villages", data=records["villages"], get_position=["lon", "lat"],
-                  get_fill_color="color", get_radius="radius", radius_min_pixels=RADIUS_MIN_PIXELS,
-                  radius_max_pixels=RADIUS_MAX_PIXELS,
-                  stroked=detailed, get_line_color=[255, 255, 255, 220], line_width_min_pixels=0.5,
-                  pickable=True, auto_highlight=True, highlight_color=[255, 215, 0, 255]),
+        _dots("villages", records["villages"], VILLAGE_DOT, get_fill_color=list(STATUS_COLORS[NO_SITE])),
+        _dots("sites", records["sites"], SITE_DOT, get_fill_color="color", stroked=True,
+              get_line_color=[255, 255, 255, 230], line_width_min_pixels=1),
         # county names from local fonts ("auto": the glyph atlas holds just the names' characters),
-        # sized in metres so they stay small over a province and grow, up to 16 px, as one zooms in
+        # sized in metres so they are smaller over a province than over a city
         pdk.Layer("TextLayer", id="labels", data=records["labels"], get_position="position", get_text="name",
-                  get_size=LABEL_METRES, size_units=pdk.types.String("meters"), size_max_pixels=16,
+                  get_size=LABEL_SIZE["metres"], size_units=pdk.types.String("meters"),
+                  size_min_pixels=LABEL_SIZE["min_pixels"], size_max_pixels=LABEL_SIZE["max_pixels"],
                   get_color=list(COUNTY_LINE), font_family=pdk.types.String(CJK_FONTS),
-                  character_set=pdk.types.String("auto"), font_weight=600, font_settings={"sdf": True},
-                  outline_width=4, outline_color=[255, 255, 255, 230], pickable=False),
+                  character_set=pdk.types.String("auto"), font_weight=600, background=True,
+                  get_background_color=[255, 255, 255, 170], background_padding=[3, 1], pickable=False),
     ]
     view = fit_view(layers["bounds"], size)
     if tile:

@@ -1,23 +1,61 @@
 """示范点地图: villages by demo-site status, townships shaded by coverage, county outlines, and the named
 list of townships still without a built demo site. No basemap by default, so it works with no internet."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts_map, exports, facts, metrics, ui
 from dashboard.settings import BUILT_STATUSES
 
+MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
+
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
-    """The map's JSON spec and number of village dots, built once per data version and filter."""
+    """The map's JSON spec and its number of village dots, built once per data version and filter."""
     ledger = facts.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
-    sites = charts_map.village_sites(ui.villages(ver), ledger)
-    layers = charts_map.map_layers(sites, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
+    marked = charts_map.village_sites(ui.villages(ver), ledger)
+    layers = charts_map.map_layers(marked, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
                                    statuses, county)
-    return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"])
+    return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"]) + len(layers["sites"])
 
 
-MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
+def _summary(marked: pd.DataFrame, towns: pd.DataFrame, gaps: pd.DataFrame, statuses: list[str]) -> None:
+    """Sites and township coverage, then the legend: every colour with its name and count."""
+    counts = charts_map.status_counts(marked)
+    n_sites = sum(n for status, n in counts.items() if status != charts_map.NO_SITE)
+    n_covered = len(towns) - len(gaps)
+    c1, c2 = st.columns(2)
+    c1.metric("示范点", f"{n_sites:,} 个", help="台账中的示范点(各状态合计),其中已建成或已验收命名 "
+                                            f"{sum(counts[s] for s in BUILT_STATUSES):,} 个")
+    c2.metric("乡镇覆盖率", f"{metrics.share(n_covered, len(towns)):.1f}%",
+              help="至少有一个已建成或已验收命名示范点的乡镇(街道)占比")
+    st.caption(f"已覆盖乡镇(街道){n_covered:,} 个,共 {len(towns):,} 个")
+    st.markdown("**图例**")
+    st.markdown("  \n".join(
+        f":{charts_map.LEGEND_COLORS[s]}[●] {s}:{counts[s]:,} 个村" + ("" if s in statuses else "(未显示)")
+        for s in charts_map.STATUS_OPTIONS))
+    st.markdown(":green-background[乡镇底色:已有示范点]  \n:red-background[乡镇底色:尚无示范点]  \n"
+                "深色粗线:县(市、区)界")
+
+
+def _gap_list(gaps: pd.DataFrame, where: str, as_of: str) -> None:
+    """The townships without a built site, by name, with an .xlsx for the meeting."""
+    st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps)} 个**")
+    if gaps.empty:
+        st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
+        return
+    st.dataframe(gaps.drop(columns="区划代码"), hide_index=True, width="stretch",
+                 height=min(280, 38 + 35 * len(gaps)),
+                 column_config={"在建或计划示范点": st.column_config.NumberColumn(
+                     "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
+    st.download_button(
+        "下载名单(.xlsx)", icon=":material/download:", on_click="ignore",
+        data=lambda: exports.table_xlsx(gaps, f"{where}尚无示范点的乡镇(街道)名单",
+                                        f"数据截至 {ui.period_label(as_of)} · 来源:示范点台账"),
+        file_name=f"{where}尚无示范点的乡镇名单_{as_of}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
 
 st.title("示范点地图")
 
@@ -31,13 +69,12 @@ with ui.guarded("示范点地图"):
         st.stop()
     st.caption(ui.view_caption(view))
 
-    ledger = facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of)
-    sites = charts_map.village_sites(villages, ledger)
+    marked = charts_map.village_sites(villages, facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of))
     towns = ui.townships(ver)
     if view.county:
-        sites = sites[sites["county_code"] == view.county]
+        marked = marked[marked["county_code"] == view.county]
         towns = towns[towns["county_code"] == view.county]
-    gaps = charts_map.gap_townships(towns, sites)
+    gaps = charts_map.gap_townships(towns, marked)
     tile = charts_map.tile_url()
 
     left, right = st.columns([3, 1], gap="medium")
@@ -53,38 +90,8 @@ with ui.guarded("示范点地图"):
                    + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
         if not statuses:
             st.caption("未选择任何示范点状态,地图上不显示村点。")
-
     with right:
-        counts = charts_map.status_counts(sites)
-        n_sites = sum(v for k, v in counts.items() if k != charts_map.NO_SITE)
-        n_built = sum(counts[s] for s in BUILT_STATUSES)
-        n_towns = len(towns)
-        n_covered = n_towns - len(gaps)
-        c1, c2 = st.columns(2)
-        c1.metric("示范点", f"{n_sites:,} 个", help=f"台账中的示范点(各状态合计),其中已建成或已验收命名 {n_built:,} 个")
-        c2.metric("乡镇覆盖率", f"{metrics.share(n_covered, n_towns):.1f}%",
-                  help="至少有一个已建成或已验收命名示范点的乡镇(街道)占比")
-        st.caption(f"已覆盖乡镇(街道){n_covered:,} 个,共 {n_towns:,} 个")
-        st.markdown("**图例**")
-        st.markdown("  \n".join(
-            f":{charts_map.LEGEND_COLORS[s]}[●] {s}:{counts[s]:,} 个村"
-            + ("" if s in statuses else "(未显示)") for s in charts_map.STATUS_OPTIONS))
-        st.markdown(":green-background[乡镇底色:已有示范点]  \n:red-background[乡镇底色:尚无示范点]  \n"
-                    "深色粗线:县(市、区)界")
-
-        st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps)} 个**")
-        if gaps.empty:
-            st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
-        else:
-            st.dataframe(gaps.drop(columns="区划代码"), hide_index=True, width="stretch", height=min(320, 38 + 35 * len(gaps)),
-                         column_config={"在建或计划示范点": st.column_config.NumberColumn(
-                             "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
-            where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"
-            st.download_button(
-                "下载名单(.xlsx)", icon=":material/download:", on_click="ignore",
-                data=lambda: exports.table_xlsx(gaps, f"{where}尚无示范点的乡镇(街道)名单",
-                                                f"数据截至 {ui.period_label(view.as_of)} · 来源:示范点台账"),
-                file_name=f"{where}尚无示范点的乡镇名单_{view.as_of}.xlsx",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        _summary(marked, towns, gaps, statuses)
+        _gap_list(gaps, ui.counties(ver).get(view.county, "全市") if view.county else "全市", view.as_of)
 
     ui.sources_expander(view, ("demo_sites",))

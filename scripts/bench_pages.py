@@ -195,8 +195,92 @@ def _problems(at) -> list[str]:
     return out
 
 
-def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
-    """Measure one page in this (fresh) process; returns the figures as a dict."""
+def preimport() -> list[str]:
+    """Import every module of the app's own packages (what a server could do before its first visitor)."""
+    import importlib
+    import pkgutil
+
+    sys.path.insert(0, str(ROOT))
+    names = []
+    for package in ("dashboard", "loaders"):
+        pkg = importlib.import_module(package)
+        for info in pkgutil.iter_modules(pkg.__path__, f"{package}."):
+            if info.name not in ("dashboard.server", "dashboard.cli"):
+                importlib.import_module(info.name)
+                names.append(info.name)
+    return names
+
+
+def browse_months(at, run, count: int) -> list[dict]:
+    """Pick ``count`` earlier months in the sidebar "数据截至" box, one run each (a user looking back)."""
+    boxes = [b for b in at.selectbox if b.label == "数据截至"]
+    if not boxes or count <= 0:
+        return []
+    out = []
+    for month in list(boxes[0].options)[1:count + 1]:
+        [b for b in at.selectbox if b.label == "数据截至"][0].set_value(month)
+        wall, _, cpu = run("month")
+        out.append({"month": month, "s": wall, "cpu_s": cpu, "rss_mb": _rss_mb(), "problems": _problems(at)})
+    return out
+
+
+class Breakdown:
+    """Inclusive wall and CPU seconds per function of the app's own modules (cheap: no profiler).
+
+    Every plain function defined in ``dashboard.*`` (except ``ui``, whose cached functions must stay
+    Streamlit objects) is wrapped, and every module namespace that imported it gets the wrapper too.
+    Nested calls are counted in their callers as well (like cProfile's cumulative time).
+    """
+
+    SKIP = ("dashboard.ui", "dashboard.server", "dashboard.cli", "dashboard.models")
+
+    def __init__(self):
+        self.calls: dict[str, list[float]] = {}
+
+    def install(self) -> None:
+        import inspect
+
+        modules = [m for name, m in list(sys.modules.items()) if name.startswith("dashboard.") and m]
+        wrapped = {}
+        for module in modules:
+            if module.__name__ in self.SKIP:
+                continue
+            for name, fn in vars(module).items():
+                if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("__"):
+                    wrapped[fn] = self._wrap(fn, f"{module.__name__.removeprefix('dashboard.')}.{name}")
+        for module in modules:
+            for name, fn in list(vars(module).items()):
+                if inspect.isfunction(fn) and fn in wrapped:
+                    setattr(module, name, wrapped[fn])
+
+    def _wrap(self, fn, label: str):
+        import functools
+
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                entry = self.calls.setdefault(label, [0, 0.0, 0.0])
+                entry[0] += 1
+                entry[1] += time.perf_counter() - t0
+                entry[2] += time.thread_time() - c0
+        return timed
+
+    def take(self, top: int = 15) -> list[dict]:
+        """The heaviest functions since the last take (inclusive seconds), then reset."""
+        rows = sorted(self.calls.items(), key=lambda kv: -kv[1][1])[:top]
+        self.calls = {}
+        return [{"fn": k, "calls": v[0], "s": round(v[1], 4), "cpu_s": round(v[2], 4)} for k, v in rows if v[1] >= 0.005]
+
+
+def worker(page: str, url: str, repeat: int, profile_dir: Path | None, preload: bool = False,
+           months: int = 0) -> dict:
+    """Measure one page in this (fresh) process; returns the figures as a dict.
+
+    ``preload``: import the app's modules first (untimed), so cold is caches + queries + drawing only.
+    """
     import logging
 
     os.environ["QINGLIAN_DB_URL"] = url
@@ -215,6 +299,13 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
 
     clock = ScriptClock()
     clock.install()
+    preload_s, breakdown, spent = None, None, {}
+    if preload:
+        t0 = time.perf_counter()
+        preimport()
+        preload_s = time.perf_counter() - t0
+        breakdown = Breakdown()
+        breakdown.install()
     rss_before = _rss_mb()
     at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
     at.switch_page(page)
@@ -231,6 +322,8 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
         if profile_dir is not None:
             _dump_profile(clock.profile, profile_dir, page, label)
             clock.profile = None
+        if breakdown is not None:
+            spent.setdefault(label, breakdown.take())
         return wall, sum(clock.seconds[n:]), sum(clock.cpu_seconds[n:])
 
     load_start = os.getloadavg()[0]
@@ -249,9 +342,14 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
     st.cache_data.clear()
     changed, changed_script, changed_cpu = run("data_changed")
     problems += [p for p in _problems(at) if p not in problems]
+    peak_before_browse = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    browsed = browse_months(at, run, months)
+    for b in browsed:
+        problems += [p for p in b.pop("problems") if p not in problems]
     problems += [f"log: {m}" for m in logged if f"log: {m}" not in problems]
     return {
-        "page": page, "shown": shown, "ok": not problems, "problems": problems,
+        "page": page, "shown": shown, "ok": not problems, "problems": problems, "preload_s": preload_s,
+        "breakdown": spent or None,
         "cold_s": cold, "cold_script_s": cold_script, "cold_cpu_s": cold_cpu,
         "warm_s": statistics.median(warm_runs), "warm_script_s": statistics.median(warm_script),
         "warm_cpu_s": statistics.median(warm_cpu), "warm_runs": warm_runs,
@@ -259,8 +357,34 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None) -> dict:
         "after_data_change_cpu_s": changed_cpu, "loadavg_1min": [load_start, os.getloadavg()[0]],
         "rss_before_mb": rss_before, "rss_end_mb": _rss_mb(),
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_before_months_mb": peak_before_browse, "months_browsed": browsed,
+        "month_switch_s": statistics.median([b["s"] for b in browsed]) if browsed else None,
         "elements": _element_counts(at),
     }
+
+
+def soak(pages: list[str], url: str, months: int) -> dict:
+    """One process (as one server): every page, then ``months`` earlier months on each; RSS along the way."""
+    os.environ["QINGLIAN_DB_URL"] = url
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
+    trail, problems = [], []
+    t0 = time.perf_counter()
+    for page in pages:
+        at.switch_page(page).run()
+        problems += _problems(at)
+        trail.append({"page": page, "month": None, "rss_mb": round(_rss_mb(), 1)})
+        boxes = [b for b in at.selectbox if b.label == "数据截至"]
+        for month in (list(boxes[0].options)[1:months + 1] if boxes else []):
+            [b for b in at.selectbox if b.label == "数据截至"][0].set_value(month)
+            at.run()
+            problems += _problems(at)
+        if boxes:
+            trail.append({"page": page, "month": f"{months} months", "rss_mb": round(_rss_mb(), 1)})
+    return {"pages": pages, "months": months, "trail": trail, "problems": problems,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "end_mb": _rss_mb()}
 
 
 def _page_shown(at) -> str | None:
@@ -298,14 +422,17 @@ def _dump_profile(profile, out_dir: Path, page: str, label: str, top: int = 45) 
     base.with_suffix(".txt").write_text(buf.getvalue(), encoding="utf-8")
 
 
-def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = None) -> dict:
+def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = None, preload: bool = False,
+                 months: int = 0) -> dict:
     """Run :func:`worker` in a fresh interpreter; a crash is reported as a failing page."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, str(Path(__file__).resolve()), "--_worker", page, "--db", url,
-               "--repeat", str(repeat), "--_out", str(out)]
+               "--repeat", str(repeat), "--_out", str(out), "--months", str(months)]
         if profile_dir is not None:
             cmd += ["--_profile-dir", str(profile_dir)]
+        if preload:
+            cmd += ["--_preload"]
         env = {**os.environ, "QINGLIAN_DB_URL": url, "PYTHONPATH": str(ROOT)}
         t0 = time.perf_counter()
         try:
@@ -378,6 +505,7 @@ def measure_server(url: str, pages: list[dict]) -> dict:
                                  "--server.headless", "true"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     result: dict = {"visits": [], "pid": proc.pid}
+    started = time.perf_counter()
     try:
         import urllib.request
 
@@ -400,7 +528,8 @@ def measure_server(url: str, pages: list[dict]) -> dict:
                 for spec in pages:
                     slug = _slug(spec["path"])
                     t0, cpu0 = time.perf_counter(), _proc_cpu_s(proc.pid)
-                    visit = {"page": spec["path"], "round": rnd, "loadavg_1min": os.getloadavg()[0]}
+                    visit = {"page": spec["path"], "round": rnd, "loadavg_1min": os.getloadavg()[0],
+                             "at_s": round(t0 - started, 1)}
                     try:
                         page.goto(f"{base}/{slug}", wait_until="domcontentloaded")
                         visit["browser_s"] = round(_wait_rendered(page, VISIT_TIMEOUT_S) - t0, 3)
@@ -413,6 +542,7 @@ def measure_server(url: str, pages: list[dict]) -> dict:
             result["page_errors"] = errors
             browser.close()
         result["end"] = _proc_status(proc.pid)
+        result["seconds"] = round(time.perf_counter() - started, 1)
         result["peak_mb"] = result["end"]["VmHWM"]
     finally:
         proc.terminate()
@@ -448,7 +578,7 @@ def _cells(values: list[str], widths: list[int]) -> str:
     return "  ".join(out)
 
 
-COLUMNS = ["页面 page", "冷 cold s", "(CPU)", "热 warm s", "(CPU)", "数据更新后 s", "峰值 MB",
+COLUMNS = ["页面 page", "冷 cold s", "(CPU)", "预载后冷 s", "热 warm s", "(CPU)", "数据更新后 s", "换月 s", "峰值 MB",
            "冷≤3s", "热≤0.5s", "内存≤600MB"]
 
 
@@ -460,8 +590,11 @@ def print_table(rows: list[dict], titles: dict[str, str]) -> None:
             lines.append(([name, "失败 FAILED"], row))
             continue
         v = verdicts(row)
-        lines.append(([name, f"{row['cold_s']:.2f}", f"{row['cold_cpu_s']:.2f}", f"{row['warm_s']:.3f}",
-                       f"{row['warm_cpu_s']:.3f}", f"{row['after_data_change_s']:.2f}", f"{row['peak_mb']:.0f}",
+        pre = row.get("preloaded") or {}
+        lines.append(([name, f"{row['cold_s']:.2f}", f"{row['cold_cpu_s']:.2f}",
+                       f"{pre['cold_s']:.2f}" if pre.get("cold_s") else "—", f"{row['warm_s']:.3f}",
+                       f"{row['warm_cpu_s']:.3f}", f"{row['after_data_change_s']:.2f}",
+                       f"{row['month_switch_s']:.2f}" if row.get("month_switch_s") else "—", f"{row['peak_mb']:.0f}",
                        _mark(v["cold_s"]), _mark(v["warm_s"]), _mark(v["peak_mb"])], row))
     widths = [max(_width(c) for c in col) for col in zip(COLUMNS, *[cells + [""] * (len(COLUMNS) - len(cells))
                                                                      for cells, _ in lines])]
@@ -472,11 +605,14 @@ def print_table(rows: list[dict], titles: dict[str, str]) -> None:
         print(_cells(cells, widths[:len(cells)]))
         if not row.get("ok"):
             print(f"    页面出错 / page FAILS: {'; '.join(row['problems'])[:400]}")
-    print("冷 = 新进程中首次运行(含导入、建连接与全部查询);热 = 缓存命中后重跑的中位数;(CPU) = 脚本线程 CPU 时间,"
-          "不受机器上其他负载影响;数据更新后 = 清空 st.cache_data 后一次运行(仅供参考,不计预算);峰值 = 该进程 ru_maxrss。")
-    print("cold = first run in a fresh process (imports, engine, every query); warm = median rerun with caches hit; "
+    print("冷 = 新进程中首次运行(含导入、建连接与全部查询);预载后冷 = 同样的新进程,但先(不计时)导入 dashboard/loaders 全部模块;热 = 缓存命中后重跑的中位数;(CPU) = 脚本线程 CPU 时间,"
+          "不受机器上其他负载影响;数据更新后 = 清空 st.cache_data 后一次运行(仅供参考,不计预算);换月 = 在「数据截至」"
+          "中依次改选较早月份时每次重跑的中位数;峰值 = 该进程 ru_maxrss(含换月)。")
+    print("cold = first run in a fresh process (imports, engine, every query); preloaded cold = the same with the "
+          "app's modules imported (untimed) first; warm = median rerun with caches hit; "
           "(CPU) = script-thread CPU time, insensitive to other load; after data change = one run after "
-          "st.cache_data.clear() (not budgeted); peak = the process' ru_maxrss.")
+          "st.cache_data.clear() (not budgeted); month switch = median rerun after picking an earlier month in "
+          "数据截至; peak = the process' ru_maxrss (months included).")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,14 +624,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", help="comma-separated page stems to measure (default: every registered page)")
     parser.add_argument("--profile", choices=("auto", "all", "none"), default="auto",
                         help="cProfile pages over budget (auto), every page, or none")
+    parser.add_argument("--months", type=int, default=6,
+                        help="after the warm runs, pick this many earlier months in 数据截至 (switch time, memory)")
     parser.add_argument("--no-browser", action="store_true", help="skip the real server + chromium measurement")
     parser.add_argument("--_worker", help=argparse.SUPPRESS)
     parser.add_argument("--_out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_profile-dir", dest="profile_dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--_preload", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--_soak", help=argparse.SUPPRESS)
+    parser.add_argument("--soak-months", type=int, default=0,
+                        help="memory soak: ONE process visits every page and this many earlier months on each")
+    parser.add_argument("--no-preload-run", action="store_true",
+                        help="skip the second cold run per page with the app's modules imported beforehand")
     args = parser.parse_args(argv)
 
+    if args._soak:
+        result = soak(args._soak.split(","), args.db, args.soak_months)
+        args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+        return 0
     if args._worker:
-        result = worker(args._worker, args.db, args.repeat, args.profile_dir)
+        result = worker(args._worker, args.db, args.repeat, args.profile_dir, args._preload, args.months)
         args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return 0
 
@@ -522,9 +670,23 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for spec in pages:
         print(f"… {spec['title']} {spec['path']}", flush=True)
-        rows.append(measure_page(spec["path"], url, args.repeat))
+        row = measure_page(spec["path"], url, args.repeat, months=args.months)
+        if not args.no_preload_run and "cold_s" in row:
+            pre = measure_page(spec["path"], url, 1, preload=True, months=min(args.months, 1))
+            row["preloaded"] = {k: pre.get(k) for k in ("cold_s", "cold_cpu_s", "preload_s", "ok", "problems",
+                                                        "breakdown")}
+        rows.append(row)
     print()
     print_table(rows, titles)
+
+    for row in rows:
+        over = "cold_s" in row and not all(verdicts(row)[k] for k in ("cold_s", "warm_s"))
+        spent = (row.get("preloaded") or {}).get("breakdown") or {}
+        if over and spent:
+            print(f"\n{row['page']}:应用自身函数耗时(含子调用,模块已预载的新进程)/ app functions, inclusive, preloaded process")
+            for label in ("cold", "month"):
+                for item in spent.get(label, [])[:10]:
+                    print(f"  {label:<5} {item['fn']:<42}{item['calls']:>4} 次 {item['s']:>7.3f} s  (CPU {item['cpu_s']:.3f})")
 
     profiles = {}
     if args.profile != "none":
@@ -533,11 +695,28 @@ def main(argv: list[str] | None = None) -> int:
             over = not all(verdicts(row)[k] for k in ("cold_s", "warm_s")) and "cold_s" in row
             if args.profile == "all" or over:
                 print(f"剖析 / profiling {row['page']} …", flush=True)
-                measure_page(row["page"], url, 2, prof_dir)
+                measure_page(row["page"], url, 2, prof_dir, months=1)
                 profiles[row["page"]] = {label: str(prof_dir / f"profile_{_slug(row['page'])}_{label}.txt")
-                                         for label in ("cold", "warm", "data_changed")}
+                                         for label in ("cold", "warm", "data_changed", "month")
+                                         if (prof_dir / f"profile_{_slug(row['page'])}_{label}.txt").exists()}
         for page, files in profiles.items():
             print(f"  {page}: {files['cold']} , {files['warm']}")
+
+    soaked = None
+    if args.soak_months > 0:
+        print(f"内存浸泡 / memory soak: one process, every page × {args.soak_months} months …", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "soak.json"
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), "--_soak", ",".join(titles), "--db", url,
+                            "--soak-months", str(args.soak_months), "--_out", str(out)],
+                           cwd=ROOT, env={**os.environ, "QINGLIAN_DB_URL": url}, timeout=WORKER_TIMEOUT_S * 4)
+            soaked = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"error": "soak failed"}
+        if "peak_mb" in soaked:
+            print(f"  峰值 / peak {soaked['peak_mb']:.0f} MB ({_mark(soaked['peak_mb'] <= BUDGET['peak_mb'])}),"
+                  f"结束时 / end {soaked['end_mb']:.0f} MB,{soaked['seconds']} s"
+                  + (f";出错 / problems: {soaked['problems'][:3]}" if soaked["problems"] else ""))
+            for step in soaked["trail"]:
+                print(f"    {step['page']:<26}{step['month'] or '':<12}{step['rss_mb']:>7.0f} MB")
 
     server = None
     if not args.no_browser:
@@ -565,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
             "scale": args.scale, "db": url, "repeat": args.repeat, "budget": BUDGET, "setup": setup,
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
             "pages": [{**row, "title": titles.get(row["page"]), "met": verdicts(row)} for row in rows],
-            "profiles": profiles, "server": server,
+            "profiles": profiles, "server": server, "soak": soaked,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
