@@ -57,11 +57,11 @@ TOOLTIP_STYLE = {
 TOOLTIP = {"text": "{提示}", "style": TOOLTIP_STYLE}  # text mode: values are never parsed as HTML
 LABEL_SIZE = {"metres": 4500, "min_pixels": 12, "max_pixels": 16}  # county names
 PIXELS = pdk.types.String("pixels")  # a bare string would become a deck.gl expression
-VIEW_SIZE = (1080, 680)
+VIEW_SIZE = (1080, 680)  # the map's pixel size at 1920×1080 in the page's 3:1 columns
 # Above this many villages the township borders are left out: they cost as much to draw as all the
 # dots, and where the GPU is emulated (virtual desktops) the province map otherwise pans at about
 # 1 frame a second. At that scale they cannot be made out anyway.
-DETAIL_LIMIT = 3000  # the map's pixel size at 1920×1080 in the page's 3:1 columns
+DETAIL_LIMIT = 3000
 
 
 def tile_url() -> str | None:

@@ -13,8 +13,18 @@ import sys
 from dashboard.settings import ROOT
 
 
+PRELOAD = ("pandas", "altair", "pydeck", "sqlalchemy", "dashboard.facts", "dashboard.targets", "dashboard.charts",
+           "dashboard.charts_map", "dashboard.accountability", "dashboard.intake", "dashboard.completeness")
+
+
 def main(argv: list[str] | None = None) -> None:
+    import importlib
+
     from streamlit.runtime.pages_manager import PagesManager
+
+    # Import the heavy libraries once at start-up, so the first visitor does not wait for them.
+    for name in PRELOAD:
+        importlib.import_module(name)
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False

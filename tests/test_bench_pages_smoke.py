@@ -56,5 +56,9 @@ def test_bench_pages_city_run_writes_positive_figures_for_every_page(demo_db, tm
         assert page["peak_mb"] >= page["rss_before_mb"]
         assert set(page["met"]) == {"cold_s", "warm_s", "peak_mb"}
         assert all(isinstance(v, bool) for v in page["met"].values())
+        assert page["preloaded"]["ok"] and page["preloaded"]["cold_s"] > 0, page["page"]
+    overview = fig["pages"][0]
+    assert overview["months_browsed"] and all(m["s"] > 0 for m in overview["months_browsed"])
+    assert overview["preloaded"]["breakdown"]["cold"], "the app functions' timings are recorded"
     titles = {p["title"] for p in fig["pages"]}
     assert {"总览", "实施方案"} <= titles
