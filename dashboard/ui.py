@@ -177,32 +177,32 @@ def sources_expander(view: facts.View, kinds: tuple[str, ...], periods_: tuple[s
 
 # --- cached facts (keyed by data version and as-of month; county filters are applied by pages) ----
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def ledger_history(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.ledger_history(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.indicator_series(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def latest_village_reports(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.latest_village_reports(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def measure_reports(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.measure_reports(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def brand_history(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.brand_history(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=8)
 def first_submissions(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.first_submissions(engine(), facts.View(as_of))
 
@@ -219,7 +219,7 @@ def boundaries(ver: tuple, level: str) -> pd.DataFrame:
 
 # --- targets (cached per data version, month and county) -----------------------------------------
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=6)
 def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
     eng = engine()
     view = facts.View(as_of)

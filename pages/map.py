@@ -10,7 +10,7 @@ from dashboard.settings import BUILT_STATUSES
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=6)
 def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
     """The map's JSON spec and its number of village dots, built once per data version and filter."""
     ledger = facts.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
