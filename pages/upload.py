@@ -130,11 +130,13 @@ def history_tab(ver: tuple) -> None:
         "行数": frame["rows"], "状态": frame["状态"], "说明": frame["message"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
+    files = dict(zip(view["版本号"], view["文件"]))  # option labels, looked up once per rerun
+    labels = dict(zip(view["版本号"], view["报表"] + " " + view["报送期"] + " " + view["范围"].astype(str)))
     kept = frame[frame["outcome"] == "accepted"]["id"].tolist()
     if kept:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         pick = left.selectbox("下载某一版本的原始文件", kept, index=None, placeholder="请选择版本号",
-                              format_func=lambda i: f"#{i} {view.loc[view['版本号'] == i, '文件'].iat[0]}")
+                              format_func=lambda i: f"#{i} {files[i]}")
         original = intake.original_file(ui.engine(), int(pick)) if pick is not None else None
         right.download_button("下载原始文件", data=original[1] if original else b"", on_click="ignore",
                               file_name=original[0] if original else "未选择.xlsx", disabled=original is None,
@@ -146,9 +148,7 @@ def history_tab(ver: tuple) -> None:
         return
     st.markdown("**恢复旧版本**:把一个已被替换的版本重新设为生效版本(当前版本保留在历史中)。")
     choice = st.selectbox("选择要恢复的版本", restorable["id"].tolist(), index=None, placeholder="请选择版本号",
-                          format_func=lambda i: f"#{i} {view.loc[view['版本号'] == i, '报表'].iat[0]} "
-                                                f"{view.loc[view['版本号'] == i, '报送期'].iat[0]} "
-                                                f"{view.loc[view['版本号'] == i, '范围'].iat[0]}")
+                          format_func=lambda i: f"#{i} {labels[i]}")
     who = st.text_input("操作人", placeholder="请输入姓名", key="restore_user").strip()
     if st.button("恢复为生效版本", disabled=choice is None or not who):
         intake.restore(ui.engine(), int(choice), who)
@@ -172,7 +172,7 @@ def completeness_tab(ver: tuple) -> None:
     st.dataframe(behind if not behind.empty else frame, hide_index=True, width="stretch")
     stamp = f"报送期 {ui.period_label(period)};生成于 {date.today():%Y-%m-%d}"
     st.download_button("下载催报清单(.xlsx)", on_click="ignore", icon=":material/download:",
-                       data=exports.table_xlsx(frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", stamp, "催报清单"),
+                       data=lambda: exports.table_xlsx(frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", stamp, "催报清单"),
                        file_name=f"催报清单_{period}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
