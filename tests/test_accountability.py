@@ -367,12 +367,3 @@ def test_earlier_month_and_a_county(demo_store):
     at.selectbox(key="county_widget").set_value(county).run()
     assert any("本页不按县(市、区)筛选" in c.value for c in at.caption)
 
-
-def test_page_shows_no_traceback_when_the_store_breaks(tmp_path, monkeypatch):
-    bad = tmp_path / "not-a-db.db"
-    bad.write_bytes(b"this is not sqlite" * 100)
-    monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{bad}")
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    assert "「责任落实」页面加载失败,请刷新重试" in at.error[0].value

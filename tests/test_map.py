@@ -402,12 +402,3 @@ def test_gap_list_exports_with_title_stamp_and_codes(frames):
                         ("县(市、区)", "乡镇(街道)", "区划代码", "在建或计划示范点")]
     assert rows[3:] == [("一县", "西镇", "T2", 1)]
 
-
-def test_map_page_shows_a_chinese_error_when_the_store_breaks(tmp_path, monkeypatch):
-    bad = tmp_path / "not-a-db.db"
-    bad.write_bytes(b"this is not sqlite" * 100)
-    monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{bad}")
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    assert "「示范点地图」页面加载失败,请刷新重试" in at.error[0].value

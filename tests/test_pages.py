@@ -50,7 +50,8 @@ def test_plan_page_lists_measures_with_lead_units_and_targets(demo_store):
     assert at.caption[0].value.startswith("来源文件:plan.txt(方案原文")
 
 
-@pytest.mark.parametrize("page", ["pages/overview.py", "pages/plan.py"])
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py",
+                                  "pages/upload.py", "pages/plan.py"])
 def test_pages_show_no_traceback_when_the_store_breaks(page, tmp_path, monkeypatch):
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is not sqlite" * 100)
