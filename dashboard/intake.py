@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+
 from sqlalchemy import Engine, and_, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import models
 from dashboard.catalog import active_plan
-from loaders.cells import parse_period
+from dashboard.sandbox import SandboxFailure, sandbox
+from dashboard.store import StoreError, describe_url, make_engine, store_fault
+from loaders.cells import norm_text, parse_period
 from loaders.errors import CellError, IntakeError, Issue
-from loaders.reader import read_table
+from loaders import reader
+from loaders.refusals import REFUSALS
 from loaders.schema import KINDS
 from loaders.validate import Context, Result, validate
 from loaders.villages import Village, VillageIndex
 
+log = logging.getLogger("qinglian.intake")
 U = models.Upload
 R = models.Region
 FACT_TABLE = {"demo_sites": models.DemoSite, "village_monthly": models.VillageReport,
@@ -168,17 +175,73 @@ def previous_counts(engine: Engine, period: str, scope: str) -> dict[str, dict]:
         return {code: {"legal_persons": n} for code, n in rows}
 
 
+def clean_field(text: str, limit: int) -> str:
+    """A file name or uploader name as stored: cleaned like every text cell, and cut to ``limit``."""
+    return norm_text(text)[:limit] or "未署名"
+
+
 def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
-            scope: str | None = None, user: str = "未署名") -> Preview:
-    """Read, validate and diff a file against the active version. Writes nothing."""
-    preview = Preview(kind, period, scope, file_name, data, user)
+            scope: str | None = None, user: str = "未署名", on_wait=None) -> Preview:
+    """Read, validate and diff a file in the parse sandbox. Writes nothing.
+
+    ``on_wait(n)`` is called while the file waits behind ``n`` others. Raises :class:`StoreError` when the
+    store cannot be read; a file that exhausts the sandbox becomes a refusal like any other bad file.
+    """
+    lim = reader.limits()
+    preview = Preview(kind, period, scope, clean_field(file_name, lim["max_file_name_chars"]), data,
+                      clean_field(user, lim["max_user_chars"]))
     try:
         parse_period(period)
     except CellError as exc:
         preview.file_error = Issue(None, None, None, period, f"{exc}。请选择正确的报送期")
         return preview
+    job = {"op": "prepare", "url": engine.url.render_as_string(hide_password=False), "data": data,
+           "file_name": preview.file_name, "kind": kind, "period": period, "scope": scope, "lim": lim}
     try:
-        table = read_table(data, file_name, KINDS[kind])
+        reply = sandbox().run(job, on_wait)
+    except SandboxFailure as failure:
+        if failure.detail:
+            log.error("校验「%s」时子进程出错:%s", preview.file_name, failure.detail)
+        key = "crashed" if failure.reason == "crash" else "capacity"
+        preview.file_error = Issue(None, None, None, None, REFUSALS[key]())
+        return preview
+    if "store_error" in reply:
+        raise StoreError(reply["store_error"], describe_url(engine.url))
+    _from_wire(preview, reply)
+    return preview
+
+
+def prepare_job(url: str, data: bytes, file_name: str, kind: str, period: str, scope: str | None, lim: dict) -> dict:
+    """The sandboxed half of :func:`prepare` (runs in :mod:`dashboard.sandbox_worker`)."""
+    engine = _worker_engine(url)
+    try:
+        preview = prepare_here(engine, data, file_name, kind, period, scope, lim)
+    except SQLAlchemyError as exc:
+        fault = store_fault(exc, engine.url)
+        if fault is None:
+            raise
+        return {"store_error": fault.kind}
+    return _to_wire(preview)
+
+
+_WORKER_ENGINES: dict[str, Engine] = {}
+
+
+def _worker_engine(url: str) -> Engine:
+    """One engine per store URL inside the worker (a few at most; the oldest is disposed)."""
+    if url not in _WORKER_ENGINES:
+        if len(_WORKER_ENGINES) >= 4:
+            _WORKER_ENGINES.pop(next(iter(_WORKER_ENGINES))).dispose()
+        _WORKER_ENGINES[url] = make_engine(url)
+    return _WORKER_ENGINES[url]
+
+
+def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
+                 scope: str | None = None, lim: dict | None = None) -> Preview:
+    """Read, validate and diff in this process — only for the sandbox worker and benchmarks."""
+    preview = Preview(kind, period, scope, file_name, b"", "")
+    try:
+        table = reader.read_table(data, file_name, KINDS[kind], lim)
     except IntakeError as exc:
         preview.file_error = exc.issue
         return preview
@@ -191,6 +254,29 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     if preview.ok:
         _diff(engine, preview, ctx.villages)
     return preview
+
+
+def _to_wire(preview: Preview) -> dict:
+    """What the parent needs of a sandboxed preview: plain data only (see dashboard.sandbox)."""
+    result = preview.result
+    return {
+        "scope": preview.scope, "diff": preview.diff, "diff_names": preview.diff_names,
+        "file_error": tuple(preview.file_error.to_dict().values()) if preview.file_error else None,
+        "result": None if result is None else {
+            "kind": result.kind, "sheet": result.sheet, "scope": result.scope, "rows_read": result.rows_read,
+            "records": result.records, "errors": [tuple(i.to_dict().values()) for i in result.errors],
+            "warnings": [tuple(i.to_dict().values()) for i in result.warnings]},
+    }
+
+
+def _from_wire(preview: Preview, wire: dict) -> None:
+    preview.scope, preview.diff, preview.diff_names = wire["scope"], wire["diff"], wire["diff_names"]
+    preview.file_error = Issue(*wire["file_error"]) if wire["file_error"] else None
+    result = wire["result"]
+    if result is not None:
+        preview.result = Result(result["kind"], result["sheet"], result["scope"], result["rows_read"],
+                                result["records"], [Issue(*i) for i in result["errors"]],
+                                [Issue(*i) for i in result["warnings"]])
 
 
 def _label(kind: str, record: dict, index: VillageIndex) -> str:
@@ -239,27 +325,47 @@ def _issues_json(preview: Preview) -> str:
     return json.dumps([i.to_dict() for i in preview.errors + preview.warnings][:500], ensure_ascii=False)
 
 
-def record_refusal(engine: Engine, preview: Preview) -> int:
-    """Record a refused attempt (without its bytes); returns the upload id."""
+def record_refusal(engine: Engine, preview: Preview, outcome: str = "refused", message: str | None = None) -> int | None:
+    """Record a refused (or failed) attempt without its bytes; returns the upload id, or None when the
+    store itself refuses the write (read-only, full, unreachable — logged, never raised)."""
     summary = preview.errors[0].text() if preview.errors else "未通过校验"
-    with engine.begin() as conn:
-        return conn.execute(insert(U).values(
-            kind=preview.kind, period=preview.period, scope=preview.scope or "未确定", file_name=preview.file_name,
-            sha256=preview.sha256, content=None, uploaded_by=preview.user, uploaded_at=datetime.now(),
-            rows=preview.rows, errors=len(preview.errors), warnings=len(preview.warnings), outcome="refused",
-            message=f"共 {len(preview.errors)} 处错误。{summary}", issues=_issues_json(preview), active=False,
-            is_demo=False,
-        ).returning(U.id)).scalar_one()
+    try:
+        with engine.begin() as conn:
+            return conn.execute(insert(U).values(
+                kind=preview.kind, period=preview.period, scope=preview.scope or "未确定",
+                file_name=preview.file_name, sha256=preview.sha256, content=None, uploaded_by=preview.user,
+                uploaded_at=datetime.now(), rows=preview.rows, errors=len(preview.errors),
+                warnings=len(preview.warnings), outcome=outcome,
+                message=message or f"共 {len(preview.errors)} 处错误。{summary}", issues=_issues_json(preview),
+                active=False, is_demo=False,
+            ).returning(U.id)).scalar_one()
+    except SQLAlchemyError as exc:
+        if store_fault(exc, engine.url) is None:
+            raise
+        log.warning("无法记录上报尝试「%s」:%s", preview.file_name, exc)
+        return None
 
 
 def commit(engine: Engine, preview: Preview, hook=None) -> int:
     """Write an accepted preview in one transaction; returns the new active upload's id.
 
+    A store fault (read-only, disk full, unreachable, locked) leaves the store as it was and raises
+    :class:`StoreError`; the failed attempt is recorded when the store still takes that one small write.
     ``hook(stage)`` is called between the steps (tests use it to simulate crashes).
     """
+    try:
+        return _commit(engine, preview, hook or (lambda stage: None))
+    except SQLAlchemyError as exc:
+        fault = store_fault(exc, engine.url)
+        if fault is None:
+            raise
+        record_refusal(engine, preview, "failed", fault.commit_text())
+        raise fault from None
+
+
+def _commit(engine: Engine, preview: Preview, hook) -> int:
     if not preview.ok:
         raise ValueError("预览未通过校验,不能提交")
-    hook = hook or (lambda stage: None)
     now = datetime.now()
     with engine.begin() as conn:
         _lock(conn, preview.kind, preview.period, preview.scope)

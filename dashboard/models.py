@@ -155,7 +155,7 @@ class Upload(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str] = mapped_column(String(20))  # accepted / refused
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted / refused / failed (store fault at commit)
     message: Mapped[str] = mapped_column(Text, default="")
     issues: Mapped[str | None] = mapped_column(Text)  # JSON list of the errors and warnings shown
     active: Mapped[bool] = mapped_column(Boolean, default=False)

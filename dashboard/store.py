@@ -71,3 +71,70 @@ def is_empty(engine: Engine) -> bool:
     """True when the store holds no regions yet (a fresh install)."""
     with Session(engine) as session:
         return not session.scalar(select(func.count()).select_from(models.Region))
+
+
+# --- store faults in plain Chinese ----------------------------------------------------------------
+
+FAULT_KINDS = ("unreachable", "readonly", "full", "locked")
+_SQLSTATE = {"53100": "full", "25006": "readonly", "57P01": "unreachable", "57P02": "unreachable",
+             "57P03": "unreachable", "53300": "unreachable"}
+_SQLITE = {"SQLITE_READONLY": "readonly", "SQLITE_FULL": "full", "SQLITE_CANTOPEN": "unreachable",
+           "SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked", "SQLITE_IOERR": "full", "SQLITE_PERM": "readonly"}
+COMMIT_FAULTS = {"readonly": "数据库只读", "full": "磁盘已满", "locked": "数据库正忙,请稍后重试",
+                 "unreachable": "数据库无法连接"}
+PAGE_UNREACHABLE = "数据库暂时无法连接,请稍后重试(已上报的数据不受影响)"
+
+
+class StoreError(Exception):
+    """The store cannot be used right now. ``kind`` is one of :data:`FAULT_KINDS`; ``where`` names the
+    host and port (or the SQLite file), never the password."""
+
+    def __init__(self, kind: str, where: str):
+        self.kind, self.where = kind, where
+        super().__init__(self.cli_text())
+
+    def cli_text(self) -> str:
+        """The one line the CLI prints."""
+        if self.kind == "unreachable":
+            return f"无法连接数据库({self.where}):请确认数据库服务已启动、地址和端口正确,稍后重试。"
+        return f"数据库({self.where})暂时无法写入:{COMMIT_FAULTS[self.kind]}。请联系系统管理员。"
+
+    def commit_text(self) -> str:
+        """What the uploader reads when a commit hit the fault: nothing was written."""
+        return f"本次上报未写入任何数据:{COMMIT_FAULTS[self.kind]},请联系系统管理员"
+
+
+def describe_url(url) -> str:
+    """Host:port of a server URL, or the file of an SQLite URL — never the user or password."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(str(url)) if not hasattr(url, "drivername") else url
+    if url.drivername.startswith("sqlite"):
+        return f"SQLite 文件 {url.database or '(内存)'}"
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+def store_fault(exc: BaseException, url) -> StoreError | None:
+    """The :class:`StoreError` an SQLAlchemy/DBAPI exception stands for, or None when it is something else."""
+    from sqlalchemy import exc as sa_exc
+
+    if not isinstance(exc, (sa_exc.DBAPIError, sa_exc.TimeoutError)):
+        return None
+    orig = getattr(exc, "orig", None)
+    text = str(orig or exc).lower()
+    sqlite_name = getattr(orig, "sqlite_errorname", None)
+    if sqlite_name:
+        kind = _SQLITE.get(sqlite_name)
+        if kind is None and "database is locked" in text:
+            kind = "locked"
+        return StoreError(kind, describe_url(url)) if kind else None
+    sqlstate = getattr(orig, "sqlstate", None) or ""
+    kind = _SQLSTATE.get(sqlstate) or ("unreachable" if sqlstate.startswith("08") else None)
+    if kind is None and not sqlstate:  # no SQLSTATE: the server never answered (refused, unknown host, gone)
+        if "read-only" in text or "read only" in text:
+            kind = "readonly"
+        elif "no space left" in text or "disk is full" in text:
+            kind = "full"
+        elif isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)):
+            kind = "unreachable"
+    return StoreError(kind, describe_url(url)) if kind else None

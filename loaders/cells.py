@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from loaders.errors import CellError
@@ -12,22 +13,36 @@ _NORMALISE = str.maketrans(
     | dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\xa0"), " "))
 TRUE_WORDS = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "已建立", "已配备", "健全", "已公开", "对"}
 FALSE_WORDS = {"否", "无", "×", "✗", "✘", "x", "n", "no", "false", "0", "未建立", "未配备", "不健全", "未公开", "没有"}
-_BOOL_FAST = {"是": True, "否": False, "√": True, "×": False, "有": True, "无": False}
+BOOL_FAST = {"是": True, "否": False, "√": True, "×": False, "有": True, "无": False}
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
 EXCEL_EPOCH = date(1899, 12, 30)
 MAX_COUNT = 1_000_000  # far above any village count; keeps values inside a 32-bit INTEGER
 
 
+# C0/C1 controls (tab and newline aside), bidi marks and overrides, and OOXML's _xHHHH_ escapes.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+                     "|_x[0-9A-Fa-f]{4}_")
+
+
+def clean_text(text: str) -> str:
+    """User text safe to store, show and export: unsafe characters removed, NFC-normalised."""
+    if (not text.isprintable() or "_x" in text) and _UNSAFE.search(text):  # isprintable: one C pass
+        text = _UNSAFE.sub("", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
 def norm_text(value) -> str:
-    """Cell as trimmed text with full-width ASCII turned half-width; whole floats lose their ``.0``."""
+    """Cell as clean trimmed text with full-width ASCII turned half-width; whole floats lose their ``.0``."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()[:10]
-    text = str(value).translate(_NORMALISE).strip()
+    text = clean_text(str(value)).translate(_NORMALISE).strip()
     if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
         return text[1:]  # undo :func:`neutralise` when a template comes back
     return text
@@ -79,8 +94,8 @@ def parse_percent(value) -> float:
 
 
 def parse_bool(value) -> bool:
-    if value in _BOOL_FAST:
-        return _BOOL_FAST[value]
+    if value in BOOL_FAST:
+        return BOOL_FAST[value]
     text = norm_text(value).lower()
     if text in TRUE_WORDS:
         return True

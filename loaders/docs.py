@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dashboard.settings import ROOT
-from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS
+from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS, settings
+from loaders.refusals import REFUSALS
 from loaders.schema import KINDS, TYPE_LABELS, Kind
 from loaders.template import RULE, SPARE_ROWS, choices
 
@@ -47,13 +48,61 @@ def _kind(kind: Kind) -> list[str]:
         f"* 填报范围:{SCOPES[kind.scope]}",
         "* 有效期:" + ("最新一次上报在以后各月持续有效,直到再次上报" if kind.snapshot else "每月报送一次,只对该月有效"),
         "",
-        "| 列名 | 必填 | 类型 | 可选值 | 可识别的其他写法 | 说明 |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| 列名 | 必填 | 类型 | 可选值 | 可识别的其他写法 | 说明 | 最多字数 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for col in kind.columns:
         cells = (col.label, "是" if col.required else "否", TYPE_LABELS[col.type], "/".join(choices(col)),
-                 "、".join(col.names()[1:]), col.help)
+                 "、".join(col.names()[1:]), col.help, str(col.max_chars) if col.type == "text" else "")
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return lines + [""]
+
+
+LIMIT_LABELS = {
+    "max_file_mb": ("文件大小", "MB"),
+    "max_rows": ("数据行数(最远单元格的行号)", "行"),
+    "max_columns": ("列数(最远单元格的列号)", "列"),
+    "max_cells": ("数据区域单元格总数(最远行号 × 最远列号)", "个"),
+    "max_members": (".xlsx 压缩包内的部件数", "个"),
+    "max_member_mb": ("单个部件解压后的大小(按实际解压字节计)", "MB"),
+    "max_uncompressed_mb": ("全部部件解压后的总大小(按实际解压字节计)", "MB"),
+    "max_compression_ratio": ("单个部件的压缩比", "倍"),
+    "max_file_name_chars": ("文件名长度(超出部分截去)", "字"),
+    "max_user_chars": ("填报人姓名长度(超出部分截去)", "字"),
+}
+SANDBOX_LABELS = {
+    "memory_mb": ("校验子进程的内存上限", "MB"),
+    "timeout_seconds": ("校验一个文件的时间上限", "秒"),
+    "max_parallel": ("每个服务进程同时校验的文件数(其余排队)", "个"),
+}
+
+
+def _limits() -> list[str]:
+    config = settings()
+    lines = [
+        "## 安全检查与上限",
+        "",
+        "上传的文件在一个受限的子进程中读取和校验(内存、时间均有上限),即使文件有问题也不会影响其他用户使用看板;"
+        "校验期间同一服务上的其他上传排队等候,页面会提示“前面还有 N 个文件在校验”。"
+        "上限在 `data/intake.toml` 中设置,当前为:",
+        "",
+        "| 项目 | 上限 |",
+        "| --- | --- |",
+    ]
+    for section, labels in (("limits", LIMIT_LABELS), ("sandbox", SANDBOX_LABELS)):
+        for key, (label, unit) in labels.items():
+            lines.append(f"| {label} | {config[section][key]:,} {unit} |")
+    lines += [
+        "",
+        "所有文字(单元格、文件名、填报人)在入库前去掉控制字符、Excel 的 `_x000D_` 类转义和双向文字控制符,"
+        "并统一为 NFC 形式;各列的字数上限见下面各表的“最多字数”。",
+        "",
+        "整个文件被拒收时显示的提示(「…」中的内容按实际情况填入):",
+        "",
+        "| 情形 | 提示 |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {_cell(r.when)} | {_cell(r.documented())} |" for r in REFUSALS.values()]
     return lines + [""]
 
 
@@ -66,6 +115,7 @@ def render_docs() -> str:
         "请勿手工修改;修改报表定义后运行 `python -m loaders.docs` 重新生成。",
         "",
         *_general(),
+        *_limits(),
     ]
     for kind in KINDS.values():
         lines += _kind(kind)

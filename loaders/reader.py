@@ -1,38 +1,42 @@
 """Forgiving, safe reading of uploaded .xlsx and .csv files into a header-located table.
 
-Safety checks run before any parsing: file size, file type by content (not by name), zip-bomb
-limits, XML entity declarations (defusedxml), row/column limits from the sheet dimension.
+Safety first, before any cell is parsed: file size, file type by content (not by name); for .xlsx the
+checks of :mod:`loaders.xlsx_guard` (sizes counted while inflating, macros, external links, formulas that
+call out, cell positions against the limits), after which the Rust reader only sees the checked parts.
+CSV rows are counted and measured as they are read. Every refusal is a sentence of :mod:`loaders.refusals`.
+Callers run this in the parse sandbox (:mod:`dashboard.sandbox`), never in the server process.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
-import zipfile
 from dataclasses import dataclass, field
 
-import defusedxml.ElementTree as SafeET
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from dashboard.settings import DATA_DIR
 from loaders.cells import norm_header, norm_text
 from loaders.errors import IntakeError
+from loaders.refusals import REFUSALS
 from loaders.schema import Kind
+from loaders.xlsx_guard import refuse, unpack_xlsx
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TOTAL_WORDS = ("合计", "总计", "小计", "汇总")
 SKIP_SHEETS = {"填报说明", "说明", "使用说明"}
 HEADER_SCAN_ROWS = 20
-_FORMULA_NO_VALUE = re.compile(
-    rb'<c r="([A-Z]+)(\d+)"([^>]*)>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>')
-_DIMENSION = re.compile(rb'<dimension ref="[A-Z]*\d*:?([A-Z]+)(\d+)"')
+
+
+def settings() -> dict:
+    with (DATA_DIR / "intake.toml").open("rb") as fh:
+        return tomllib.load(fh)
 
 
 def limits() -> dict:
-    with (DATA_DIR / "intake.toml").open("rb") as fh:
-        return tomllib.load(fh)["limits"]
+    """The reader's limits (``[limits]`` of data/intake.toml)."""
+    return settings()["limits"]
 
 
 @dataclass
@@ -47,109 +51,61 @@ class RawTable:
     ignored_headers: list[str] = field(default_factory=list)
 
 
-def read_table(data: bytes, filename: str, kind: Kind) -> RawTable:
+def read_table(data: bytes, filename: str, kind: Kind, lim: dict | None = None) -> RawTable:
     """Read ``data`` (named ``filename``) and locate ``kind``'s header; raises IntakeError."""
-    lim = limits()
+    lim = lim or limits()
     if not data:
-        raise IntakeError("文件是空的(0 字节)。请确认选择了填写好的表格文件后重新上传。")
+        raise refuse("empty")
     if len(data) > lim["max_file_mb"] * 1024 * 1024:
-        raise IntakeError(f"文件超过 {lim['max_file_mb']} MB 上限。请删除无关工作表或图片后重新上传。")
+        raise refuse("too_big", mb=lim["max_file_mb"])
     if data.startswith(OLE2):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
-            raise IntakeError("文件设置了打开密码,系统无法读取。请在 Excel 中取消密码(文件→信息→保护工作簿)后另存为 .xlsx 再上传。")
-        raise IntakeError("这是旧版 Excel(.xls)文件,系统不支持。请在 Excel 中“另存为”Excel 工作簿(*.xlsx)后再上传。")
+            raise refuse("encrypted")
+        raise refuse("xls")
     if data.startswith(b"PK"):
-        sheets = _read_xlsx(data, filename, lim)
+        if filename.lower().endswith(".xlsm"):
+            raise refuse("xlsm")
+        sheets = _read_xlsx(unpack_xlsx(data, filename, lim), filename, lim)
     elif filename.lower().endswith((".csv", ".txt")):
-        sheets = [("CSV", _read_csv(data))]
+        sheets = [("CSV", _read_csv(data, lim))]
     else:
-        raise IntakeError(f"「{filename}」不是 Excel(.xlsx)或 CSV 文件。请下载本系统的模板填写后上传。")
+        raise refuse("not_table", name=filename)
     return locate(kind, sheets, lim)
 
 
-def _read_xlsx(data: bytes, filename: str, lim: dict) -> list[tuple[str, list[list]]]:
+def _read_xlsx(clean: bytes, filename: str, lim: dict) -> list[tuple[str, list[list]]]:
+    """The worksheets of a checked workbook (see :func:`loaders.xlsx_guard.unpack_xlsx`)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise IntakeError(f"「{filename}」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。") from None
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise IntakeError(f"「{filename}」不是 Excel 工作簿(.xlsx)。请下载本系统的模板填写后上传。")
-    _guard_zip(members, lim)
-    try:
-        content_types = archive.read("[Content_Types].xml")
-        SafeET.fromstring(content_types)
-        SafeET.fromstring(archive.read("xl/workbook.xml"))
-    except Exception:  # defusedxml refuses entity tricks; anything else is a broken part
-        raise IntakeError(f"「{filename}」内部结构异常(可能含有不安全的 XML 内容),已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。") from None
-    if b"macroEnabled" in content_types or filename.lower().endswith(".xlsm"):
-        raise IntakeError("文件是启用宏的工作簿(.xlsm),为安全起见不予接收。请另存为 Excel 工作簿(*.xlsx)后再上传。")
-    try:
-        sheets_xml = [archive.read(m) for m in members
-                      if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")]
-    except Exception:  # zlib/zip errors of a damaged member
-        raise IntakeError(f"「{filename}」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。") from None
-    for xml in sheets_xml:
-        _guard_sheet(xml, lim)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [(name, _filled(book.get_sheet_by_name(name))) for name in book.sheet_names]
+        book = CalamineWorkbook.from_filelike(io.BytesIO(clean))
+        names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        return [(norm_text(name), _filled(book.get_sheet_by_name(name), lim)) for name in names]
+    except IntakeError:
+        raise
     except Exception:  # the Rust reader's own messages are English; the user needs a way forward
-        raise IntakeError(f"「{filename}」无法读取,文件可能已损坏。请在 Excel 中打开并重新保存为 .xlsx 后上传。") from None
+        raise refuse("unreadable", name=filename) from None
 
 
-def _guard_zip(members, lim: dict) -> None:
-    total = sum(m.file_size for m in members)
-    if total > lim["max_uncompressed_mb"] * 1024 * 1024:
-        raise IntakeError("文件解压后过大(疑似压缩炸弹),已拒绝读取。请只保留需要上报的数据后重新保存。")
-    for m in members:
-        if m.file_size > 1024 * 1024 and m.file_size > lim["max_compression_ratio"] * max(m.compress_size, 1):
-            raise IntakeError("文件压缩比异常(疑似压缩炸弹),已拒绝读取。请使用本系统模板重新填写。")
-
-
-def _guard_sheet(xml: bytes, lim: dict) -> None:
-    head = xml[:4096]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-        raise IntakeError("文件内部含有不安全的 XML 声明,已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。")
-    dim = _DIMENSION.search(head)
-    if dim:
-        rows, cols = int(dim.group(2)), _col_index(dim.group(1).decode()) + 1
-        if rows > lim["max_rows"] or cols > lim["max_columns"]:
-            raise IntakeError(
-                f"工作表有 {rows} 行、{cols} 列,超过上限({lim['max_rows']} 行、{lim['max_columns']} 列)。"
-                "请删除多余的空行空列或拆分文件后上传。")
-    for match in _FORMULA_NO_VALUE.finditer(xml) if b"<f" in xml else ():
-        if match.group(4) and b't="str"' in match.group(3):
-            continue  # Excel's saved result of a formula that returns "" (e.g. =IF(...,"超",""))
-        cell = match.group(1).decode() + match.group(2).decode()
-        raise IntakeError(
-            f"单元格 {cell} 是公式但没有保存计算结果(常见于程序生成的文件)。"
-            "请在 Excel 中打开、确认数值后保存,或把公式复制后“粘贴为数值”再上传。",
-            row=int(match.group(2)))
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def _filled(sheet) -> list[list]:
+def _filled(sheet, lim: dict) -> list[list]:
     """The sheet grid from A1, with each merged range's value copied into all of its cells."""
     grid = sheet.to_python(skip_empty_area=False)
+    budget = lim["max_cells"]  # merged ranges may not overlap; a file whose merges do cannot cost more than this
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
         if r0 >= len(grid) or c0 >= len(grid[r0]):
             continue
         value = grid[r0][c0]
-        for r in range(r0, min(r1 + 1, len(grid))):
-            for c in range(c0, min(c1 + 1, len(grid[r]))):
-                grid[r][c] = value
+        rows, cols = range(r0, min(r1 + 1, len(grid))), range(c0, min(c1 + 1, len(grid[r0])))
+        budget -= len(rows) * len(cols)
+        if budget < 0:
+            raise refuse("merged")
+        for r in rows:
+            line = grid[r]
+            for c in cols:
+                if c < len(line):
+                    line[c] = value
     return grid
 
 
-def _read_csv(data: bytes) -> list[list]:
+def _read_csv(data: bytes, lim: dict) -> list[list]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -157,15 +113,26 @@ def _read_csv(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise IntakeError("CSV 文件的文字编码无法识别。请在 Excel 中另存为“CSV UTF-8(逗号分隔)”或 .xlsx 后上传。")
+        raise refuse("csv_encoding")
     if "\x00" in text:
-        raise IntakeError("文件不是文本格式的 CSV。请另存为 .xlsx 或“CSV UTF-8(逗号分隔)”后上传。")
-    sample = text[:4096]
+        raise refuse("csv_binary")
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows, most = [], lim["max_rows"] + HEADER_SCAN_ROWS
+    try:
+        for row in reader:
+            if len(row) > lim["max_columns"]:
+                raise refuse("csv_wide", row=reader.line_num, count=len(row), limit=lim["max_columns"])
+            rows.append(row)
+            if len(rows) > most:
+                raise refuse("too_many_rows", limit=lim["max_rows"])
+    except csv.Error as exc:
+        why = (f"有单元格超过 {csv.field_size_limit()} 个字符" if "field limit" in str(exc) else "格式不规范")
+        raise refuse("csv_field", row=reader.line_num, why=why) from None
+    return rows
 
 
 def _header_names(kind: Kind) -> dict[str, str]:
@@ -190,6 +157,22 @@ def _match_header(grid: list[list], r: int, names: dict[str, str]) -> tuple[dict
         elif label:
             ignored.append(norm_text(cell))
     return columns, headers, ignored
+
+
+def _blank(cells: list) -> bool:
+    first = cells[0] if cells else None
+    if first.__class__ is float or (first.__class__ is str and first[:1].isalnum()):
+        return False  # the common case, decided without looking at the rest of the row
+    return all(norm_text(v) == "" for v in cells)
+
+
+def _total(cells: list) -> bool:
+    """A 合计/总计/小计/汇总 row (one of its first 4 cells starts with such a word)."""
+    head = cells[:4]
+    marks = repr(head)  # one C-level pass; most rows hold neither character
+    if "计" not in marks and "汇" not in marks:
+        return False
+    return any(isinstance(v, str) and norm_header(v).startswith(TOTAL_WORDS) for v in head)
 
 
 def locate(kind: Kind, sheets: list[tuple[str, list[list]]], lim: dict | None = None) -> RawTable:
@@ -218,13 +201,10 @@ def locate(kind: Kind, sheets: list[tuple[str, list[list]]], lim: dict | None = 
             sheet=sheet, row=r + 1)
     data_rows = grid[r + 1:]
     if len(data_rows) > lim["max_rows"]:
-        raise IntakeError(f"数据超过 {lim['max_rows']} 行上限。请拆分文件后上传。", sheet=sheet)
+        raise IntakeError(REFUSALS["too_many_rows"](limit=lim["max_rows"]), sheet=sheet)
     table = RawTable(sheet, r + 1, columns, headers, ignored_headers=ignored)
     for offset, cells in enumerate(data_rows):
-        if all(norm_text(v) == "" for v in cells):
-            continue
-        if any(isinstance(v, str) and ("计" in v or "汇" in v) and norm_header(v).startswith(TOTAL_WORDS)
-               for v in cells[:4]):
+        if _blank(cells) or _total(cells):
             continue
         table.rows.append((r + 2 + offset, cells))
     return table

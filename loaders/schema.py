@@ -38,6 +38,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     group: str | None = None  # merged header above this column, e.g. 问题线索
     width: int = 14
+    max_chars: int = 100  # longest text accepted (text columns); longer cells are refused with row/column
 
     def names(self) -> tuple[str, ...]:
         """Every header text that identifies this column."""
@@ -109,7 +110,7 @@ def _kinds() -> dict[str, Kind]:
             Column("level", "示范点级别", "enum", allowed=DEMO_SITE_LEVELS, aliases=("级别", "示范级别")),
             Column("status", "创建状态", "enum", allowed=DEMO_SITE_STATUSES, aliases=("状态", "建设状态", "创建进度")),
             Column("year", "创建年度", "year", aliases=("年度", "创建年份", "年份")),
-            Column("brand", "品牌亮点", required=False, width=28, help="示范点的特色品牌或亮点做法",
+            Column("brand", "品牌亮点", required=False, width=28, max_chars=200, help="示范点的特色品牌或亮点做法",
                    aliases=("品牌", "亮点", "特色亮点", "品牌/亮点", "特色品牌")),
             Column("accepted_on", "验收日期", "date", required=False,
                    help="验收命名日期,状态为“已验收命名”时必填", aliases=("验收时间", "命名日期")),
@@ -126,17 +127,17 @@ def _kinds() -> dict[str, Kind]:
         (
             Column("measure_number", "措施序号", "int", help="实施方案中工作措施的序号(1、2、3……)",
                    aliases=("序号", "措施编号", "措施号")),
-            Column("measure_title", "措施名称", required=False, width=26, help="仅供核对,可不填",
+            Column("measure_title", "措施名称", required=False, width=26, max_chars=300, help="仅供核对,可不填",
                    aliases=("措施", "工作措施")),
             Column("unit_name", "责任单位", width=22, help="填报单位名称,须与方案中的牵头或配合单位一致",
                    aliases=("单位", "填报单位", "牵头单位")),
             Column("status", "推进状态", "enum", allowed=MEASURE_STATUSES, aliases=("状态", "进展状态")),
             Column("progress", "完成进度(%)", "percent", help="0–100 的数字,不带百分号亦可",
                    aliases=("完成进度", "进度", "进度(%)", "完成率")),
-            Column("this_month", "本月进展", required=False, width=40, aliases=("本月工作进展", "工作进展")),
-            Column("problems", "存在问题", required=False, width=30, aliases=("问题", "存在的问题")),
-            Column("next_steps", "下步计划", required=False, width=30, aliases=("下一步计划", "下步工作计划")),
-            Column("reporter", "填报人", width=10, aliases=("联系人", "填表人")),
+            Column("this_month", "本月进展", required=False, width=40, max_chars=2000, aliases=("本月工作进展", "工作进展")),
+            Column("problems", "存在问题", required=False, width=30, max_chars=2000, aliases=("问题", "存在的问题")),
+            Column("next_steps", "下步计划", required=False, width=30, max_chars=2000, aliases=("下一步计划", "下步工作计划")),
+            Column("reporter", "填报人", width=10, max_chars=40, aliases=("联系人", "填表人")),
         ),
         ("measure_number", "unit_name"), "牵头单位每月报送所牵头措施的推进情况。",
     )
@@ -145,7 +146,7 @@ def _kinds() -> dict[str, Kind]:
         (
             Column("county", "县(市、区)", aliases=VILLAGE_COLUMNS[0].aliases),
             Column("name", "品牌名称", width=24, aliases=("品牌", "特色品牌", "亮点品牌")),
-            Column("description", "品牌简介", required=False, width=40, aliases=("简介", "主要做法", "内容")),
+            Column("description", "品牌简介", required=False, width=40, max_chars=2000, aliases=("简介", "主要做法", "内容")),
             Column("status", "品牌状态", "enum", allowed=("培育中", "已形成"), aliases=("状态",)),
         ),
         ("county_code",), "本县清廉乡村建设特色亮点和品牌(方案要求每个县都有)。",

@@ -16,6 +16,7 @@ from loaders.reader import RawTable
 from loaders.schema import TYPE_LABELS, Column, Kind
 from loaders.villages import VillageIndex
 
+SHOWN_CHARS = 60  # an error quotes at most this much of the cell
 PARSERS = {
     "int": cells.parse_int,
     "float": cells.parse_float,
@@ -73,7 +74,10 @@ class Report:
 
     def _issue(self, row: int, key: str | None, value, message: str) -> Issue:
         column = self.table.headers.get(key) or (self.kind.column(key).label if key else None)
-        return Issue(self.sheet, row, column, None if value is None else cells.norm_text(value), message)
+        shown = None if value is None else cells.norm_text(value)
+        if shown is not None and len(shown) > SHOWN_CHARS:
+            shown = shown[:SHOWN_CHARS] + "…"
+        return Issue(self.sheet, row, column, shown, message)
 
     def error(self, row: int, key: str | None, value, message: str) -> None:
         self.errors.append(self._issue(row, key, value, message))
@@ -98,12 +102,45 @@ def _parse(col: Column, raw, row: int, report: Report):
         return text
     parser = PARSERS.get(col.type)
     if parser is None:
-        return cells.norm_text(raw) or _empty(col, raw, row, report)  # e.g. only zero-width spaces
+        text = cells.norm_text(raw)
+        if len(text) > col.max_chars:
+            report.error(row, col.key, raw, f"内容过长({len(text)} 字),最多 {col.max_chars} 字。请精简后重新上传")
+            return None
+        return text or _empty(col, raw, row, report)  # e.g. only zero-width spaces
     try:
         return parser(raw)
     except CellError as exc:
         report.error(row, col.key, raw, f"{exc},实际填写「{cells.norm_text(raw)}」。请改为{TYPE_LABELS[col.type]}")
         return None
+
+
+def _shortcuts(col: Column) -> dict:
+    """Cell values whose parse is known in advance (是/否, the allowed choices): a dict lookup, no call."""
+    if col.type == "bool":
+        return dict(cells.BOOL_FAST)
+    if col.type == "enum":
+        return {v: v for v in col.allowed}
+    return {}
+
+
+def _parse_rows(kind: Kind, table: RawTable, report: Report) -> list[tuple[int, dict]]:
+    """Every row's cells parsed by column type; problems go to ``report``."""
+    plan = [(col, table.columns.get(col.key), _shortcuts(col), col.type == "int") for col in kind.columns]
+    miss, max_count = object(), cells.MAX_COUNT
+    parsed = []
+    for row, raw_cells in table.rows:
+        n, values = len(raw_cells), {}
+        for col, idx, shortcuts, whole in plan:
+            raw = raw_cells[idx] if idx is not None and idx < n else None
+            if raw.__class__ is str:
+                value = shortcuts.get(raw, miss)
+            elif whole and raw.__class__ is float and raw.is_integer() and 0 <= raw <= max_count:
+                value = int(raw)  # the common case of a count typed in Excel
+            else:
+                value = miss
+            values[col.key] = _parse(col, raw, row, report) if value is miss else value
+        parsed.append((row, values))
+    return parsed
 
 
 def kind_module(kind: Kind):
@@ -114,14 +151,7 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     """Validate every row of ``table``; records are produced only if the whole file is clean."""
     report = Report(table.sheet, table, kind)
     module = kind_module(kind)
-    parsed = []
-    for row, raw_cells in table.rows:
-        values = {}
-        for col in kind.columns:
-            idx = table.columns.get(col.key)
-            raw = raw_cells[idx] if idx is not None and idx < len(raw_cells) else None
-            values[col.key] = _parse(col, raw, row, report)
-        parsed.append((row, values))
+    parsed = _parse_rows(kind, table, report)
     scope = module.resolve_scope(parsed, ctx, report)
     records, seen = [], {}
     for row, values in parsed:

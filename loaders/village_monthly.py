@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from dashboard import models
 from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, village_of  # noqa: F401
@@ -11,6 +12,13 @@ from loaders.schema import indicator_columns
 STORE_COLUMNS = set(models.VillageReport.__table__.columns.keys())
 NOT_MORE_THAN = (("clues_handled", "clues_found"), ("clues_exposed", "clues_handled"),
                  ("disputes_resolved", "disputes_received"))
+
+
+@cache
+def _split() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Indicator keys stored in their own column, and those kept in the JSON ``extra`` column."""
+    keys = [col.key for col in indicator_columns()]
+    return tuple(k for k in keys if k in STORE_COLUMNS), tuple(k for k in keys if k not in STORE_COLUMNS)
 
 
 def _label(key: str) -> str:
@@ -27,9 +35,10 @@ def to_record(values: dict, row: int, ctx, scope, report) -> dict | None:
             report.error(row, part, values[part],
                          f"不能大于「{_label(whole)}」({values[whole]})。请核对后修改")
     record = {"village_code": village.code, "county_code": village.county_code}
-    extra = {}
-    for col in indicator_columns():
-        (record if col.key in STORE_COLUMNS else extra)[col.key] = values.get(col.key)
+    stored, kept_aside = _split()
+    for key in stored:
+        record[key] = values.get(key)
+    extra = {key: values.get(key) for key in kept_aside}
     record["extra"] = json.dumps(extra, ensure_ascii=False) if extra else None
     before = ctx.previous(scope or village.county_code).get(village.code)
     if before and before.get("legal_persons") is not None and record["legal_persons"] is not None \

@@ -180,16 +180,18 @@ def test_zip_bomb_by_total_size(intake, limits):
 def limits(monkeypatch):
     """Pin the reader's limits (data/intake.toml) to known values, with overrides."""
     def pin(**overrides):
-        values = {"max_file_mb": 20, "max_rows": 60000, "max_columns": 200, "max_uncompressed_mb": 200,
-                  "max_compression_ratio": 150} | overrides
+        values = {"max_file_mb": 20, "max_rows": 60000, "max_columns": 200, "max_cells": 3_000_000,
+                  "max_members": 1000, "max_member_mb": 100, "max_uncompressed_mb": 200,
+                  "max_compression_ratio": 150, "max_file_name_chars": 120, "max_user_chars": 40} | overrides
         monkeypatch.setattr(reader, "limits", lambda: values)
     pin()
     return pin
 
 
 def test_intake_toml_holds_every_limit():
-    assert set(reader.limits()) == {"max_file_mb", "max_rows", "max_columns", "max_uncompressed_mb",
-                                    "max_compression_ratio"}
+    assert set(reader.limits()) == {"max_file_mb", "max_rows", "max_columns", "max_cells", "max_members",
+                                    "max_member_mb", "max_uncompressed_mb", "max_compression_ratio",
+                                    "max_file_name_chars", "max_user_chars"}
 
 
 def test_file_over_size_limit(intake, limits):
@@ -205,55 +207,95 @@ def _with_dimension(data: bytes, ref: bytes | None) -> bytes:
     return rewrite_zip(data, {sheet: re.sub(rb'<dimension ref="[^"]*"\s*/>', new, xml)})
 
 
-def test_too_many_rows_by_dimension(intake, limits):
-    data = _with_dimension(intake.table().xlsx(), b"A1:N70000")
-    assert intake.file_error(data) == \
-        "工作表有 70000 行、14 列,超过上限(60000 行、200 列)。请删除多余的空行空列或拆分文件后上传。"
+def _with_cell(data: bytes, ref: str, value: bytes = b"<v>1</v>", dimension: bytes | None = b"A1:N116") -> bytes:
+    """``data`` with one more cell at ``ref`` (in a row of its own at the end) and the given <dimension>."""
+    sheet = first_sheet(data)
+    row = re.search(r"\d+", ref).group()
+    xml = member(data, sheet).replace(b"</sheetData>", f'<row r="{row}"><c r="{ref}" t="n">'.encode() + value
+                                      + b"</c></row></sheetData>")
+    return _with_dimension(rewrite_zip(data, {sheet: xml}), dimension)
 
 
-def test_too_many_columns_by_dimension(intake, limits):
-    data = _with_dimension(intake.table().xlsx(), b"A1:HZ20")
-    assert intake.file_error(data) == \
-        "工作表有 20 行、234 列,超过上限(60000 行、200 列)。请删除多余的空行空列或拆分文件后上传。"
+def test_a_false_dimension_is_ignored(intake, limits):
+    """<dimension> is the file's own claim: neither a huge nor a tiny one changes what is read."""
+    for ref in (b"A1:XFD1048576", b"A1:N70000", b"A1:B2"):
+        assert intake.accepted(_with_dimension(intake.table().xlsx(), ref)).rows == 115
 
 
-def test_lowered_row_limit_uses_real_dimension(intake, limits):
+def test_a_far_cell_is_refused_by_its_own_position(intake, limits):
+    """One cell at XFD1048576 with a small false <dimension> (or none) must not reach the reader's grid."""
+    for dimension in (b"A1:N116", None):
+        error = _one(intake.refused(_with_cell(intake.table().xlsx(), "XFD1048576", dimension=dimension)))
+        assert (error.sheet, error.row) == (SHEET, 1048576)
+        assert error.text() == (
+            "工作表「村级指标月报」第1048576行:单元格 XFD1048576 超出上限(60000 行、200 列)。"
+            "请删除远离数据区域的内容(选中多余的行或列 → 删除),数据确实过多时请拆分文件后上传。")
+
+
+def test_too_many_rows_by_a_real_cell(intake, limits):
+    error = _one(intake.refused(_with_cell(intake.table().xlsx(), "A70000")))
+    assert error.text().startswith("工作表「村级指标月报」第70000行:单元格 A70000 超出上限(60000 行、200 列)")
+
+
+def test_too_many_columns_by_a_real_cell(intake, limits):
+    error = _one(intake.refused(_with_cell(intake.table().xlsx(), "HZ20")))
+    assert error.text().startswith("工作表「村级指标月报」第20行:单元格 HZ20 超出上限(60000 行、200 列)")
+
+
+def test_an_empty_styled_far_cell_is_harmless(intake, limits):
+    """Excel writes formatted empty cells as <c r=".." s="1"/>; they hold nothing and take no room."""
+    data = _with_cell(intake.table().xlsx(), "XFD1048576", value=b"")
+    assert intake.accepted(data).rows == 115
+
+
+def test_lowered_row_limit_counts_real_cells(intake, limits):
     limits(max_rows=100)
-    assert intake.file_error(intake.table().xlsx()) == \
-        "工作表有 116 行、14 列,超过上限(100 行、200 列)。请删除多余的空行空列或拆分文件后上传。"
+    error = _one(intake.refused(intake.table().xlsx()))
+    assert (error.sheet, error.row) == (SHEET, 101)
+    assert error.message.startswith("单元格 A101 超出上限(100 行、200 列)")
 
 
 def test_row_limit_without_dimension_is_still_enforced(intake, limits):
     limits(max_rows=100)
     error = _one(intake.refused(_with_dimension(intake.table().xlsx(), None)))
-    assert error == Issue(SHEET, None, None, None, "数据超过 100 行上限。请拆分文件后上传。")
+    assert error.text().startswith("工作表「村级指标月报」第101行:单元格 A101 超出上限(100 行、200 列)")
+
+
+def test_cell_area_limit(intake, limits):
+    """Two cells far apart span rows × columns cells of the reader's grid, however empty it is between them."""
+    limits(max_cells=116 * 14 - 1)
+    error = _one(intake.refused(intake.table().xlsx()))
+    assert error.text() == ("工作表「村级指标月报」:数据区域达 116 行 × 14 列,超过 1623 个单元格的上限。"
+                            "请删除远离数据区域的内容(选中多余的行或列 → 删除)后上传。")
+
+
+UNSAFE_XML = "文件内部含有不安全的 XML 声明,已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。"
 
 
 def test_xml_entities_in_sheet(intake):
     good = intake.table().xlsx()
     sheet = first_sheet(good)
     bomb = rewrite_zip(good, {sheet: b'<?xml version="1.0"?>' + LOL + member(good, sheet)})
-    assert intake.file_error(bomb) == "文件内部含有不安全的 XML 声明,已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。"
+    assert intake.file_error(bomb) == UNSAFE_XML
 
 
-@pytest.mark.parametrize("part", ["xl/workbook.xml", "[Content_Types].xml"])
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "[Content_Types].xml", "_rels/.rels",
+                                  "xl/_rels/workbook.xml.rels", "xl/styles.xml"])
 def test_xml_entities_in_workbook_parts(intake, part):
     good = intake.table().xlsx()
     bomb = rewrite_zip(good, {part: b'<?xml version="1.0"?>' + LOL + member(good, part)})
-    assert intake.file_error(bomb, name="月报.xlsx") == \
-        "「月报.xlsx」内部结构异常(可能含有不安全的 XML 内容),已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。"
+    assert intake.file_error(bomb, name="月报.xlsx") == UNSAFE_XML
 
 
-def test_xml_entity_declared_after_a_long_comment_is_not_expanded(intake):
-    """The sheet guard only scans the first 4 KB; the entity still never reaches the data (calamine refuses)."""
+def test_xml_entity_declared_after_a_long_comment_is_refused(intake):
+    """The whole part is parsed, not a head of it: a DOCTYPE after 5 KB of comment is still found."""
     good = intake.table().xlsx()
     sheet = first_sheet(good)
     xml = member(good, sheet)
     cell = re.search(rb'<c r="C2"[^>]*>.*?</c>', xml).group()
     xml = xml.replace(cell, b'<c r="C2" t="inlineStr"><is><t>&lol2;</t></is></c>')
     late = b'<?xml version="1.0"?><!--' + b"x" * 5000 + b"-->" + LOL + xml
-    assert intake.file_error(rewrite_zip(good, {sheet: late}), name="月报.xlsx") == \
-        "「月报.xlsx」无法读取,文件可能已损坏。请在 Excel 中打开并重新保存为 .xlsx 后上传。"
+    assert intake.file_error(rewrite_zip(good, {sheet: late}), name="月报.xlsx") == UNSAFE_XML
 
 
 # --- headers -------------------------------------------------------------------------------------
@@ -329,7 +371,7 @@ def test_formula_written_by_openpyxl(intake):
 
 def test_formula_in_an_optional_text_column_is_not_silently_dropped(intake, demo):
     measure = demo["plan"].measures[0]
-    row = [measure["number"], measure["lead_unit"], "推进中", 40, Formula('=HYPERLINK("http://evil.example/")'), "张三"]
+    row = [measure["number"], measure["lead_unit"], "推进中", 40, Formula("=1+2"), "张三"]
     data = workbook([("措施推进月报", [["措施序号", "责任单位", "推进状态", "完成进度(%)", "本月进展", "填报人"], row])])
     error = _one(intake.refused(data, name="措施.xlsx", kind="measure_progress", scope=measure["lead_unit"]))
     assert error.text() == f"第2行:单元格 E2 {FORMULA_MESSAGE}"

@@ -1,0 +1,490 @@
+"""Unpack an uploaded .xlsx safely, check it, and hand the reader a re-zipped copy of what was checked.
+
+Nothing declared by the file is trusted: every part is inflated through a byte counter (per part and in
+total, whatever the zip headers say); only the parts that ``workbook.xml`` and its relationships reference
+are read; cell positions are taken from each cell, never from ``<dimension>``. Refused with a sentence from
+:mod:`loaders.refusals`: macros (``vbaProject.bin`` whatever its content type, macro sheets), external links,
+data connections, DDE, embedded objects and controls, formulas that call out (HYPERLINK, WEBSERVICE, …),
+formulas without a cached value, DOCTYPE/entity declarations, cells beyond the row/column/cell limits.
+
+Each worksheet is first screened by a few C-level searches that can only over-report (no comments or
+CDATA, every cell written as ``<c r="A1"`` inside the limits, no cell formula); anything they flag goes
+through the exact streaming check (:class:`SheetScan`, expat), which decides. Both run in linear time.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from xml.parsers import expat
+
+from loaders.errors import IntakeError
+from loaders.refusals import REFUSALS
+
+CHUNK = 1 << 20
+REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+OFFICE_DOCUMENT = DOC_REL_NS + "/officeDocument"
+DEFAULT_WORKBOOK = "xl/workbook.xml"
+MACRO_TYPES = {"vbaProject", "xlMacrosheet", "xlIntlMacrosheet", "dialogsheet", "wsSortMap"}
+WORKBOOK_REFUSED = {"externalLink": ("external_link", "链接到其他工作簿"),
+                    "connections": ("external_link", "数据连接"),
+                    "queryTable": ("external_link", "数据查询")}
+SHEET_REFUSED = {"oleObject": ("embedded", "嵌入对象"), "control": ("embedded", "ActiveX 控件"),
+                 "activeXControl": ("embedded", "ActiveX 控件"), "externalLink": ("external_link", "链接到其他工作簿"),
+                 "queryTable": ("external_link", "数据查询")}
+SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+# Functions whose evaluation reaches outside the workbook (or runs code): refused in any formula.
+CALLOUT_FUNCTIONS = ("HYPERLINK", "WEBSERVICE", "FILTERXML", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC",
+                     "DDE", "DDEAUTO", "IMAGE", "SQL.REQUEST", "ENCODEURL")
+_CALLOUT = re.compile(r"(?<![\w.])(?:_xlfn\.|_xlws\.)?(" + "|".join(re.escape(f) for f in CALLOUT_FUNCTIONS)
+                      + r")\s*\(", re.IGNORECASE)
+# References outside the workbook: [1]Sheet!A1 (external book index), UNC paths, URLs, drive paths, DDE (app|topic).
+_EXTERNAL_REF = re.compile(r"\[\d+\]|\\\\|://|'[A-Za-z]:\\|\|")
+FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2"}
+CONTENT = {"v", "is", "f"}
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def refuse(key: str, row: int | None = None, sheet: str | None = None, **values) -> IntakeError:
+    return IntakeError(REFUSALS[key](**values), sheet=sheet, row=row)
+
+
+def column_index(letters: str) -> int:
+    """1-based column number of Excel letters (A → 1, XFD → 16384)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def formula_problem(text: str) -> tuple[str, str] | None:
+    """(refusal key, what) when a formula calls out or refers outside the workbook, else None."""
+    match = _CALLOUT.search(text)
+    if match:
+        return "callout_formula", match.group(1).upper()
+    if _EXTERNAL_REF.search(text):
+        return "external_link", "公式引用了其他文件或网络位置"
+    return None
+
+
+# --------------------------------------------------------------------------------------------- zip
+
+class _Archive:
+    """The upload's zip, read part by part through a byte counter."""
+
+    def __init__(self, data: bytes, filename: str, lim: dict):
+        self.filename, self.lim = filename, lim
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            raise refuse("damaged", name=filename) from None
+        limit = lim["max_members"]
+        if len(infos) > limit:
+            raise refuse("too_many_parts", count=len(infos), limit=limit)
+        self.infos = {}
+        for info in infos:
+            if info.filename in self.infos:  # two parts of one name: readers would disagree on which counts
+                raise refuse("damaged", name=filename)
+            self.infos[info.filename] = info
+        # Declared sizes may refuse early but never admit: the counter in read() is what protects.
+        if sum(i.file_size for i in infos) > lim["max_uncompressed_mb"] << 20:
+            raise refuse("bomb_total")
+        for info in infos:
+            if info.file_size > (1 << 20) and info.file_size > lim["max_compression_ratio"] * max(info.compress_size, 1):
+                raise refuse("bomb_ratio")
+        self.total = 0
+
+    def has(self, name: str) -> bool:
+        return name in self.infos
+
+    def read(self, name: str, feed: Callable[[bytes], None] | None = None) -> bytes:
+        """The part's bytes, inflated in chunks and counted; ``feed`` sees each chunk as it arrives."""
+        info = self.infos[name]
+        part_limit, total_limit = self.lim["max_member_mb"] << 20, self.lim["max_uncompressed_mb"] << 20
+        chunks, size = [], 0
+        try:
+            with self.zip.open(info) as stream:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    self.total += len(chunk)
+                    if size > part_limit:
+                        raise refuse("bomb_part", part=name, mb=self.lim["max_member_mb"])
+                    if self.total > total_limit:
+                        raise refuse("bomb_total")
+                    if size > (1 << 20) and size > self.lim["max_compression_ratio"] * max(info.compress_size, 1):
+                        raise refuse("bomb_ratio")
+                    if feed:
+                        feed(chunk)
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError,
+                OSError, EOFError):  # bad CRC (a header that understates the size), encryption, unknown method
+            raise refuse("damaged", name=self.filename) from None
+        return b"".join(chunks)
+
+
+# ------------------------------------------------------------------------------------- small parts
+
+def _parser(filename: str, namespaces: bool) -> expat.XMLParserType:
+    parser = expat.ParserCreate(namespace_separator=" " if namespaces else None)
+    parser.ordered_attributes = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def doctype(*_):
+        raise refuse("unsafe_xml")
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    return parser
+
+
+def _parse(xml: bytes, filename: str, start=None, text=None, end=None, namespaces: bool = True) -> None:
+    """Stream ``xml`` through expat with DOCTYPE/entities refused; malformed XML is refused as such."""
+    parser = _parser(filename, namespaces)
+    if start:
+        parser.StartElementHandler = start
+    if end:
+        parser.EndElementHandler = end
+    if text:
+        parser.CharacterDataHandler = text
+        parser.buffer_text = True
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        raise refuse("bad_xml", name=filename) from None
+
+
+def _attrs(pairs: list) -> dict:
+    return dict(zip(pairs[::2], pairs[1::2]))
+
+
+def _relationships(archive: _Archive, part: str) -> list[dict]:
+    """The relationships of ``part`` (Id, Type suffix, resolved Target, External flag); [] if it has none."""
+    folder, base = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", base + ".rels")
+    if not archive.has(rels_name):
+        return []
+    out = []
+
+    def start(name, attrs):
+        if name == REL_NS + " Relationship":
+            a = _attrs(attrs)
+            target, external = a.get("Target", ""), a.get("TargetMode", "").lower() == "external"
+            if not external:
+                target = posixpath.normpath(target.lstrip("/") if target.startswith("/")
+                                            else posixpath.join(folder, target))
+            out.append({"id": a.get("Id"), "type": a.get("Type", "").rsplit("/", 1)[-1], "target": target,
+                        "external": external})
+
+    _parse(archive.read(rels_name), archive.filename, start)
+    return out
+
+
+def _content_types(archive: _Archive) -> None:
+    """Refuse macro-enabled workbooks and any declared VBA part."""
+    types = []
+
+    def start(name, attrs):
+        if name.endswith((" Default", " Override")):
+            types.append(_attrs(attrs).get("ContentType", ""))
+
+    _parse(archive.read("[Content_Types].xml"), archive.filename, start)
+    if any("macroEnabled" in t for t in types):
+        raise refuse("xlsm")
+    if any("vbaProject" in t or "macrosheet" in t.lower() for t in types):
+        raise refuse("macro")
+
+
+def _workbook(archive: _Archive, part: str) -> tuple[list[tuple[str, str]], bytes]:
+    """(sheet name, relationship id) of every sheet, and the workbook part's bytes."""
+    sheets: list[tuple[str, str]] = []
+    names: list[str] = []
+    current: list[str] | None = None
+
+    def start(name, attrs):
+        nonlocal current
+        local = name.rpartition(" ")[2]
+        if local == "sheet":
+            a = _attrs(attrs)
+            sheets.append((a.get("name", ""), a.get(DOC_REL_NS + " id", "")))
+        elif local in ("externalReference", "externalReferences"):
+            raise refuse("external_link", what="链接到其他工作簿")
+        elif local == "definedName":
+            current = []
+
+    def end(name):
+        nonlocal current
+        if current is not None and name.endswith(" definedName"):
+            names.append("".join(current))
+            current = None
+
+    def text(data):
+        if current is not None:
+            current.append(data)
+
+    xml = archive.read(part)
+    _parse(xml, archive.filename, start, text, end)
+    for formula in names:
+        problem = formula_problem(formula)
+        if problem:
+            key, what = problem
+            raise refuse(key, what=what, cell="(名称定义)", function=what)
+    return sheets, xml
+
+
+def _check_relationships(rels: list[dict], refused: dict[str, tuple[str, str]], sheet: str | None = None) -> None:
+    for rel in rels:
+        if rel["type"] in MACRO_TYPES:
+            raise refuse("macro")
+        if rel["type"] in refused:
+            key, what = refused[rel["type"]]
+            raise refuse(key, what=what, sheet=sheet)
+        if rel["external"] and not (rel["type"] == "hyperlink" and SAFE_LINK.match(rel["target"])):
+            what = "指向共享文件夹或本机文件的超链接" if rel["type"] == "hyperlink" else "外部链接"
+            raise refuse("external_link", what=what, sheet=sheet)
+
+
+def _refuse_dangerous_names(archive: _Archive) -> None:
+    for name in archive.infos:
+        lower = name.lower()
+        base = posixpath.basename(lower)
+        if "vbaproject" in base or base.endswith(".vba"):
+            raise refuse("macro")
+        if lower.startswith("xl/externallinks/"):
+            raise refuse("external_link", what="链接到其他工作簿")
+        if lower.startswith("xl/activex/"):
+            raise refuse("embedded", what="ActiveX 控件")
+        if lower.startswith("xl/embeddings/") and base.startswith("oleobject"):
+            raise refuse("embedded", what="嵌入对象")
+
+
+# ----------------------------------------------------------------------------------------- sheets
+
+def _number_upto(n: int) -> bytes:
+    """A regex matching the decimal numbers 1..n (no leading zeros)."""
+    s, parts = str(n), []
+    if len(s) > 1:
+        parts.append(f"[1-9][0-9]{{0,{len(s) - 2}}}")
+    for i, digit in enumerate(map(int, s)):
+        low = 1 if i == 0 else 0
+        if i == len(s) - 1:
+            parts.append(f"{s[:i]}[{low}-{digit}]")
+        elif digit > low:
+            parts.append(f"{s[:i]}[{low}-{digit - 1}][0-9]{{{len(s) - i - 1}}}")
+    return ("(?:" + "|".join(parts) + ")").encode()
+
+
+def _letters_upto(n: int) -> bytes:
+    """A regex matching the column letters of columns 1..n."""
+    top, parts = column_letters(n), []
+    if len(top) > 1:
+        parts.append(f"[A-Z]{{1,{len(top) - 1}}}")
+    for i, ch in enumerate(top):
+        if i == len(top) - 1:
+            parts.append(f"{top[:i]}[A-{ch}]")
+        elif ch > "A":
+            parts.append(f"{top[:i]}[A-{chr(ord(ch) - 1)}][A-Z]{{{len(top) - i - 1}}}")
+    return ("(?:" + "|".join(parts) + ")").encode()
+
+
+_SCREENS: dict[tuple, tuple] = {}
+_PREFIXED = re.compile(rb":(?:c|f|formula[12]?)(?=[\s/>])")
+_CELL_FORMULA = re.compile(rb"<f(?=[\s/>])")
+_RULE_FORMULA = re.compile(rb"<(formula[12]?)>([^<]*)</\1>")
+
+
+def _screen_patterns(rows: int, columns: int) -> re.Pattern:
+    key = (rows, columns)
+    if key not in _SCREENS:
+        _SCREENS[key] = re.compile(rb'<c(?! r="' + _letters_upto(columns) + _number_upto(rows) + rb'")(?=[\s/>])')
+    return _SCREENS[key]
+
+
+def screen_sheet(xml: bytes, lim: dict) -> bool:
+    """True when the fast searches prove the sheet clean; False means "run the exact check"."""
+    rows = lim["max_rows"]
+    columns = min(lim["max_columns"], lim["max_cells"] // rows)
+    if columns < 1 or b"<!" in xml:  # comments, CDATA or a DOCTYPE: leave it to the parser
+        return False
+    if _PREFIXED.search(xml) or _CELL_FORMULA.search(xml) or _screen_patterns(rows, columns).search(xml):
+        return False
+    rule_formulas = _RULE_FORMULA.findall(xml)
+    if len(rule_formulas) != xml.count(b"<formula"):
+        return False
+    return not any(formula_problem(html.unescape(text.decode("utf-8", "replace"))) for _, text in rule_formulas)
+
+
+class SheetScan:
+    """The exact check of one worksheet part, fed chunk by chunk (expat, linear time).
+
+    A cell counts where calamine would place it: its ``r``, or the next position when ``r`` is missing;
+    only cells holding something (``<v>``, ``<is>`` or ``<f>``) are held against the limits, as only
+    those take room in the reader's grid.
+    """
+
+    def __init__(self, sheet: str, filename: str, lim: dict):
+        self.sheet, self.filename, self.lim = sheet, filename, lim
+        self.parser = _parser(filename, namespaces=False)
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.buffer_text = True
+        self.row = self.col = self.max_row = self.max_col = 0
+        self.cell: dict | None = None
+        self.text: list[str] | None = None
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError:
+            raise refuse("bad_xml", name=self.filename) from None
+        if final:
+            self._finish()
+
+    def _start(self, name: str, attrs: list) -> None:
+        local = name.rpartition(":")[2]
+        if local == "row":
+            a = _attrs(attrs)
+            self.row = self._number(a["r"]) if "r" in a else self.row + 1
+            self.col = 0
+        elif local == "c":
+            ref = _attrs(attrs).get("r")
+            if ref is None:
+                row, col = self.row, self.col + 1
+            else:
+                match = _REF.fullmatch(ref)
+                if not match:
+                    raise refuse("unreadable", name=self.filename)
+                row, col = int(match.group(2)), column_index(match.group(1))
+            self.row, self.col = row, col
+            self.cell = {"row": row, "col": col, "type": _attrs(attrs).get("t"), "counted": False,
+                         "formula": None, "value": None}
+        elif self.cell is not None and local in CONTENT:
+            self._count(self.cell)
+        if local in FORMULA_ELEMENTS or (local == "v" and self.cell is not None and self.cell["formula"] is not None):
+            self.text = []
+            self.parser.CharacterDataHandler = self.text.append
+
+    def _end(self, name: str) -> None:
+        local = name.rpartition(":")[2]
+        if self.text is not None and (local in FORMULA_ELEMENTS or local == "v"):
+            text, self.text = "".join(self.text), None
+            self.parser.CharacterDataHandler = None
+            if local == "v":
+                self.cell["value"] = text
+            else:
+                self._formula(text, local)
+        elif local == "c" and self.cell is not None:
+            if self.cell["formula"] is not None:
+                self._cached_value(self.cell)
+            self.cell = None
+
+    def _formula(self, text: str, local: str) -> None:
+        cell = self.cell if local == "f" else None
+        problem = formula_problem(text)
+        if problem:
+            key, what = problem
+            ref = self._ref(cell) if cell else "(条件格式或数据验证)"
+            raise refuse(key, row=cell["row"] if cell else None, sheet=self.sheet, cell=ref, function=what, what=what)
+        if cell is not None:
+            cell["formula"] = text
+
+    def _cached_value(self, cell: dict) -> None:
+        value = cell["value"]
+        if value is None or (not value.strip() and cell["type"] != "str"):
+            # Excel saves "" results of a text formula (=IF(...,"超","")) as t="str" with an empty <v/>
+            raise refuse("formula_no_value", row=cell["row"], cell=self._ref(cell))
+
+    def _count(self, cell: dict) -> None:
+        if cell["counted"]:
+            return
+        cell["counted"] = True
+        if cell["row"] > self.lim["max_rows"] or cell["col"] > self.lim["max_columns"] or cell["row"] < 1:
+            raise refuse("far_cell", row=cell["row"], sheet=self.sheet, cell=self._ref(cell),
+                         rows=self.lim["max_rows"], columns=self.lim["max_columns"])
+        self.max_row, self.max_col = max(self.max_row, cell["row"]), max(self.max_col, cell["col"])
+
+    def _finish(self) -> None:
+        if self.max_row * self.max_col > self.lim["max_cells"]:
+            raise refuse("too_many_cells", sheet=self.sheet, rows=self.max_row, columns=self.max_col,
+                         limit=self.lim["max_cells"])
+
+    def _number(self, text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or len(text) > 7:
+            raise refuse("unreadable", name=self.filename)
+        return int(text)
+
+    @staticmethod
+    def _ref(cell: dict) -> str:
+        return f"{column_letters(cell['col'])}{cell['row']}"
+
+
+def _check_sheet(archive: _Archive, part: str, sheet: str) -> bytes:
+    xml = archive.read(part)
+    if not screen_sheet(xml, archive.lim):
+        scan = SheetScan(sheet, archive.filename, archive.lim)
+        for start in range(0, len(xml), CHUNK):
+            scan.feed(xml[start:start + CHUNK])
+        scan.feed(b"", final=True)
+    return xml
+
+
+def _check_plain(archive: _Archive, part: str) -> bytes:
+    """Shared strings and styles: size-counted, no DOCTYPE/entities (the reader refuses malformed XML)."""
+    xml = archive.read(part)
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise refuse("unsafe_xml")
+    return xml
+
+
+# ------------------------------------------------------------------------------------------ entry
+
+def unpack_xlsx(data: bytes, filename: str, lim: dict) -> bytes:
+    """The checked workbook as a new (stored, uncompressed) zip of exactly the parts that were checked."""
+    archive = _Archive(data, filename, lim)
+    if not archive.has("[Content_Types].xml"):
+        raise refuse("not_workbook", name=filename)
+    _refuse_dangerous_names(archive)
+    _content_types(archive)
+    package_rels = _relationships(archive, "")
+    _check_relationships(package_rels, WORKBOOK_REFUSED)
+    workbook = next((r["target"] for r in package_rels if r["type"] == "officeDocument" and not r["external"]),
+                    DEFAULT_WORKBOOK)
+    if not archive.has(workbook):
+        raise refuse("not_workbook", name=filename)
+    sheets, workbook_xml = _workbook(archive, workbook)
+    rels = _relationships(archive, workbook)
+    _check_relationships(rels, WORKBOOK_REFUSED)
+    parts = {"[Content_Types].xml": archive.read("[Content_Types].xml"), workbook: workbook_xml}
+    for rels_part in ("_rels/.rels", posixpath.join(posixpath.dirname(workbook), "_rels",
+                                                    posixpath.basename(workbook) + ".rels")):
+        if archive.has(rels_part):
+            parts[rels_part] = archive.read(rels_part)
+    by_id = {r["id"]: r for r in rels}
+    for name, rel_id in sheets:
+        rel = by_id.get(rel_id)
+        if rel is None or rel["type"] != "worksheet" or not archive.has(rel["target"]):
+            continue  # chart sheets and dangling entries hold no table
+        _check_relationships(_relationships(archive, rel["target"]), SHEET_REFUSED, sheet=name)
+        parts[rel["target"]] = _check_sheet(archive, rel["target"], name)
+    for rel in rels:
+        if rel["type"] in ("sharedStrings", "styles") and archive.has(rel["target"]):
+            parts[rel["target"]] = _check_plain(archive, rel["target"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as clean:
+        for name, content in parts.items():
+            clean.writestr(name, content)
+    return out.getvalue()
