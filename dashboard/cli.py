@@ -1,6 +1,7 @@
 """The ``qinglian`` command: database migrations, plan parsing, demo data and starting the app.
 
-Exit codes: 0 success, 1 refused (e.g. store not empty), 2 usage error or unreadable input.
+Exit codes: 0 success, 1 refused (e.g. store not empty), 2 usage error, unreadable input, or a store that
+cannot be reached or written (one Chinese line naming the host, never the password).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def cmd_import(args) -> int:
 
     from dashboard import intake
     from dashboard.cli_template import store_and_scope
+    from dashboard.store import StoreError
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
@@ -102,7 +104,10 @@ def cmd_import(args) -> int:
         return _fail(scope, 2)
     preview = intake.prepare(engine, data, path.name, args.kind, period, scope, user=args.user or getpass.getuser())
     if preview.ok and not args.dry_run:
-        intake.commit(engine, preview)
+        try:
+            intake.commit(engine, preview)
+        except StoreError as fault:
+            return _fail(fault.commit_text() + f"({fault.where})", 2)
     elif not preview.ok and not args.dry_run:
         intake.record_refusal(engine, preview)
     if args.format == "json":
@@ -204,7 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dashboard.settings import db_url
+    from dashboard.store import StoreError, store_fault
+
+    try:
+        return args.func(args)
+    except StoreError as fault:
+        return _fail(fault.cli_text(), 2)
+    except SQLAlchemyError as exc:
+        fault = store_fault(exc, args.db or db_url())
+        if fault is None:
+            raise
+        return _fail(fault.cli_text(), 2)
 
 
 if __name__ == "__main__":

@@ -428,7 +428,20 @@ def _apply_roster(conn, records: list[dict]) -> None:
 
 
 def restore(engine: Engine, upload_id: int, user: str) -> int:
-    """Make an earlier accepted version active again (rows are kept, so nothing is re-read)."""
+    """Make an earlier accepted version active again (rows are kept, so nothing is re-read).
+
+    A store fault leaves everything as it was and raises :class:`StoreError`."""
+    user = clean_field(user, reader.limits()["max_user_chars"])
+    try:
+        return _restore(engine, upload_id, user)
+    except SQLAlchemyError as exc:
+        fault = store_fault(exc, engine.url)
+        if fault is None:
+            raise
+        raise fault from None
+
+
+def _restore(engine: Engine, upload_id: int, user: str) -> int:
     with engine.begin() as conn:
         row = conn.execute(select(U).where(U.id == upload_id)).mappings().one()
         if row["outcome"] != "accepted":

@@ -173,18 +173,12 @@ class Sandbox:
         ticket = object()
         with self._cond:
             self._queue.append(ticket)
-            told = None
-            while self._queue[0] is not ticket or self._running >= self.limits.max_parallel:
-                ahead = self._running + self._queue.index(ticket)
-                if on_wait and ahead != told:
-                    told = ahead
-                    self._cond.release()
-                    try:
-                        on_wait(ahead)
-                    finally:
-                        self._cond.acquire()
-                    continue
-                self._cond.wait(timeout=1.0)
+            try:
+                self._wait_turn(ticket, on_wait)
+            except BaseException:  # the page was left or rerun while waiting: give the place up
+                self._queue.remove(ticket)
+                self._cond.notify_all()
+                raise
             self._queue.popleft()
             self._running += 1
             worker = self._idle.pop() if self._idle else None
@@ -197,6 +191,21 @@ class Sandbox:
                 self._running -= 1
                 self._cond.notify_all()
         return reply
+
+    def _wait_turn(self, ticket: object, on_wait: Callable[[int], None] | None) -> None:
+        """Block (holding ``self._cond``) until ``ticket`` is first in line and a worker slot is free."""
+        told = None
+        while self._queue[0] is not ticket or self._running >= self.limits.max_parallel:
+            ahead = self._running + self._queue.index(ticket)
+            if on_wait and ahead != told:
+                told = ahead
+                self._cond.release()
+                try:
+                    on_wait(ahead)
+                finally:
+                    self._cond.acquire()
+                continue
+            self._cond.wait(timeout=1.0)
 
     def _call(self, worker: _Worker, job: dict):
         deadline = time.monotonic() + self.limits.timeout_seconds

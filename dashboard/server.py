@@ -22,10 +22,15 @@ def main(argv: list[str] | None = None) -> None:
 
     from streamlit.runtime.pages_manager import PagesManager
 
-    # Import the heavy libraries once at start-up, so the first visitor does not wait for them.
+    # Import the heavy libraries once at start-up, so the first visitor does not wait for them,
+    # and start the parse sandbox's worker so the first upload does not wait for it either.
     for name in PRELOAD:
         importlib.import_module(name)
     from streamlit.web import cli
+
+    from dashboard.sandbox import sandbox
+
+    sandbox().prestart()
 
     PagesManager.uses_pages_directory = False
     args = ["run", str(ROOT / "streamlit_app.py"), *(sys.argv[1:] if argv is None else argv)]

@@ -99,9 +99,15 @@ class StoreError(Exception):
             return f"无法连接数据库({self.where}):请确认数据库服务已启动、地址和端口正确,稍后重试。"
         return f"数据库({self.where})暂时无法写入:{COMMIT_FAULTS[self.kind]}。请联系系统管理员。"
 
-    def commit_text(self) -> str:
-        """What the uploader reads when a commit hit the fault: nothing was written."""
-        return f"本次上报未写入任何数据:{COMMIT_FAULTS[self.kind]},请联系系统管理员"
+    def commit_text(self, action: str = "本次上报") -> str:
+        """What the user reads when a write hit the fault: nothing was written."""
+        return f"{action}未写入任何数据:{COMMIT_FAULTS[self.kind]},请联系系统管理员"
+
+    def page_text(self) -> str:
+        """What a page shows instead of its content."""
+        if self.kind == "unreachable":
+            return PAGE_UNREACHABLE
+        return f"数据库暂时无法使用({COMMIT_FAULTS[self.kind]}),请联系系统管理员(已上报的数据不受影响)"
 
 
 def describe_url(url) -> str:

@@ -19,7 +19,7 @@ from dashboard import charts, completeness, facts, queries, targets
 from dashboard.catalog import active_plan
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS, db_url, lamp_rule
-from dashboard.store import make_engine, upgrade
+from dashboard.store import StoreError, make_engine, store_fault, upgrade
 
 log = logging.getLogger("qinglian")
 
@@ -82,7 +82,12 @@ def guarded(page: str):
     """Show a Chinese error instead of a traceback when the page body fails; log the details."""
     try:
         yield
-    except Exception:  # the page edge: anything reaching here is a bug, shown politely
+    except Exception as exc:  # the page edge: a store fault is said as such; anything else is a bug
+        fault = exc if isinstance(exc, StoreError) else store_fault(exc, db_url())
+        if fault is not None:
+            log.warning("页面「%s」:数据库不可用(%s):%s", page, fault.kind, exc)
+            st.error(fault.page_text(), icon=":material/cloud_off:")
+            return
         log.exception("页面「%s」出错", page)
         st.error(
             f"「{page}」页面加载失败,请刷新重试;如仍失败,请联系系统管理员并告知出错时间。",
@@ -100,9 +105,14 @@ def period_label(period: str) -> str:
     return f"{period[:4]}年{int(period[5:])}月"
 
 
-def plain(text: str) -> str:
-    """Escape Markdown in text that came from uploads or a loaded plan, so it shows as typed."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text) -> str:
+    """Text shown exactly as typed in any element that reads Markdown (st.markdown, st.caption, metric
+    labels, help=, expander/tab/button labels, alert bodies): every ASCII punctuation mark is
+    backslash-escaped, so no link, image, HTML, KaTeX, directive or emoji code can form."""
+    return _PUNCTUATION.sub(r"\\\1", str(text))
 
 
 # --- the shared frame of the dashboard pages ---------------------------------------------------

@@ -77,7 +77,7 @@ with ui.guarded("责任落实"):
     reports = ui.measure_reports(ver, view.as_of)
     measures = ui.measure_table(ver, view.as_of)  # acc.measure_table, cached (the overview shows it too)
     units = acc.unit_table(plan.measures, reports, view.as_of, measures, plan.units)
-    caption = ui.view_caption(view)
+    caption = ui.plain(ui.view_caption(view))
     if view.county:
         caption += " · 工作措施由市级单位牵头报送,本页不按县(市、区)筛选"
     st.caption(caption)
@@ -136,7 +136,7 @@ with ui.guarded("责任落实"):
     st.dataframe(
         acc.matrix_style(grid), hide_index=True, width="stretch", height=_rows_height(grid),
         column_config={"单位": st.column_config.TextColumn(width=250)} | {
-            col: st.column_config.TextColumn(width="small", alignment="center", help=f"{n}. {titles[n]}")
+            col: st.column_config.TextColumn(width="small", alignment="center", help=ui.plain(f"{n}. {titles[n]}"))
             for col, n in zip(grid.columns[1:], measures["序号"])},
     )
 

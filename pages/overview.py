@@ -29,7 +29,7 @@ def kpi_tiles(ver: tuple, view) -> None:
         before = float(series["actual"].get(previous)) if previous in series.index else None
         upcoming = metrics.next_milestone(list(spec.milestones), period_end(view.as_of)) or spec.milestones[-1]
         note = "(期限为配置默认值)" if spec.configured else ""
-        col.metric(spec.label, f"{now:.1f}%", _delta(now, before),
+        col.metric(ui.plain(spec.label), f"{now:.1f}%", _delta(now, before),
                    help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note}")
     rate, received, expected = reporting_rate(ver, view)
     cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已报 {received} 份"
@@ -75,7 +75,7 @@ with ui.guarded("总览"):
         st.info("数据库中还没有区划或上报数据。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
-    st.caption(f"{ui.view_caption(view)} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
+    st.caption(f"{ui.plain(ui.view_caption(view))} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
                f"{counts['village']:,} 个行政村(社区)")
     kpi_tiles(ver, view)
 

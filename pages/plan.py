@@ -13,17 +13,18 @@ with ui.guarded("实施方案"):
     if plan is None:
         st.info("尚未载入实施方案。请运行 `qinglian db upgrade` 后重新启动,系统会自动载入 data/plan.txt。")
         st.stop()
-    st.caption(f"来源文件:{plan.source_name}(方案原文,自动解析)")
+    st.caption(f"来源文件:{ui.plain(plan.source_name)}(方案原文,自动解析)")
     st.markdown(f"### {ui.plain(plan.title)}")
 
     st.subheader("目标与时间节点")
-    targets = pd.DataFrame(
+    targets = pd.DataFrame(  # st.table reads Markdown in its cells: every cell goes through ui.plain
         {
-            "目标": [t.text for t in plan.targets],
-            "要求": [f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}" for t in plan.targets],
+            "目标": [ui.plain(t.text) for t in plan.targets],
+            "要求": [ui.plain(f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}")
+                   for t in plan.targets],
             "期限": [f"{t.deadline:%Y-%m-%d}" + (" (配置默认值)" if t.deadline_configured else "")
                    for t in plan.targets],
-            "方案原文": [t.source for t in plan.targets],
+            "方案原文": [ui.plain(t.source) for t in plan.targets],
         }
     )
     st.table(targets.set_index("目标"))

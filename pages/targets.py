@@ -21,8 +21,8 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
     ladder = "、".join(f"{m.deadline:%Y年%m月%d日}前 {m.value:g}%" for m in spec.milestones)
     note = "(期限为配置默认值,见 data/plan_config.toml)" if spec.configured else ""
 
-    st.markdown(f"#### {spec.label}:{actual:.1f}%  ·  {LAMP_LABELS[colour]}")
-    st.caption(f"方案节点:{ladder}{note}。方案原文:“{spec.source}”")
+    st.markdown(f"#### {ui.plain(spec.label)}:{actual:.1f}%  ·  {LAMP_LABELS[colour]}")
+    st.caption(f"方案节点:{ladder}{note}。方案原文:“{ui.plain(spec.source)}”")
     c1, c2, c3 = st.columns(3)
     c1.metric("当前", f"{actual:.1f}%")
     c2.metric("直线进度应达", f"{expected:.1f}%", f"{actual - expected:+.1f} 个百分点", delta_color="normal")
@@ -45,7 +45,7 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
         st.dataframe(gaps, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(gaps), 1)))
         stamp = f"{ui.view_caption(view)};亮灯规则见看板"
         st.download_button(
-            f"下载{spec.label}缺口清单(.xlsx)", on_click="ignore", icon=":material/download:",
+            f"下载{ui.plain(spec.label)}缺口清单(.xlsx)", on_click="ignore", icon=":material/download:",
             data=lambda: exports.table_xlsx(gaps, f"{spec.label}缺口清单", stamp, "缺口清单"),
             file_name=f"缺口清单_{spec.label}_{view.as_of}.xlsx", key=f"gap_{spec.metric}",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -58,7 +58,7 @@ with ui.guarded("目标进度"):
         st.info("还没有上报数据。请先在「数据上报」页上传报表,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
-    st.caption(f"{ui.view_caption(view)}。亮灯规则:{lamp_rule().text()}")
+    st.caption(f"{ui.plain(ui.view_caption(view))}。亮灯规则:{lamp_rule().text()}")
     specs = {s.metric: s for s in ui.target_specs(ver)}
     metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,
                                   default=next(iter(specs)), required=True, key="target_metric")

@@ -13,8 +13,10 @@ from dashboard.cli_template import template_file
 from dashboard.demo import month_list
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS
+from dashboard.store import StoreError
 from loaders.schema import KINDS
 
+OUTCOMES = {"accepted": "已被替换", "refused": "未通过", "failed": "提交失败(未写入)"}
 ISSUE_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "填写内容", "message": "问题及修改方法"}
 
 
@@ -66,6 +68,24 @@ def _show_preview(preview: intake.Preview) -> None:
         _issues_table(preview.warnings, "提示:不影响提交,请确认")
 
 
+def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope: str | None,
+             user: str) -> intake.Preview:
+    """The preview of this attempt: checked once in the parse sandbox, then kept for the reruns that follow."""
+    kept = st.session_state.get("up_preview")
+    if kept and kept[0] == attempt:
+        return kept[1]
+    queue = st.empty()
+
+    def waiting(ahead: int) -> None:
+        queue.info(f"前面还有 {ahead} 个文件在校验,请稍候……", icon=":material/hourglass_top:")
+
+    with st.spinner("正在校验文件(读取并检查每一行)……"):
+        preview = intake.prepare(ui.engine(), data, name, kind, period, scope, user=user, on_wait=waiting)
+    queue.empty()
+    st.session_state["up_preview"] = (attempt, preview)
+    return preview
+
+
 def upload_tab(ver: tuple) -> None:
     periods = _periods()
     left, mid, right, user_col = st.columns(4)
@@ -81,7 +101,7 @@ def upload_tab(ver: tuple) -> None:
         return template_file(ui.engine(), kind, period, scope)[0]
 
     st.download_button(
-        f"下载{KIND_LABELS[kind]}模板(已预填{scope_label or '全市'}名录)", data=template,
+        f"下载{KIND_LABELS[kind]}模板(已预填{ui.plain(scope_label or '全市')}名录)", data=template,
         file_name=f"{KIND_LABELS[kind]}_{period}{'_' + scope_label if scope_label else ''}.xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
@@ -92,8 +112,8 @@ def upload_tab(ver: tuple) -> None:
         st.warning("请先填写填报人姓名,再上传表格。")
         return
     data = uploaded.getvalue()
-    attempt = hashlib.sha256(data + f"{kind}{period}{scope}".encode()).hexdigest()
-    preview = intake.prepare(ui.engine(), data, uploaded.name, kind, period, scope, user=user)
+    attempt = hashlib.sha256(data + f"{kind}|{period}|{scope}|{user}|{uploaded.name}".encode()).hexdigest()
+    preview = _checked(attempt, data, uploaded.name, kind, period, scope, user)
     _show_preview(preview)
     if not preview.ok:
         if st.session_state.get("refused") != attempt:
@@ -106,7 +126,11 @@ def upload_tab(ver: tuple) -> None:
         return
     st.info("校验通过。确认无误后点击“确认提交”;同一报表、同一报送期、同一范围再次提交会替换当前版本,旧版本保留在历史中。")
     if st.button("确认提交", type="primary", icon=":material/upload:"):
-        upload_id = intake.commit(ui.engine(), preview)
+        try:
+            upload_id = intake.commit(ui.engine(), preview)
+        except StoreError as fault:
+            st.error(fault.commit_text(), icon=":material/error:")
+            return
         st.session_state["committed"] = attempt
         st.session_state["committed_msg"] = (
             f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)} {ui.plain(scope_label or '')},"
@@ -121,8 +145,7 @@ def history_tab(ver: tuple) -> None:
         st.info("还没有上报记录。")
         return
     frame = pd.DataFrame(rows)
-    frame["状态"] = frame.apply(
-        lambda r: "生效" if r["active"] else ("已被替换" if r["outcome"] == "accepted" else "未通过"), axis=1)
+    frame["状态"] = frame.apply(lambda r: "生效" if r["active"] else OUTCOMES.get(r["outcome"], "未通过"), axis=1)
     view = pd.DataFrame({
         "版本号": frame["id"], "报表": frame["kind"].map(KIND_LABELS), "报送期": frame["period"],
         "范围": frame["scope"].map(lambda s: names.get(s, s)), "文件": frame["file_name"],
@@ -151,7 +174,11 @@ def history_tab(ver: tuple) -> None:
                           format_func=lambda i: f"#{i} {labels[i]}")
     who = st.text_input("操作人", placeholder="请输入姓名", key="restore_user").strip()
     if st.button("恢复为生效版本", disabled=choice is None or not who):
-        intake.restore(ui.engine(), int(choice), who)
+        try:
+            intake.restore(ui.engine(), int(choice), who)
+        except StoreError as fault:
+            st.error(fault.commit_text("本次恢复"), icon=":material/error:")
+            return
         st.success(f"已将版本 #{choice} 恢复为生效版本。")
 
 
