@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -209,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The CLI speaks in its own printed lines; only errors of the app's loggers (with no SQL) reach stderr.
+    logging.basicConfig(level=logging.ERROR, format="%(message)s")
     from sqlalchemy.exc import SQLAlchemyError
 
     from dashboard.settings import db_url

@@ -14,7 +14,6 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,9 +21,9 @@ from dashboard import models
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
 from dashboard.store import StoreError, describe_url, make_engine, store_fault
+from loaders import reader
 from loaders.cells import norm_text, parse_period
 from loaders.errors import CellError, IntakeError, Issue
-from loaders import reader
 from loaders.refusals import REFUSALS
 from loaders.schema import KINDS
 from loaders.validate import Context, Result, validate
@@ -176,8 +175,17 @@ def previous_counts(engine: Engine, period: str, scope: str) -> dict[str, dict]:
 
 
 def clean_field(text: str, limit: int) -> str:
-    """A file name or uploader name as stored: cleaned like every text cell, and cut to ``limit``."""
+    """An uploader's or operator's name as stored: cleaned like every text cell, and cut to ``limit``."""
     return norm_text(text)[:limit] or "未署名"
+
+
+def clean_file_name(name: str, limit: int) -> str:
+    """A file name as stored: cleaned, and cut to ``limit`` keeping its extension (the reader needs it)."""
+    name = norm_text(name) or "未命名"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 8:
+        return name[:limit]
+    return stem[:max(1, limit - len(ext) - 1)] + "." + ext
 
 
 def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
@@ -188,7 +196,7 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     store cannot be read; a file that exhausts the sandbox becomes a refusal like any other bad file.
     """
     lim = reader.limits()
-    preview = Preview(kind, period, scope, clean_field(file_name, lim["max_file_name_chars"]), data,
+    preview = Preview(kind, period, scope, clean_file_name(file_name, lim["max_file_name_chars"]), data,
                       clean_field(user, lim["max_user_chars"]))
     try:
         parse_period(period)
@@ -342,7 +350,7 @@ def record_refusal(engine: Engine, preview: Preview, outcome: str = "refused", m
     except SQLAlchemyError as exc:
         if store_fault(exc, engine.url) is None:
             raise
-        log.warning("无法记录上报尝试「%s」:%s", preview.file_name, exc)
+        log.warning("无法记录上报尝试「%s」:%s", preview.file_name, store_fault(exc, engine.url).kind)
         return None
 
 

@@ -27,8 +27,9 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or db_url()
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    path = url.removeprefix("sqlite:///")
+    if url.startswith("sqlite:///") and ":memory:" not in url and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)  # a URI (file:...?mode=ro) names an existing file
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -116,7 +117,7 @@ def describe_url(url) -> str:
 
     url = make_url(str(url)) if not hasattr(url, "drivername") else url
     if url.drivername.startswith("sqlite"):
-        return f"SQLite 文件 {url.database or '(内存)'}"
+        return f"SQLite 文件 {(url.database or '(内存)').removeprefix('file:')}"
     return f"{url.host or 'localhost'}:{url.port or 5432}"
 
 

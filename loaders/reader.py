@@ -125,13 +125,13 @@ def _read_csv(data: bytes, lim: dict) -> list[list]:
     try:
         for row in reader:
             if len(row) > lim["max_columns"]:
-                raise refuse("csv_wide", row=reader.line_num, count=len(row), limit=lim["max_columns"])
+                raise refuse("csv_wide", line=reader.line_num, count=len(row), limit=lim["max_columns"])
             rows.append(row)
             if len(rows) > most:
                 raise refuse("too_many_rows", limit=lim["max_rows"])
     except csv.Error as exc:
         why = (f"有单元格超过 {csv.field_size_limit()} 个字符" if "field limit" in str(exc) else "格式不规范")
-        raise refuse("csv_field", row=reader.line_num, why=why) from None
+        raise refuse("csv_field", line=reader.line_num, why=why) from None
     return rows
 
 

@@ -66,9 +66,9 @@ _ALL = (
     Refusal("embedded", "含有嵌入的对象或 ActiveX 控件",
             "文件含有嵌入的对象或控件({what}),为安全起见不予接收。" + CLEAN_COPY + "。", {"what": "嵌入对象"}),
     Refusal("callout_formula", "单元格公式会访问外部(HYPERLINK、WEBSERVICE、RTD、DDE 等)",
-            "单元格 {cell} 的公式使用了 {function},打开时会访问外部地址,为安全起见不予接收。"
+            "{where}的公式使用了 {function},打开时会访问外部地址,为安全起见不予接收。"
             "请选中这些单元格,复制后用“选择性粘贴 → 数值”粘贴回原处,保存后再上传。",
-            {"cell": "E2", "function": "HYPERLINK"}),
+            {"where": "单元格 E2 ", "function": "HYPERLINK"}),
     Refusal("formula_no_value", "公式没有保存计算结果",
             "单元格 {cell} 是公式但没有保存计算结果(常见于程序生成的文件)。"
             "请在 Excel 中打开、确认数值后保存,或把公式复制后“粘贴为数值”再上传。", {"cell": "E4"}),
@@ -85,11 +85,11 @@ _ALL = (
     Refusal("csv_binary", "CSV 中含有二进制内容",
             "文件不是文本格式的 CSV。请另存为 .xlsx 或“CSV UTF-8(逗号分隔)”后上传。"),
     Refusal("csv_field", "CSV 单元格过长或引号不配对",
-            "CSV 文件第 {row} 行无法读取:{why}。请检查该行的引号是否成对,或另存为 .xlsx 后上传。",
-            {"row": 3, "why": "有单元格超过 131072 个字符"}),
+            "CSV 文件第 {line} 行无法读取:{why}。请检查该行的引号是否成对,或另存为 .xlsx 后上传。",
+            {"line": 3, "why": "有单元格超过 131072 个字符"}),
     Refusal("csv_wide", "CSV 某行的列数超过上限",
-            "CSV 文件第 {row} 行有 {count} 列,超过 {limit} 列上限。请删除多余的列,或另存为 .xlsx 后上传。",
-            {"row": 2, "count": 5000, "limit": 200}),
+            "CSV 文件第 {line} 行有 {count} 列,超过 {limit} 列上限。请删除多余的列,或另存为 .xlsx 后上传。",
+            {"line": 2, "count": 5000, "limit": 200}),
     Refusal("too_many_rows", "数据行数超过上限",
             "数据超过 {limit} 行上限。请拆分文件后上传。", {"limit": 60000}),
     Refusal("capacity", "文件在受限的校验进程中耗尽内存或超时(校验进程被终止,服务不受影响)",

@@ -242,7 +242,7 @@ def _workbook(archive: _Archive, part: str) -> tuple[list[tuple[str, str]], byte
         problem = formula_problem(formula)
         if problem:
             key, what = problem
-            raise refuse(key, what=what, cell="(名称定义)", function=what)
+            raise refuse(key, what=what, where="名称定义中", function=what)
     return sheets, xml
 
 
@@ -397,8 +397,8 @@ class SheetScan:
         problem = formula_problem(text)
         if problem:
             key, what = problem
-            ref = self._ref(cell) if cell else "(条件格式或数据验证)"
-            raise refuse(key, row=cell["row"] if cell else None, sheet=self.sheet, cell=ref, function=what, what=what)
+            where = f"单元格 {self._ref(cell)} " if cell else "条件格式或数据验证中"
+            raise refuse(key, row=cell["row"] if cell else None, sheet=self.sheet, where=where, function=what, what=what)
         if cell is not None:
             cell["formula"] = text
 

@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from dashboard.catalog import active_plan
+from dashboard.intake import village_index
 from dashboard.store import make_engine, upgrade
+from loaders import reader
+from tests.intake_fixtures import COUNTY, Intake, county_code_of, fingerprint, monthly_table
 
 PG_ADMIN_URL = os.environ.get("QINGLIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,3 +116,39 @@ def demo_store(demo_db, tmp_path, monkeypatch):
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+# --- intake: prepare() on a private copy of the demo store ---------------------------------------
+
+@pytest.fixture(scope="session")
+def demo(demo_db):
+    """Read once from the pristine demo store: its fingerprint, a valid table, codes and the roster."""
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        yield {
+            "fingerprint": fingerprint(engine),
+            "table": monthly_table(engine, COUNTY),
+            "code": county_code_of(engine, COUNTY),
+            "villages": village_index(engine).villages,
+            "plan": active_plan(engine),
+        }
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def intake(demo_store, demo):
+    """``prepare`` on a private copy of the demo store, asserting every time that nothing was written."""
+    return Intake(demo_store, demo)
+
+
+@pytest.fixture
+def limits(monkeypatch):
+    """Pin the reader's limits (data/intake.toml) to known values, with overrides."""
+    def pin(**overrides):
+        values = {"max_file_mb": 20, "max_rows": 60000, "max_columns": 200, "max_cells": 3_000_000,
+                  "max_members": 1000, "max_member_mb": 100, "max_uncompressed_mb": 200,
+                  "max_compression_ratio": 150, "max_file_name_chars": 120, "max_user_chars": 40} | overrides
+        monkeypatch.setattr(reader, "limits", lambda: values)
+    pin()
+    return pin

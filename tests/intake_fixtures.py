@@ -6,9 +6,11 @@ so no warnings); tweak cells with ``set`` and render with ``xlsx()`` or ``csv()`
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 
@@ -16,9 +18,12 @@ import openpyxl
 from sqlalchemy import Engine, func, select
 
 from dashboard import models
-from dashboard.intake import active_records, village_index
+from dashboard.intake import active_records, prepare, village_index
+from loaders.errors import Issue
 from loaders.schema import KINDS
 
+COUNTY = "北亭县"  # the smallest demo county: 115 villages
+PERIOD = "2026-01"
 MONTHLY = KINDS["village_monthly"]
 MONTHLY_HEADERS = [c.label for c in MONTHLY.columns]
 SHEET = "村级指标月报"
@@ -164,3 +169,45 @@ def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
 def uploads_rows(engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(models.Upload).order_by(models.Upload.id)).mappings()]
+
+
+class Intake:
+    """``prepare`` on the demo store, asserting every time that nothing was written."""
+
+    def __init__(self, engine, demo):
+        self.engine, self.demo, self.code = engine, demo, demo["code"]
+
+    def table(self):
+        return copy.deepcopy(self.demo["table"])
+
+    def prepare(self, data: bytes, name: str = "村级指标月报.xlsx", kind: str = "village_monthly",
+                scope: str | None = "county"):
+        """``scope="county"`` stands for the demo county's code; None lets the file name its county."""
+        preview = prepare(self.engine, data, name, kind, PERIOD, self.code if scope == "county" else scope)
+        assert fingerprint(self.engine) == self.demo["fingerprint"], "prepare must not write"
+        json.dumps(preview.to_json(), ensure_ascii=False)
+        return preview
+
+    def accepted(self, data: bytes, **kw):
+        preview = self.prepare(data, **kw)
+        assert preview.errors == [], [i.text() for i in preview.errors]
+        assert preview.ok
+        return preview
+
+    def refused(self, data: bytes, **kw) -> list[Issue]:
+        preview = self.prepare(data, **kw)
+        assert not preview.ok
+        assert preview.errors
+        return preview.errors
+
+    def file_error(self, data: bytes, **kw) -> str:
+        """The single whole-file message (no sheet/row/column)."""
+        errors = self.refused(data, **kw)
+        assert len(errors) == 1
+        assert (errors[0].sheet, errors[0].row, errors[0].column) == (None, None, None)
+        return errors[0].message
+
+
+def one(errors: list[Issue]) -> Issue:
+    assert len(errors) == 1, [i.text() for i in errors]
+    return errors[0]

@@ -6,7 +6,6 @@ that every table of the demo store is byte-for-byte what it was (row counts and 
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import os
@@ -17,9 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard import models
-from dashboard.catalog import active_plan
-from dashboard.intake import check_store, commit, prepare, record_refusal, village_index
-from dashboard.store import make_engine
+from dashboard.intake import check_store, commit, record_refusal
 from loaders import reader
 from loaders.cells import neutralise, norm_text
 from loaders.errors import Issue
@@ -27,86 +24,20 @@ from tests.intake_fixtures import (
     SHEET,
     Formula,
     Styled,
-    county_code_of,
     fingerprint,
     first_sheet,
     member,
-    monthly_table,
+    one,
     rewrite_zip,
     uploads_rows,
     workbook,
 )
 
-COUNTY = "北亭县"  # the smallest demo county: 115 villages
 OTHER_COUNTY = "下溪县"
-PERIOD = "2026-01"
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 LOL = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
 
 MSG_NOT_INT = "应为非负整数,实际填写「三」。请改为非负整数"
-
-
-@pytest.fixture(scope="module")
-def demo(demo_db):
-    """Read once from the pristine demo store: its fingerprint, a valid table, codes and the roster."""
-    engine = make_engine(f"sqlite:///{demo_db}")
-    try:
-        yield {
-            "fingerprint": fingerprint(engine),
-            "table": monthly_table(engine, COUNTY),
-            "code": county_code_of(engine, COUNTY),
-            "villages": village_index(engine).villages,
-            "plan": active_plan(engine),
-        }
-    finally:
-        engine.dispose()
-
-
-class Intake:
-    """``prepare`` on the demo store, asserting every time that nothing was written."""
-
-    def __init__(self, engine, demo):
-        self.engine, self.demo, self.code = engine, demo, demo["code"]
-
-    def table(self):
-        return copy.deepcopy(self.demo["table"])
-
-    def prepare(self, data: bytes, name: str = "村级指标月报.xlsx", kind: str = "village_monthly",
-                scope: str | None = "county"):
-        """``scope="county"`` stands for the demo county's code; None lets the file name its county."""
-        preview = prepare(self.engine, data, name, kind, PERIOD, self.code if scope == "county" else scope)
-        assert fingerprint(self.engine) == self.demo["fingerprint"], "prepare must not write"
-        json.dumps(preview.to_json(), ensure_ascii=False)
-        return preview
-
-    def accepted(self, data: bytes, **kw):
-        preview = self.prepare(data, **kw)
-        assert preview.errors == [], [i.text() for i in preview.errors]
-        assert preview.ok
-        return preview
-
-    def refused(self, data: bytes, **kw) -> list[Issue]:
-        preview = self.prepare(data, **kw)
-        assert not preview.ok
-        assert preview.errors
-        return preview.errors
-
-    def file_error(self, data: bytes, **kw) -> str:
-        """The single whole-file message (no sheet/row/column)."""
-        errors = self.refused(data, **kw)
-        assert len(errors) == 1
-        assert (errors[0].sheet, errors[0].row, errors[0].column) == (None, None, None)
-        return errors[0].message
-
-
-@pytest.fixture
-def intake(demo_store, demo):
-    return Intake(demo_store, demo)
-
-
-def _one(errors: list[Issue]) -> Issue:
-    assert len(errors) == 1, [i.text() for i in errors]
-    return errors[0]
 
 
 # --- files that are not a readable spreadsheet -------------------------------------------------
@@ -176,18 +107,6 @@ def test_zip_bomb_by_total_size(intake, limits):
     assert intake.file_error(bomb) == "文件解压后过大(疑似压缩炸弹),已拒绝读取。请只保留需要上报的数据后重新保存。"
 
 
-@pytest.fixture
-def limits(monkeypatch):
-    """Pin the reader's limits (data/intake.toml) to known values, with overrides."""
-    def pin(**overrides):
-        values = {"max_file_mb": 20, "max_rows": 60000, "max_columns": 200, "max_cells": 3_000_000,
-                  "max_members": 1000, "max_member_mb": 100, "max_uncompressed_mb": 200,
-                  "max_compression_ratio": 150, "max_file_name_chars": 120, "max_user_chars": 40} | overrides
-        monkeypatch.setattr(reader, "limits", lambda: values)
-    pin()
-    return pin
-
-
 def test_intake_toml_holds_every_limit():
     assert set(reader.limits()) == {"max_file_mb", "max_rows", "max_columns", "max_cells", "max_members",
                                     "max_member_mb", "max_uncompressed_mb", "max_compression_ratio",
@@ -225,7 +144,7 @@ def test_a_false_dimension_is_ignored(intake, limits):
 def test_a_far_cell_is_refused_by_its_own_position(intake, limits):
     """One cell at XFD1048576 with a small false <dimension> (or none) must not reach the reader's grid."""
     for dimension in (b"A1:N116", None):
-        error = _one(intake.refused(_with_cell(intake.table().xlsx(), "XFD1048576", dimension=dimension)))
+        error = one(intake.refused(_with_cell(intake.table().xlsx(), "XFD1048576", dimension=dimension)))
         assert (error.sheet, error.row) == (SHEET, 1048576)
         assert error.text() == (
             "工作表「村级指标月报」第1048576行:单元格 XFD1048576 超出上限(60000 行、200 列)。"
@@ -233,12 +152,12 @@ def test_a_far_cell_is_refused_by_its_own_position(intake, limits):
 
 
 def test_too_many_rows_by_a_real_cell(intake, limits):
-    error = _one(intake.refused(_with_cell(intake.table().xlsx(), "A70000")))
+    error = one(intake.refused(_with_cell(intake.table().xlsx(), "A70000")))
     assert error.text().startswith("工作表「村级指标月报」第70000行:单元格 A70000 超出上限(60000 行、200 列)")
 
 
 def test_too_many_columns_by_a_real_cell(intake, limits):
-    error = _one(intake.refused(_with_cell(intake.table().xlsx(), "HZ20")))
+    error = one(intake.refused(_with_cell(intake.table().xlsx(), "HZ20")))
     assert error.text().startswith("工作表「村级指标月报」第20行:单元格 HZ20 超出上限(60000 行、200 列)")
 
 
@@ -250,21 +169,21 @@ def test_an_empty_styled_far_cell_is_harmless(intake, limits):
 
 def test_lowered_row_limit_counts_real_cells(intake, limits):
     limits(max_rows=100)
-    error = _one(intake.refused(intake.table().xlsx()))
+    error = one(intake.refused(intake.table().xlsx()))
     assert (error.sheet, error.row) == (SHEET, 101)
     assert error.message.startswith("单元格 A101 超出上限(100 行、200 列)")
 
 
 def test_row_limit_without_dimension_is_still_enforced(intake, limits):
     limits(max_rows=100)
-    error = _one(intake.refused(_with_dimension(intake.table().xlsx(), None)))
+    error = one(intake.refused(_with_dimension(intake.table().xlsx(), None)))
     assert error.text().startswith("工作表「村级指标月报」第101行:单元格 A101 超出上限(100 行、200 列)")
 
 
 def test_cell_area_limit(intake, limits):
     """Two cells far apart span rows × columns cells of the reader's grid, however empty it is between them."""
     limits(max_cells=116 * 14 - 1)
-    error = _one(intake.refused(intake.table().xlsx()))
+    error = one(intake.refused(intake.table().xlsx()))
     assert error.text() == ("工作表「村级指标月报」:数据区域达 116 行 × 14 列,超过 1623 个单元格的上限。"
                             "请删除远离数据区域的内容(选中多余的行或列 → 删除)后上传。")
 
@@ -309,7 +228,7 @@ def test_unrelated_table(intake):
 
 def test_header_drift_names_the_missing_column(intake):
     table = intake.table().rename("法律明白人数", "法律明白人员数量")
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert (error.sheet, error.row, error.column) == (SHEET, 1, None)
     assert error.text() == (
         "工作表「村级指标月报」第1行:表头缺少必填列「法律明白人数」。"
@@ -351,7 +270,7 @@ def test_formula_without_cached_value(intake):
     xml = member(good, sheet)
     cell = re.search(rb'<c r="E4"[^>]*>.*?</c>', xml).group()
     data = rewrite_zip(good, {sheet: xml.replace(cell, b'<c r="E4"><f>1+2</f></c>')})
-    error = _one(intake.refused(data))
+    error = one(intake.refused(data))
     assert error.row == 4
     assert error.text() == (
         "第4行:单元格 E4 是公式但没有保存计算结果(常见于程序生成的文件)。"
@@ -365,7 +284,7 @@ FORMULA_MESSAGE = ("是公式但没有保存计算结果(常见于程序生成�
 def test_formula_written_by_openpyxl(intake):
     """openpyxl writes <f>1+2</f><v /> — an empty cached value, which must not read as an empty cell."""
     table = intake.table().set(2, "法律明白人数", Formula("=1+2"))
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error.text() == f"第4行:单元格 E4 {FORMULA_MESSAGE}"
 
 
@@ -373,7 +292,7 @@ def test_formula_in_an_optional_text_column_is_not_silently_dropped(intake, demo
     measure = demo["plan"].measures[0]
     row = [measure["number"], measure["lead_unit"], "推进中", 40, Formula("=1+2"), "张三"]
     data = workbook([("措施推进月报", [["措施序号", "责任单位", "推进状态", "完成进度(%)", "本月进展", "填报人"], row])])
-    error = _one(intake.refused(data, name="措施.xlsx", kind="measure_progress", scope=measure["lead_unit"]))
+    error = one(intake.refused(data, name="措施.xlsx", kind="measure_progress", scope=measure["lead_unit"]))
     assert error.text() == f"第2行:单元格 E2 {FORMULA_MESSAGE}"
 
 
@@ -411,19 +330,19 @@ def test_number_variants_are_accepted(intake):
 
 def test_chinese_numeral_is_refused(intake):
     table = intake.table().set(5, "法律明白人数", "三")
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error == Issue(SHEET, 7, "法律明白人数", "三", MSG_NOT_INT)
     assert error.text() == f"工作表「村级指标月报」第7行「法律明白人数」:{MSG_NOT_INT}"
 
 
 def test_fraction_is_refused(intake):
-    error = _one(intake.refused(intake.table().set(5, "法律明白人数", "3.5").xlsx()))
+    error = one(intake.refused(intake.table().set(5, "法律明白人数", "3.5").xlsx()))
     assert error.text() == "工作表「村级指标月报」第7行「法律明白人数」:应为整数,不能有小数,实际填写「3.5」。请改为非负整数"
 
 
 def test_number_shown_as_date_is_refused_as_the_user_sees_it(intake):
     table = intake.table().set(5, "法律明白人数", Styled(3, "yyyy-mm-dd"))
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error.text() == \
         "工作表「村级指标月报」第7行「法律明白人数」:应为非负整数,实际填写「1900-01-03」。请改为非负整数"
 
@@ -440,7 +359,7 @@ def test_negative_count(intake):
 def test_handled_more_than_found(intake):
     table = intake.table()
     table.set(5, "问题线索发现数", 1).set(5, "问题线索查处数", 2).set(5, "问题线索通报曝光数", 0)
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error.text() == "工作表「村级指标月报」第7行「问题线索查处数」:不能大于「问题线索发现数」(1)。请核对后修改"
 
 
@@ -469,7 +388,7 @@ def test_bool_variants(intake):
 
 
 def test_bool_unknown_word(intake):
-    error = _one(intake.refused(intake.table().set(4, "纪检委员已配备", "不清楚").xlsx()))
+    error = one(intake.refused(intake.table().set(4, "纪检委员已配备", "不清楚").xlsx()))
     assert error.text() == "工作表「村级指标月报」第6行「纪检委员已配备」:应填“是”或“否”,实际填写「不清楚」。请改为是/否"
 
 
@@ -484,7 +403,7 @@ def test_code_as_excel_number_is_accepted(intake):
 def test_code_that_lost_a_digit(intake):
     table = intake.table()
     short = int(table.get(4, "区划代码")) // 10
-    error = _one(intake.refused(table.set(4, "区划代码", short).xlsx()))
+    error = one(intake.refused(table.set(4, "区划代码", short).xlsx()))
     assert "12位" in error.message
     assert error.text() == (
         "工作表「村级指标月报」第6行「区划代码」:应为12位数字的区划代码(请把单元格设为文本格式,保留开头的0),"
@@ -497,7 +416,7 @@ def test_village_of_another_county(intake, demo):
     other = next(v for v in demo["villages"] if v.county == OTHER_COUNTY)
     table = intake.table()
     table.rows[6][:4] = [other.county, other.township, other.name, other.code]
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error.text() == (
         f"工作表「村级指标月报」第8行「县(市、区)」:「{other.township}{other.name}」属于{OTHER_COUNTY},"
         f"不属于本次上报的县。请删除该行,或在{OTHER_COUNTY}的报表中上报")
@@ -507,7 +426,7 @@ def test_two_counties_without_a_chosen_scope(intake, demo):
     other = next(v for v in demo["villages"] if v.county == OTHER_COUNTY)
     table = intake.table()
     table.rows[6][:4] = [other.county, other.township, other.name, other.code]
-    error = _one(intake.refused(table.xlsx(), scope=None))
+    error = one(intake.refused(table.xlsx(), scope=None))
     assert error == Issue(SHEET, None, None, None,
                           "文件中包含多个县(市、区)的数据。请按县分别上报,或在上报时选择所属县")
 
@@ -515,7 +434,7 @@ def test_two_counties_without_a_chosen_scope(intake, demo):
 def test_duplicate_rows(intake):
     table = intake.table()
     table.rows[8] = list(table.rows[3])
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert error.text() == (
         "工作表「村级指标月报」第10行「村(社区)」:与第5行重复(同一个村只能填一行)。请删除重复的行")
     assert error.value == table.get(3, "村(社区)")
@@ -526,7 +445,7 @@ def test_unknown_village_with_a_close_name(intake):
     town, name = table.get(4, "乡镇(街道)"), table.get(4, "村(社区)")
     typo = name.removesuffix("村") + "屯"
     table.set(4, "区划代码", None).set(4, "村(社区)", typo)
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert "您是否要找:" in error.message
     assert error.text() == f"工作表「村级指标月报」第6行「村(社区)」:在{town}未找到「{typo}」。您是否要找:{town}{name}?"
 
@@ -542,7 +461,7 @@ def test_blank_rows_keep_excel_row_numbers(intake):
     table = intake.table()
     table.rows[5:5] = [[None] * 14, [None] * 14]
     table.set(9, "法律明白人数", "三")
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert (error.row, error.message) == (11, MSG_NOT_INT)
 
 
@@ -552,7 +471,7 @@ def test_blank_rows_above_header_and_an_empty_first_column(intake):
     table.headers = [None, *table.headers]
     table.rows = [[None, *row] for row in table.rows]
     table.set(3, "法律明白人数", "三")
-    error = _one(intake.refused(table.xlsx()))
+    error = one(intake.refused(table.xlsx()))
     assert (error.row, error.column, error.message) == (7, "法律明白人数", MSG_NOT_INT)
 
 
@@ -608,7 +527,7 @@ def test_csv_encodings_read_names_correctly(intake, encoding, delimiter):
 
 def test_csv_error_names_the_line(intake):
     data = intake.table().set(5, "法律明白人数", "三").csv("gbk")
-    error = _one(intake.refused(data, name="月报.csv"))
+    error = one(intake.refused(data, name="月报.csv"))
     assert error.text() == f"工作表「CSV」第7行「法律明白人数」:{MSG_NOT_INT}"
 
 

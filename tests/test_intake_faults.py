@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from dashboard import models
 from dashboard.demo import seed_demo

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")

@@ -1,0 +1,429 @@
+"""Files written to hurt the server or its users, through ``prepare`` (and so through the parse sandbox).
+
+Each class of the issue "An upload can never hurt the server" has its files here: sizes that lie, far
+cells, macros and external links, formulas that call out, text with control characters, CSV fields
+over the csv module's limit, and files that exhaust the sandbox. Every refusal is checked word for word,
+and every ``prepare`` leaves the demo store byte-for-byte as it was (see ``Intake``).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import time
+import unicodedata
+import zipfile
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from dashboard import intake as intake_module
+from dashboard import models
+from dashboard.cli_template import template_file
+from dashboard.intake import commit, record_refusal
+from dashboard.sandbox import Limits, SandboxFailure, replace_sandbox, sandbox
+from loaders.refusals import REFUSALS
+from tests.hostile_files import (
+    add_cells,
+    add_relationship,
+    edit_member,
+    raw_xlsx,
+    string_bomb,
+    understate_size,
+    without_cell_refs,
+)
+from tests.intake_fixtures import SHEET, first_sheet, member, one, rewrite_zip, uploads_rows
+
+CLEAN_COPY = "请新建一个工作簿,把数据复制后用“选择性粘贴 → 数值”粘贴进去,保存为 .xlsx 后再上传。"
+CAPACITY = REFUSALS["capacity"]()
+
+
+@pytest.fixture
+def fresh_sandbox():
+    """A sandbox with test limits for one test; the configured one is back afterwards."""
+    yield replace_sandbox
+    replace_sandbox()
+
+
+def sheet_of(data: bytes) -> str:
+    return first_sheet(data)
+
+
+# --- sizes are counted, never taken from the file --------------------------------------------------
+
+def test_a_member_whose_header_understates_its_size_is_refused(intake):
+    good = intake.table().xlsx()
+    lying = understate_size(good, sheet_of(good), 1000)
+    assert intake.file_error(lying, name="月报.xlsx") == "「月报.xlsx」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。"
+
+
+def test_a_part_larger_than_its_limit_is_refused_by_counting(intake, limits):
+    limits(max_member_mb=1, max_compression_ratio=100_000)
+    padded = add_cells(intake.table().xlsx(), "", tail=" " * (2 << 20))
+    assert intake.file_error(padded) == (
+        "文件中的「xl/worksheets/sheet1.xml」解压后超过 1 MB 上限(疑似压缩炸弹),已拒绝读取。请只保留需要上报的数据后重新保存。")
+
+
+def test_too_many_parts(intake, limits):
+    limits(max_members=50)
+    good = intake.table().xlsx()
+    many = rewrite_zip(good, add={f"customXml/item{i}.xml": b"<a/>" for i in range(60)})
+    count = len(zipfile.ZipFile(io.BytesIO(good)).namelist()) + 60
+    assert intake.file_error(many) == f"文件内部包含的部件过多({count} 个,上限 50 个),疑似异常文件,已拒绝读取。{CLEAN_COPY}"
+
+
+def test_two_parts_with_one_name_are_refused(intake):
+    good = intake.table().xlsx()
+    sheet = sheet_of(good)
+    with pytest.warns(UserWarning):
+        twice = rewrite_zip(good, add={sheet: member(good, sheet)})
+    assert intake.file_error(twice, name="月报.xlsx") == "「月报.xlsx」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。"
+
+
+def test_unreferenced_parts_are_not_read(intake):
+    """A part no relationship points at is neither inflated nor handed to the reader (the original is kept)."""
+    junk = rewrite_zip(intake.table().xlsx(), add={"xl/media/junk.bin": b"\x00garbage" * 1000})
+    assert intake.accepted(junk).rows == 115
+
+
+# --- cell positions ------------------------------------------------------------------------------
+
+def test_cells_without_references_are_placed_by_order(intake, limits):
+    """Cells may omit r=""; their positions follow their order, and the limits still hold."""
+    limits(max_columns=10)
+    error = one(intake.refused(without_cell_refs(intake.table().xlsx())))
+    assert error.text().startswith("工作表「村级指标月报」第1行:单元格 K1 超出上限(60000 行、10 列)")
+
+
+def test_cells_without_references_are_read(intake):
+    assert intake.accepted(without_cell_refs(intake.table().xlsx())).rows == 115
+
+
+def test_a_prefixed_far_cell_is_found(intake):
+    far = add_cells(intake.table().xlsx(),
+                    '<row r="1048576"><x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                    'r="XFD1048576"><x:v>1</x:v></x:c></row>')
+    assert one(intake.refused(far)).message.startswith("单元格 XFD1048576 超出上限(60000 行、200 列)")
+
+
+def test_a_far_cell_written_with_a_character_reference_is_found(intake):
+    far = add_cells(intake.table().xlsx(), '<row r="1048576"><c r="&#88;FD1048576"><v>1</v></c></row>')
+    assert one(intake.refused(far)).message.startswith("单元格 XFD1048576 超出上限")
+
+
+def test_a_far_cell_after_a_comment_is_found(intake):
+    far = add_cells(intake.table().xlsx(), '<!-- 备注 --><row r="70000"><c r="A70000"><v>1</v></c></row>')
+    assert one(intake.refused(far)).message.startswith("单元格 A70000 超出上限")
+
+
+def test_a_megabyte_of_pathological_markup_is_read_in_linear_time(intake, fresh_sandbox):
+    """The old formula check backtracked quadratically over text like this (minutes for 1 MB). Here a
+    20-second limit — a third of the configured one — is far more than a linear pass needs."""
+    fresh_sandbox(Limits(timeout_seconds=20))
+    trap = "<!-- " + '<c r="A1" <f>' * 80_000 + " -->"
+    preview = intake.accepted(add_cells(intake.table().xlsx(), trap))
+    assert preview.rows == 115
+
+
+# --- what Excel would run or call out --------------------------------------------------------------
+
+CALLOUT = ("单元格 O117 的公式使用了 {f},打开时会访问外部地址,为安全起见不予接收。"
+           "请选中这些单元格,复制后用“选择性粘贴 → 数值”粘贴回原处,保存后再上传。")
+
+
+@pytest.mark.parametrize("formula, function", [
+    ('HYPERLINK("http://evil.example/","点此")', "HYPERLINK"),
+    ('_xlfn.WEBSERVICE("http://evil.example/x")', "WEBSERVICE"),
+    ('hyperlink("\\\\evil\\share","x")', "HYPERLINK"),
+    ('RTD("evil.server",,"x")', "RTD"),
+])
+def test_formulas_that_call_out_are_refused_even_with_a_cached_value(intake, formula, function):
+    cell = f'<row r="117"><c r="O117" t="str"><f>{formula.replace("&", "&amp;")}</f><v>点此</v></c></row>'
+    error = one(intake.refused(add_cells(intake.table().xlsx(), cell)))
+    assert (error.sheet, error.row) == (SHEET, 117)
+    assert error.message == CALLOUT.format(f=function)
+
+
+@pytest.mark.parametrize("formula", ["cmd|' /C calc'!A0", "[1]Sheet1!A1", "'\\\\host\\share\\[预算.xlsx]表'!A1"])
+def test_formulas_that_reach_other_files_are_refused(intake, formula):
+    cell = f'<row r="117"><c r="O117"><f>{formula.replace("&", "&amp;")}</f><v>1</v></c></row>'
+    error = one(intake.refused(add_cells(intake.table().xlsx(), cell)))
+    assert error.message.startswith("文件含有外部链接(公式引用了其他文件或网络位置),在 Excel 中打开时会访问其他计算机")
+
+
+def test_a_plain_formula_with_a_cached_value_stays_accepted(intake):
+    good = intake.table().xlsx()
+    sheet = sheet_of(good)
+    xml = re.sub(rb'(<row r="4"[^>]*>.*?)(</row>)', rb'\1<c r="O4"><f>SUM(E2:E116)</f><v>345</v></c>\2',
+                 member(good, sheet), count=1, flags=re.S)
+    assert intake.accepted(rewrite_zip(good, {sheet: xml})).rows == 115
+
+
+@pytest.mark.parametrize("tail", [
+    '<conditionalFormatting sqref="A2"><cfRule type="expression" priority="1">'
+    '<formula>HYPERLINK("http://evil.example/")</formula></cfRule></conditionalFormatting>',
+    '<conditionalFormatting sqref="A2"><cfRule type="expression" priority="1">'
+    '<formula><![CDATA[WEBSERVICE("http://evil.example/")]]></formula></cfRule></conditionalFormatting>',
+])
+def test_rule_formulas_that_call_out_are_refused(intake, tail):
+    error = one(intake.refused(add_cells(intake.table().xlsx(), "", tail=tail)))
+    assert error.message.startswith("条件格式或数据验证中的公式使用了 ")
+
+
+def test_a_defined_name_that_calls_out_is_refused(intake):
+    data = edit_member(intake.table().xlsx(), "xl/workbook.xml", b"</sheets>",
+                       b'</sheets><definedNames><definedName name="x">WEBSERVICE("http://evil.example")</definedName>'
+                       b"</definedNames>")
+    assert intake.file_error(data).startswith("名称定义中的公式使用了 WEBSERVICE,打开时会访问外部地址")
+
+
+def external(what: str) -> str:
+    return (f"文件含有外部链接({what}),在 Excel 中打开时会访问其他计算机,为安全起见不予接收。"
+            "请在 Excel 中点“数据 → 编辑链接 → 断开链接”,或新建一个工作簿,把数据复制后用“选择性粘贴 → 数值”粘贴进去,"
+            "保存为 .xlsx 后再上传。")
+
+
+def test_an_external_workbook_link_is_refused(intake):
+    good = intake.table().xlsx()
+    linked = add_relationship(good, "xl/_rels/workbook.xml.rels", "externalLink", "externalLinks/externalLink1.xml")
+    assert intake.file_error(linked) == external("链接到其他工作簿")
+    part_only = rewrite_zip(good, add={"xl/externalLinks/externalLink1.xml": b"<externalLink/>"})
+    assert intake.file_error(part_only) == external("链接到其他工作簿")
+    reference = edit_member(good, "xl/workbook.xml", b"</sheets>",
+                            b'</sheets><externalReferences><externalReference r:id="rId9"/></externalReferences>')
+    assert intake.file_error(reference) == external("链接到其他工作簿")
+
+
+def test_a_data_connection_is_refused(intake):
+    data = add_relationship(intake.table().xlsx(), "xl/_rels/workbook.xml.rels", "connections", "connections.xml")
+    assert intake.file_error(data) == external("数据连接")
+
+
+def test_a_hyperlink_to_a_windows_share_is_refused_but_a_web_link_is_not(intake):
+    good = intake.table().xlsx()
+    rels = f"xl/worksheets/_rels/{sheet_of(good).rsplit('/', 1)[1]}.rels"
+    share = add_relationship(good, rels, "hyperlink", "file:///\\\\fileserver\\share\\a.xlsx", external=True)
+    error = one(intake.refused(share))
+    assert (error.sheet, error.message) == (SHEET, external("指向共享文件夹或本机文件的超链接"))
+    web = add_relationship(good, rels, "hyperlink", "https://www.gov.cn/", external=True)
+    assert intake.accepted(web).rows == 115
+
+
+def test_an_embedded_object_is_refused(intake):
+    good = intake.table().xlsx()
+    rels = f"xl/worksheets/_rels/{sheet_of(good).rsplit('/', 1)[1]}.rels"
+    data = add_relationship(good, rels, "oleObject", "../embeddings/oleObject1.bin")
+    assert one(intake.refused(data)).message == f"文件含有嵌入的对象或控件(嵌入对象),为安全起见不予接收。{CLEAN_COPY}"
+
+
+@pytest.mark.parametrize("name", ["xl/vbaProject.bin", "xl/media/VBAPROJECT.BIN"])
+def test_macro_code_in_a_plain_xlsx_is_refused_whatever_the_content_type(intake, name):
+    data = rewrite_zip(intake.table().xlsx(), add={name: b"\xd0\xcf\x11\xe0" + bytes(500)})
+    assert intake.file_error(data) == f"文件中含有宏代码,为安全起见不予接收。{CLEAN_COPY}"
+
+
+def test_a_macro_sheet_is_refused(intake):
+    data = add_relationship(intake.table().xlsx(), "xl/_rels/workbook.xml.rels", "xlMacrosheet",
+                            "macrosheets/sheet1.xml")
+    assert intake.file_error(data) == f"文件中含有宏代码,为安全起见不予接收。{CLEAN_COPY}"
+
+
+def test_a_doctype_in_shared_strings_is_refused(intake):
+    data = raw_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>', shared=["县(市、区)"])
+    sst = member(data, "xl/sharedStrings.xml")
+    bomb = rewrite_zip(data, {"xl/sharedStrings.xml": sst.replace(b"<sst", b'<!DOCTYPE x [<!ENTITY a "b">]><sst', 1)})
+    assert intake.file_error(bomb) == "文件内部含有不安全的 XML 声明,已拒绝读取。请用 Excel 另存为新的 .xlsx 后上传。"
+
+
+def test_refused_files_are_never_kept_for_download(intake):
+    """Nothing refused reaches 历史版本's original-file download: refusals are recorded without their bytes."""
+    data = rewrite_zip(intake.table().xlsx(), add={"xl/vbaProject.bin": bytes(100)})
+    preview = intake.prepare(data)
+    upload_id = record_refusal(intake.engine, preview)
+    assert intake_module.original_file(intake.engine, upload_id) is None
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+def test_a_csv_field_over_the_csv_module_limit_is_a_refusal_naming_its_line(intake):
+    table = intake.table()
+    table.set(4, "村(社区)", "长" * 140_000)
+    error = one(intake.refused(table.csv(), name="月报.csv"))
+    assert error.message == ("CSV 文件第 6 行无法读取:有单元格超过 131072 个字符。"
+                             "请检查该行的引号是否成对,或另存为 .xlsx 后上传。")
+
+
+def test_a_csv_row_wider_than_the_column_limit_is_refused(intake):
+    data = intake.table().csv() + ("," * 500 + "\r\n").encode()
+    assert intake.file_error(data, name="月报.csv") == "CSV 文件第 117 行有 501 列,超过 200 列上限。请删除多余的列,或另存为 .xlsx 后上传。"
+
+
+def test_csv_rows_are_counted_while_reading(intake, limits):
+    limits(max_rows=50)
+    assert intake.file_error(intake.table().csv(), name="月报.csv") == "数据超过 50 行上限。请拆分文件后上传。"
+
+
+# --- text is cleaned at the edge ---------------------------------------------------------------------
+
+def test_control_characters_bidi_marks_and_excel_escapes_are_removed_from_text(intake, demo):
+    measure = demo["plan"].measures[0]
+    unit = measure["lead_unit"]
+    nfd = unicodedata.normalize("NFD", "Café")
+    dirty = f"推进\x01正常\u202e_x0007_第二行\n{nfd}\x85"
+    data = _measure_file(measure["number"], unit, this_month=dirty, reporter="张\x00三")
+    preview = intake.accepted(data, name="措施.xlsx", kind="measure_progress", scope=unit)
+    record = preview.result.records[0]
+    assert record["this_month"] == "推进正常第二行\nCafé"
+    assert unicodedata.is_normalized("NFC", record["this_month"])
+    assert record["reporter"] == "张三"
+
+
+def test_text_longer_than_its_column_allows_is_refused_with_row_and_column(intake, demo):
+    measure = demo["plan"].measures[0]
+    data = _measure_file(measure["number"], measure["lead_unit"], this_month="进" * 2001)
+    error = one(intake.refused(data, name="措施.xlsx", kind="measure_progress", scope=measure["lead_unit"]))
+    assert (error.row, error.column) == (2, "本月进展")
+    assert error.message == "内容过长(2001 字),最多 2000 字。请精简后重新上传"
+    assert error.value == "进" * 60 + "…"
+
+
+def test_file_name_and_uploader_are_cleaned_and_cut(intake):
+    preview = intake_module.prepare(intake.engine, intake.table().xlsx(), "月报\x07\u202e" + "长" * 200 + ".xlsx",
+                                    "village_monthly", "2026-01", intake.code, user="李\x1b[31m明" + "名" * 60)
+    assert preview.ok
+    assert preview.file_name == "月报" + "长" * 113 + ".xlsx"
+    assert preview.user == "李[31m明" + "名" * 34
+
+
+def test_a_roster_with_a_control_character_keeps_templates_and_exports_working(intake, demo_store):
+    """A \\x01 in a village name used to make every template download of that county fail silently."""
+    villages = [v for v in intake.demo["villages"] if v.county_code == intake.code]
+    header = "县(市、区),乡镇(街道),村(社区),区划代码,经度,纬度\r\n"
+    lines = [f"{v.county},{v.township},{v.name}{chr(1) if i == 0 else ''},{v.code},{v.lon},{v.lat}"
+             for i, v in enumerate(villages)]
+    data = (header + "\r\n".join(lines) + "\r\n").encode("utf-8")
+    preview = intake_module.prepare(demo_store, data, "名录.csv", "roster", "2026-01", intake.code, user="王五")
+    assert preview.ok, [i.text() for i in preview.errors]
+    commit(demo_store, preview)
+    with demo_store.connect() as conn:
+        name = conn.scalar(select(models.Region.name).where(models.Region.code == villages[0].code))
+    assert name == villages[0].name
+    workbook_bytes, _, rows = template_file(demo_store, "village_monthly", "2026-02", intake.code)
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes))["村级指标月报"]
+    assert rows == len(villages)
+    assert villages[0].name in [c.value for c in sheet["C"]]
+
+
+def _measure_file(number: int, unit: str, this_month: str = "按计划推进", reporter: str = "张三") -> bytes:
+    """A 措施推进月报 whose text cells hold exactly ``this_month`` and ``reporter``, control characters
+    included (written as Excel writes what XML cannot carry: _xHHHH_)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "措施推进月报"
+    ws.append(["措施序号", "责任单位", "推进状态", "完成进度(%)", "本月进展", "填报人"])
+    ws.append([number, unit, "推进中", 40, "PLACEHOLDER_E", "PLACEHOLDER_F"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    sheet = first_sheet(data)
+    xml = member(data, sheet)
+    for placeholder, text in (("PLACEHOLDER_E", this_month), ("PLACEHOLDER_F", reporter)):
+        assert placeholder.encode() in xml
+        xml = xml.replace(placeholder.encode(), _excel_text(text).encode(), 1)
+    return rewrite_zip(data, {sheet: xml})
+
+
+def _excel_text(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join(f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch for ch in escaped)
+
+
+# --- the sandbox: a file that exhausts it is a refusal, never a dead server -------------------------
+
+def test_a_file_that_exhausts_the_parsers_memory_is_refused_and_the_next_one_is_read(intake):
+    bomb = string_bomb()
+    assert len(bomb) < 100_000
+    assert intake.file_error(bomb) == CAPACITY
+    assert intake.accepted(intake.table().xlsx()).rows == 115  # a new worker took over
+
+
+def test_a_file_that_takes_too_long_is_refused(intake, fresh_sandbox):
+    fresh_sandbox(Limits(timeout_seconds=0.01))
+    assert intake.file_error(intake.table().xlsx()) == CAPACITY
+    fresh_sandbox(Limits())
+    assert intake.accepted(intake.table().xlsx()).rows == 115
+
+
+def test_an_exhausted_parse_is_recorded_as_refused(intake):
+    preview = intake.prepare(string_bomb(), name="炸弹.xlsx")
+    record_refusal(intake.engine, preview)
+    last = uploads_rows(intake.engine)[-1]
+    assert (last["file_name"], last["outcome"], last["content"]) == ("炸弹.xlsx", "refused", None)
+    assert CAPACITY in last["message"]
+
+
+def test_uploads_queue_one_at_a_time_and_say_how_many_are_ahead(monkeypatch, fresh_sandbox):
+    """With one parse at a time, a second upload waits and is told "1 file ahead"; a third, "2 ahead"."""
+    box = fresh_sandbox(Limits(max_parallel=1))
+    release, started = threading.Event(), threading.Event()
+
+    def slow_call(worker, job):
+        started.set()
+        assert release.wait(10)
+        return {"job": job["n"]}
+
+    monkeypatch.setattr(type(box), "_call", lambda self, worker, job: slow_call(worker, job))
+    monkeypatch.setattr("dashboard.sandbox._Worker.__init__", lambda self, memory_mb: None)
+    monkeypatch.setattr("dashboard.sandbox._Worker.alive", lambda self: True)
+    told: dict[int, list[int]] = {2: [], 3: []}
+    results = {}
+
+    def upload(n: int) -> None:
+        results[n] = box.run({"n": n}, on_wait=told[n].append if n in told else None)
+
+    first = threading.Thread(target=upload, args=(1,))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=upload, args=(2,))
+    second.start()
+    deadline = time.monotonic() + 10
+    while not told[2]:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    third = threading.Thread(target=upload, args=(3,))
+    third.start()
+    while not told[3]:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert told == {2: [1], 3: [2]}
+    release.set()
+    for thread in (first, second, third):
+        thread.join(10)
+    assert results == {1: {"job": 1}, 2: {"job": 2}, 3: {"job": 3}}
+
+
+def test_a_worker_reply_cannot_smuggle_code():
+    """The server unpickles replies with an allow-list: a reply naming any other callable is refused."""
+    import os
+    import pickle
+
+    from dashboard.sandbox import safe_loads
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    with pytest.raises(pickle.UnpicklingError):
+        safe_loads(pickle.dumps({"records": [Evil()]}))
+    assert safe_loads(pickle.dumps({"d": __import__("datetime").date(2026, 1, 5)})) == {
+        "d": __import__("datetime").date(2026, 1, 5)}
+
+
+def test_sandbox_failure_reasons_are_plain(fresh_sandbox):
+    box = fresh_sandbox(Limits(timeout_seconds=5))
+    with pytest.raises(SandboxFailure) as failed:
+        box.run({"op": "no_such_job"})
+    assert failed.value.reason == "crash" and "KeyError" in failed.value.detail
+    assert sandbox() is box
