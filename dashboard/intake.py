@@ -208,9 +208,9 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     try:
         reply = sandbox().run(job, on_wait)
     except SandboxFailure as failure:
-        if failure.detail:
-            log.error("校验「%s」时子进程出错:%s", preview.file_name, failure.detail)
         key = "crashed" if failure.reason == "crash" else "capacity"
+        (log.error if key == "crashed" else log.warning)(
+            "校验「%s」未完成(%s):%s", preview.file_name, failure.reason, failure.detail)
         preview.file_error = Issue(None, None, None, None, REFUSALS[key]())
         return preview
     if "store_error" in reply:

@@ -22,6 +22,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -82,11 +83,23 @@ class _Worker:
     """One child process; talks length-prefixed pickles over its stdin/stdout."""
 
     def __init__(self, memory_mb: int):
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
+               "RUST_BACKTRACE": "0"}
+        # What the worker says on stderr (a native abort, a warning) is kept aside and logged if it dies,
+        # never mixed into the output of the server or the CLI.
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dashboard.sandbox_worker", "--memory-mb", str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, env=env, start_new_session=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=ROOT, env=env,
+            start_new_session=True)
         self.jobs = 0
+
+    def last_words(self, size: int = 2000) -> str:
+        try:
+            self.stderr.seek(max(0, self.stderr.seek(0, os.SEEK_END) - size))
+            return self.stderr.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -101,7 +114,7 @@ class _Worker:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL does not wait on anything
             pass
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.proc.stdin, self.proc.stdout, self.stderr):
             try:
                 pipe.close()
             except OSError:
@@ -212,7 +225,7 @@ class Sandbox:
         try:
             reply = worker.call(job, deadline)
         except SandboxFailure as failure:
-            log.warning("校验子进程失败(%s),已终止并替换", failure.reason)
+            log.warning("校验子进程失败(%s),已终止并替换。子进程输出:%s", failure.reason, worker.last_words())
             worker.kill()
             raise
         except (OSError, EOFError, pickle.UnpicklingError, struct.error) as exc:

@@ -74,14 +74,18 @@ def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope
     kept = st.session_state.get("up_preview")
     if kept and kept[0] == attempt:
         return kept[1]
-    queue = st.empty()
+    queue, waited = st.empty(), []
 
     def waiting(ahead: int) -> None:
+        waited.append(ahead)
         queue.info(f"前面还有 {ahead} 个文件在校验,请稍候……", icon=":material/hourglass_top:")
 
     with st.spinner("正在校验文件(读取并检查每一行)……"):
         preview = intake.prepare(ui.engine(), data, name, kind, period, scope, user=user, on_wait=waiting)
-    queue.empty()
+    if waited:
+        queue.caption(f"本文件排在其他 {max(waited)} 个文件之后校验(同一时间只校验一个文件,以免影响看板使用)。")
+    else:
+        queue.empty()
     st.session_state["up_preview"] = (attempt, preview)
     return preview
 

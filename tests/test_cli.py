@@ -161,3 +161,42 @@ def test_import_usage_errors_exit_2_in_chinese(demo_store, tmp_path):
     county = run("import", str(tmp_path / "a.xlsx"), "--kind", "village_monthly", "--period", "2026-01",
                  "--county", "火星县", env=env)
     assert county.returncode == 2 and "未找到县(市、区)「火星县」" in county.stderr.decode()
+
+
+def test_import_refuses_a_parser_killing_file_and_records_it(demo_store, tmp_path):
+    from loaders.refusals import REFUSALS
+    from tests.hostile_files import string_bomb
+
+    path = tmp_path / "炸弹.xlsx"
+    path.write_bytes(string_bomb())
+    url = str(demo_store.url)
+    out = run("--db", url, "import", str(path), "--kind", "village_monthly", "--period", "2026-01",
+              "--county", "北亭县", "--user", "张三")
+    assert out.returncode == 1, out.stderr.decode()
+    assert out.stdout.decode().splitlines() == [
+        "未通过校验,未写入:读取 0 行,错误 1 处,提示 0 处;新增 0,修改 0,未变 0,缺少 0。",
+        "错误:" + REFUSALS["capacity"](),
+    ]
+    assert out.stderr == b""
+    with demo_store.connect() as conn:
+        from sqlalchemy import text
+
+        row = conn.execute(text("SELECT file_name, outcome, uploaded_by FROM uploads ORDER BY id DESC LIMIT 1")).one()
+    assert tuple(row) == ("炸弹.xlsx", "refused", "张三")
+
+
+def test_import_of_a_csv_with_an_overlong_field_is_a_recorded_refusal_not_a_traceback(demo_store, tmp_path):
+    from tests.intake_fixtures import COUNTY, monthly_table
+
+    path = tmp_path / "月报.csv"
+    path.write_bytes(monthly_table(demo_store, COUNTY).set(0, "村(社区)", "长" * 140_000).csv())
+    out = run("--db", str(demo_store.url), "import", str(path), "--kind", "village_monthly", "--period", "2026-01",
+              "--county", COUNTY, "--format", "json")
+    assert out.returncode == 1 and b"Traceback" not in out.stderr
+    payload = json.loads(out.stdout)
+    assert [e["message"] for e in payload["errors"]] == [
+        "CSV 文件第 2 行无法读取:有单元格超过 131072 个字符。请检查该行的引号是否成对,或另存为 .xlsx 后上传。"]
+    with demo_store.connect() as conn:
+        from sqlalchemy import text
+
+        assert conn.execute(text("SELECT outcome FROM uploads ORDER BY id DESC LIMIT 1")).scalar() == "refused"

@@ -163,3 +163,98 @@ def test_template_download_fill_upload_commit(demo_store):
     history = next(d.value for d in at.dataframe if "版本号" in d.value.columns)
     newest = history.iloc[0]
     assert (newest["报表"], newest["范围"], newest["状态"], newest["填报人"]) == ("村级指标月报", name, "生效", "李明")
+
+
+# --- hostile files through the page: a refusal like any other, recorded, and the page keeps working ------
+
+def _issues(at: AppTest) -> list[str]:
+    frame = next(d.value for d in at.dataframe if "问题及修改方法" in d.value.columns)
+    return list(frame["问题及修改方法"])
+
+
+def _refusals(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT file_name, uploaded_by, outcome, content IS NULL FROM uploads WHERE outcome='refused' ORDER BY id"))]
+
+
+def test_a_file_that_kills_its_parser_is_refused_on_the_page_and_recorded(demo_store):
+    from dashboard.sandbox import sandbox
+    from loaders.refusals import REFUSALS
+    from tests.hostile_files import string_bomb
+    from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
+
+    code = county_code_of(demo_store, COUNTY)
+    at = _open_upload("village_monthly", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("炸弹.xlsx", string_bomb(), XLSX)).run()
+    assert not at.exception
+    assert _issues(at) == [REFUSALS["capacity"]()]
+    assert "未通过校验,没有写入任何数据" in at.error[0].value
+    assert _refusals(demo_store) == [("炸弹.xlsx", "李明", "refused", 1)]
+    # the same session goes on: the next file is read by a fresh worker
+    at.file_uploader(key="up_file").set_value(("月报.xlsx", monthly_table(demo_store, COUNTY).xlsx(), XLSX)).run()
+    assert {m.label: m.value for m in at.metric}["错误"] == "0"
+    assert any("校验通过" in i.value for i in at.info)
+    assert sandbox().limits.memory_mb == 1024  # the configured cap did the work
+
+
+def test_csv_with_an_overlong_field_is_refused_on_the_page_and_recorded(demo_store):
+    from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
+
+    code = county_code_of(demo_store, COUNTY)
+    table = monthly_table(demo_store, COUNTY).set(2, "村(社区)", "长" * 200_000)
+    at = _open_upload("village_monthly", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("月报.csv", table.csv(), "text/csv")).run()
+    assert not at.exception
+    assert _issues(at) == ["CSV 文件第 4 行无法读取:有单元格超过 131072 个字符。请检查该行的引号是否成对,或另存为 .xlsx 后上传。"]
+    assert _refusals(demo_store) == [("月报.csv", "李明", "refused", 1)]
+
+
+def test_a_call_out_formula_is_refused_on_the_page(demo_store):
+    from tests.hostile_files import add_cells
+    from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
+
+    code = county_code_of(demo_store, COUNTY)
+    data = add_cells(monthly_table(demo_store, COUNTY).xlsx(),
+                     '<row r="117"><c r="O117" t="str"><f>HYPERLINK("http://evil.example/","x")</f><v>x</v></c></row>')
+    at = _open_upload("village_monthly", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("月报.xlsx", data, XLSX)).run()
+    assert _issues(at) == ["单元格 O117 的公式使用了 HYPERLINK,打开时会访问外部地址,为安全起见不予接收。"
+                           "请选中这些单元格,复制后用“选择性粘贴 → 数值”粘贴回原处,保存后再上传。"]
+    frame = next(d.value for d in at.dataframe if "问题及修改方法" in d.value.columns)
+    assert (frame["工作表"].iloc[0], int(frame["行号"].iloc[0])) == ("村级指标月报", 117)
+
+
+def test_a_queued_upload_is_told_how_many_files_are_ahead(demo_store, monkeypatch):
+    """The sandbox tells the page how many files wait before this one; the page says so, and keeps a note."""
+    from dashboard.sandbox import Sandbox
+    from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
+
+    real_run = Sandbox.run
+
+    def queued_run(self, job, on_wait=None):
+        on_wait(1)  # as if one file were being checked when this one arrived
+        return real_run(self, job, None)
+
+    monkeypatch.setattr(Sandbox, "run", queued_run)
+    code = county_code_of(demo_store, COUNTY)
+    at = _open_upload("village_monthly", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("月报.xlsx", monthly_table(demo_store, COUNTY).xlsx(), XLSX)).run()
+    assert not at.exception
+    assert "本文件排在其他 1 个文件之后校验(同一时间只校验一个文件,以免影响看板使用)。" in [c.value for c in at.caption]
+    assert any("校验通过" in i.value for i in at.info)
+
+
+def test_a_rerun_does_not_check_the_same_file_again(demo_store, monkeypatch):
+    from dashboard.sandbox import Sandbox
+    from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
+
+    calls = []
+    real_run = Sandbox.run
+    monkeypatch.setattr(Sandbox, "run", lambda self, job, on_wait=None: calls.append(1) or real_run(self, job, on_wait))
+    code = county_code_of(demo_store, COUNTY)
+    at = _open_upload("village_monthly", "2026-01", code)
+    at.file_uploader(key="up_file").set_value(("月报.xlsx", monthly_table(demo_store, COUNTY).xlsx(), XLSX)).run()
+    at.run()
+    at.run()
+    assert len(calls) == 1
