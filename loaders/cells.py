@@ -149,7 +149,9 @@ def parse_period(text: str) -> str:
 
 
 def neutralise(text: str) -> str:
-    """Text safe to write into Excel/CSV: a leading = + - @ (or tab/CR) cannot start a formula."""
+    """Text safe to write into Excel/CSV: no character Excel cannot hold (older stores may still carry
+    some), and a leading = + - @ (or tab/CR) cannot start a formula."""
+    text = clean_text(text)
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text

@@ -42,12 +42,25 @@ def _scope_picker(kind: str, ver: tuple, key: str) -> tuple[str | None, str | No
 
 def _issues_table(issues, title: str) -> None:
     frame = pd.DataFrame([i.to_dict() for i in issues], columns=list(ISSUE_COLUMNS)).rename(columns=ISSUE_COLUMNS)
-    frame["行号"] = frame["行号"].astype("Int64")
+    frame["行号"] = frame["行号"].map(lambda r: "" if r is None or pd.isna(r) else str(int(r)))
+    frame = frame.fillna("")
     st.markdown(f"**{title}(共 {len(frame)} 处)**")
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def whole_file_refusal(preview: intake.Preview) -> str | None:
+    """The one sentence of a file refused before any row was read (unreadable, unsafe, too big), or None."""
+    if preview.result is None and preview.file_error is not None:
+        return preview.file_error.text()
+    return None
+
+
 def _show_preview(preview: intake.Preview) -> None:
+    refusal = whole_file_refusal(preview)
+    if refusal:
+        written = "" if "未写入任何数据" in refusal else "\n\n未写入任何数据。"
+        st.error(ui.plain(refusal) + written, icon=":material/block:")
+        return
     c1, c2, c3, c4, c5, c6 = st.columns(6)
     c1.metric("读取行数", preview.rows)
     c2.metric("错误", len(preview.errors))
@@ -123,7 +136,8 @@ def upload_tab(ver: tuple) -> None:
         if st.session_state.get("refused") != attempt:
             intake.record_refusal(ui.engine(), preview)
             st.session_state["refused"] = attempt
-        st.error("未通过校验,没有写入任何数据。请按上表逐项修改后重新上传。", icon=":material/block:")
+        if not whole_file_refusal(preview):
+            st.error("未通过校验,没有写入任何数据。请按上表逐项修改后重新上传。", icon=":material/block:")
         return
     if st.session_state.get("committed") == attempt:
         st.success(st.session_state["committed_msg"], icon=":material/check_circle:")
