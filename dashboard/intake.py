@@ -13,6 +13,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -298,26 +299,30 @@ def _label(kind: str, record: dict, index: VillageIndex) -> str:
 
 
 def _diff(engine: Engine, preview: Preview, index: VillageIndex) -> None:
-    kind = KINDS[preview.kind]
+    """Count added / changed / unchanged / missing rows against the active version; name up to 50 of each."""
     current = active_records(engine, preview.kind, preview.period, preview.scope)
-    names: dict[str, list[str]] = {"added": [], "changed": [], "missing": []}
+    records = preview.result.records
+    keys = KINDS[preview.kind].key_columns
+    key_of = itemgetter(*keys) if len(keys) > 1 else (lambda record, get=itemgetter(keys[0]): (get(record),))
+    sample = next(iter(current.values()), {})
+    shared = [k for k in (records[0] if records else ()) if k in sample]
+    values = itemgetter(*shared) if shared else (lambda record: ())  # one C-level tuple per record
+    rows: dict[str, list[dict]] = {"added": [], "changed": [], "missing": []}
     seen = set()
-    for record in preview.result.records:
-        key = tuple(record[k] for k in kind.key_columns)
+    for record in records:
+        key = key_of(record)
         seen.add(key)
         before = current.get(key)
         if before is None:
-            preview.diff["added"] += 1
-            names["added"].append(_label(preview.kind, record, index))
-        elif any(before.get(k) != v for k, v in record.items() if k in before):
-            preview.diff["changed"] += 1
-            names["changed"].append(_label(preview.kind, record, index))
+            rows["added"].append(record)
+        elif values(before) != values(record):
+            rows["changed"].append(record)
         else:
             preview.diff["unchanged"] += 1
-    missing = [k for k in current if k not in seen]
-    preview.diff["missing"] = len(missing)
-    names["missing"] = [_label(preview.kind, current[k], index) for k in missing]
-    preview.diff_names = {k: v[:50] for k, v in names.items()}
+    rows["missing"] = [before for key, before in current.items() if key not in seen]
+    for status, found in rows.items():
+        preview.diff[status] = len(found)
+    preview.diff_names = {status: [_label(preview.kind, r, index) for r in found[:50]] for status, found in rows.items()}
 
 
 def _lock(conn, kind: str, period: str, scope: str) -> None:
