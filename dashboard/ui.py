@@ -106,13 +106,18 @@ def period_label(period: str) -> str:
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM turns bare URLs and e-mail addresses into links after escapes are resolved; an invisible word joiner
+# inside "://", "www." and before "@" keeps them plain text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def plain(text) -> str:
     """Text shown exactly as typed in any element that reads Markdown (st.markdown, st.caption, metric
-    labels, help=, expander/tab/button labels, alert bodies): every ASCII punctuation mark is
-    backslash-escaped, so no link, image, HTML, KaTeX, directive or emoji code can form."""
-    return _PUNCTUATION.sub(r"\\\1", str(text))
+    labels, help=, expander/tab/button labels, alert bodies, st.table cells): every ASCII punctuation mark
+    is backslash-escaped and bare links are broken by an invisible word joiner, so no link, image, HTML,
+    KaTeX, directive or emoji code can form."""
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
 
 
 # --- the shared frame of the dashboard pages ---------------------------------------------------

@@ -50,8 +50,14 @@ def markdown_texts(at: AppTest) -> list[tuple[str, str]]:
     return out
 
 
-def shown(markdown: str) -> str:
+def unescaped(markdown: str) -> str:
+    """The text a Markdown renderer works on once backslash escapes are resolved (GFM autolinks look here)."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def shown(markdown: str) -> str:
+    """What the reader sees: escapes resolved, invisible word joiners gone."""
+    return unescaped(markdown).replace("\u2060", "")
 
 
 def assert_literal(at: AppTest, page: str) -> list[str]:
@@ -61,6 +67,7 @@ def assert_literal(at: AppTest, page: str) -> list[str]:
     for where, text in texts:
         for fragment in DANGEROUS:
             assert fragment not in text, f"{page} {where}: {text[:200]}"
+        assert "://evil" not in unescaped(text), f"{page} {where}: a bare link would be autolinked: {text[:200]}"
     return [shown(t) for _, t in texts]
 
 
@@ -108,6 +115,14 @@ def test_the_upload_page_names_the_payload_county_literally(payload_city):
 
 def test_plain_escapes_every_ascii_punctuation_mark():
     punctuation = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())
-    assert plain(punctuation) == "".join("\\" + ch for ch in punctuation)
+    assert plain(punctuation).replace("\u2060", "") == "".join("\\" + ch for ch in punctuation)
     assert plain("清源市 东城区") == "清源市 东城区"
     assert shown(plain(NAME)) == NAME
+
+
+@pytest.mark.parametrize("text", ["http://evil.example/x", "HTTPS://EVIL.EXAMPLE", "www.evil.example", "a@evil.example"])
+def test_plain_breaks_bare_links_invisibly(text):
+    """GFM links bare URLs and e-mail addresses even when escaped; a word joiner keeps them text."""
+    resolved = unescaped(plain(text))
+    assert resolved != text and resolved.replace("\u2060", "") == text
+    assert not re.search(r"(?i)https?://|www\.|[-.\w+]@", resolved)
