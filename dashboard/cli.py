@@ -210,8 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # The CLI speaks in its own printed lines; only errors of the app's loggers (with no SQL) reach stderr.
-    logging.basicConfig(level=logging.ERROR, format="%(message)s")
+    # The CLI speaks in its own printed lines: the app's log (tracebacks of a crashed parse, store details)
+    # is for the server's log, not for the terminal.
+    app_log = logging.getLogger("qinglian")
+    app_log.addHandler(logging.NullHandler())
+    app_log.propagate = False
     from sqlalchemy.exc import SQLAlchemyError
 
     from dashboard.settings import db_url

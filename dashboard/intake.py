@@ -209,7 +209,7 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     try:
         reply = sandbox().run(job, on_wait)
     except SandboxFailure as failure:
-        key = "crashed" if failure.reason == "crash" else "capacity"
+        key = "crashed" if failure.reason == "crash" else "capacity"  # memory, timeout or died: the file's doing
         (log.error if key == "crashed" else log.warning)(
             "校验「%s」未完成(%s):%s", preview.file_name, failure.reason, failure.detail)
         preview.file_error = Issue(None, None, None, None, REFUSALS[key]())
@@ -217,7 +217,28 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     if "store_error" in reply:
         raise StoreError(reply["store_error"], describe_url(engine.url))
     _from_wire(preview, reply)
+    if not _consistent(preview, scope):
+        log.error("校验「%s」的结果与所选范围不符,已拒收", preview.file_name)
+        preview.result, preview.file_error = None, Issue(None, None, None, None, REFUSALS["crashed"]())
     return preview
+
+
+def _consistent(preview: Preview, chosen: str | None) -> bool:
+    """The worker's answer fits what the server asked for: its scope, and rows only of that scope.
+
+    The server does not re-validate the rows (that is the worker's job), but it never takes a worker's
+    word for which county or unit the rows belong to."""
+    if chosen is not None and preview.scope not in (None, chosen):
+        return False
+    result = preview.result
+    if result is None or not result.records or preview.scope is None:
+        return True
+    if KINDS[preview.kind].scope == "unit":
+        return all(r["unit_name"] == preview.scope for r in result.records)
+    if "county_code" in result.records[0]:
+        return all(r["county_code"] == preview.scope for r in result.records)
+    prefix = preview.scope[:6]  # a village's 统计用区划代码 starts with its county's
+    return all(str(r.get("village_code") or r.get("code"))[:6] == prefix for r in result.records)
 
 
 def prepare_job(url: str, data: bytes, file_name: str, kind: str, period: str, scope: str | None, lim: dict) -> dict:

@@ -33,12 +33,14 @@ from dashboard.settings import ROOT
 
 log = logging.getLogger("qinglian.sandbox")
 HEADER = struct.Struct("!Q")
+MAX_REPLY = 512 << 20  # a reply larger than any real file's rows means the worker is not ours any more
 ALLOWED_GLOBALS = {("datetime", "date"), ("datetime", "datetime")}
 JOBS_PER_WORKER = 200  # a long-lived worker is replaced now and then, so its heap never grows for good
 
 
 class SandboxFailure(Exception):
-    """The job did not finish: ``reason`` is "memory", "timeout" or "crash" (the worker was replaced)."""
+    """The job did not finish and the worker was replaced. ``reason``: "memory" (cap reached), "timeout",
+    "died" (killed some other way) — the file exhausted the sandbox — or "crash" (our code failed there)."""
 
     def __init__(self, reason: str, detail: str = ""):
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -72,11 +74,19 @@ def safe_loads(payload: bytes):
     return _SafeUnpickler(io.BytesIO(payload)).load()
 
 
-def write_message(fd: int, obj) -> None:
+def write_message(fd: int, obj, deadline: float | None = None) -> None:
+    """Send ``obj`` length-prefixed; with ``deadline`` (monotonic) the fd must be non-blocking."""
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     view = memoryview(HEADER.pack(len(payload)) + payload)
     while view:
-        view = view[os.write(fd, view):]
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                raise SandboxFailure("timeout")
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            continue
 
 
 class _Worker:
@@ -88,10 +98,15 @@ class _Worker:
         # What the worker says on stderr (a native abort, a warning) is kept aside and logged if it dies,
         # never mixed into the output of the server or the CLI.
         self.stderr = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.sandbox_worker", "--memory-mb", str(memory_mb)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=ROOT, env=env,
-            start_new_session=True)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "dashboard.sandbox_worker", "--memory-mb", str(memory_mb)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, cwd=ROOT, env=env,
+                start_new_session=True)
+        except OSError as exc:  # no processes or memory left to start one: the upload cannot be checked now
+            self.stderr.close()
+            raise SandboxFailure("crash", f"无法启动校验子进程:{exc}") from None
+        os.set_blocking(self.proc.stdin.fileno(), False)  # writes wait in select(), under the job's deadline
         self.jobs = 0
 
     def last_words(self, size: int = 2000) -> str:
@@ -130,9 +145,13 @@ class _Worker:
         self.kill()
 
     def call(self, job: dict, deadline: float):
-        write_message(self.proc.stdin.fileno(), job)
-        header = self._read(HEADER.size, deadline)
-        (size,) = HEADER.unpack(header)
+        try:
+            write_message(self.proc.stdin.fileno(), job, deadline)
+        except BrokenPipeError:
+            raise SandboxFailure(self._death()) from None
+        (size,) = HEADER.unpack(self._read(HEADER.size, deadline))
+        if size > MAX_REPLY:
+            raise SandboxFailure("crash", f"校验子进程的回复过大({size} 字节)")
         return safe_loads(self._read(size, deadline))
 
     def _read(self, size: int, deadline: float) -> bytes:
@@ -157,7 +176,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             return "crash"
         # An allocation refused by RLIMIT_AS aborts Rust code (SIGABRT) or raises MemoryError (exit 3).
-        return "memory" if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, 3) else "crash"
+        return "memory" if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, 3) else "died"
 
 
 class Sandbox:
@@ -194,9 +213,13 @@ class Sandbox:
                 raise
             self._queue.popleft()
             self._running += 1
+            self._cond.notify_all()  # the next in line may start now if another slot is free
             worker = self._idle.pop() if self._idle else None
         try:
-            if worker is None or not worker.alive():
+            if worker is not None and not worker.alive():
+                worker.kill()  # died while idle: reap it and free its pipes
+                worker = None
+            if worker is None:
                 worker = _Worker(self.limits.memory_mb)
             reply = self._call(worker, job)
         finally:
@@ -232,6 +255,9 @@ class Sandbox:
             log.warning("校验子进程通信失败:%s", exc)
             worker.kill()
             raise SandboxFailure("crash", str(exc)) from None
+        except BaseException:  # interrupted (KeyboardInterrupt, MemoryError here): never leave it half-talked-to
+            worker.kill()
+            raise
         worker.jobs += 1
         if isinstance(reply, dict) and reply.get("fatal"):
             worker.kill()  # it ran out of memory inside Python: its state is not to be trusted again

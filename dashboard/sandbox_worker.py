@@ -70,7 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             reply = jobs[job.pop("op")](**job)
         except MemoryError:
             reply = None
-        except Exception:  # a bug: reported to the server's log, the user gets a plain sentence
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - a bug (or a native panic): logged by the server, the user gets a sentence
             reply = {"fatal": "crash", "detail": traceback.format_exc(limit=20)}
         if reply is None:
             try:

@@ -76,13 +76,13 @@ def is_empty(engine: Engine) -> bool:
 
 # --- store faults in plain Chinese ----------------------------------------------------------------
 
-FAULT_KINDS = ("unreachable", "readonly", "full", "locked")
+FAULT_KINDS = ("unreachable", "readonly", "full", "locked", "ioerror")
 _SQLSTATE = {"53100": "full", "25006": "readonly", "57P01": "unreachable", "57P02": "unreachable",
              "57P03": "unreachable", "53300": "unreachable"}
-_SQLITE = {"SQLITE_READONLY": "readonly", "SQLITE_FULL": "full", "SQLITE_CANTOPEN": "unreachable",
-           "SQLITE_BUSY": "locked", "SQLITE_LOCKED": "locked", "SQLITE_IOERR": "full", "SQLITE_PERM": "readonly"}
+# SQLite primary result codes (an extended code's low byte): READONLY, FULL, CANTOPEN, BUSY, LOCKED, IOERR, PERM.
+_SQLITE = {8: "readonly", 13: "full", 14: "unreachable", 5: "locked", 6: "locked", 10: "ioerror", 3: "readonly"}
 COMMIT_FAULTS = {"readonly": "数据库只读", "full": "磁盘已满", "locked": "数据库正忙,请稍后重试",
-                 "unreachable": "数据库无法连接"}
+                 "unreachable": "数据库无法连接", "ioerror": "数据库文件读写出错"}
 PAGE_UNREACHABLE = "数据库暂时无法连接,请稍后重试(已上报的数据不受影响)"
 
 
@@ -129,11 +129,9 @@ def store_fault(exc: BaseException, url) -> StoreError | None:
         return None
     orig = getattr(exc, "orig", None)
     text = str(orig or exc).lower()
-    sqlite_name = getattr(orig, "sqlite_errorname", None)
-    if sqlite_name:
-        kind = _SQLITE.get(sqlite_name)
-        if kind is None and "database is locked" in text:
-            kind = "locked"
+    sqlite_code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int):
+        kind = _SQLITE.get(sqlite_code & 0xFF)  # SQLITE_READONLY_DIRECTORY, SQLITE_IOERR_WRITE, … by their family
         return StoreError(kind, describe_url(url)) if kind else None
     sqlstate = getattr(orig, "sqlstate", None) or ""
     kind = _SQLSTATE.get(sqlstate) or ("unreachable" if sqlstate.startswith("08") else None)

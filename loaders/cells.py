@@ -27,8 +27,9 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 
 def clean_text(text: str) -> str:
     """User text safe to store, show and export: unsafe characters removed, NFC-normalised."""
-    if (not text.isprintable() or "_x" in text) and _UNSAFE.search(text):  # isprintable: one C pass
-        text = _UNSAFE.sub("", text)
+    if not text.isprintable() or "_x" in text:  # isprintable: one C pass; most text stops here
+        while _UNSAFE.search(text):  # again until none is left: removing one may join the halves of another
+            text = _UNSAFE.sub("", text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text

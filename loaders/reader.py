@@ -78,15 +78,20 @@ def _read_xlsx(clean: bytes, filename: str, lim: dict) -> list[tuple[str, list[l
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(clean))
         names = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-        return [(norm_text(name), _filled(book.get_sheet_by_name(name), lim)) for name in names]
-    except IntakeError:
+        return [(norm_text(name), _filled(book.get_sheet_by_name(name), norm_text(name), lim)) for name in names]
+    except (IntakeError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception:  # the Rust reader's own messages are English; the user needs a way forward
+    except BaseException:  # noqa: BLE001 - a Rust panic arrives as pyo3's PanicException(BaseException)
+        # the Rust reader's own messages are English; the user needs a way forward
         raise refuse("unreadable", name=filename) from None
 
 
-def _filled(sheet, lim: dict) -> list[list]:
+def _filled(sheet, name: str, lim: dict) -> list[list]:
     """The sheet grid from A1, with each merged range's value copied into all of its cells."""
+    end = sheet.end  # the grid runs from A1 to here: the guard checked it; checked again before it is built
+    if end is not None and (end[0] + 1) * (end[1] + 1) > lim["max_cells"]:
+        raise IntakeError(REFUSALS["too_many_cells"](rows=end[0] + 1, columns=end[1] + 1, limit=lim["max_cells"]),
+                          sheet=name)
     grid = sheet.to_python(skip_empty_area=False)
     budget = lim["max_cells"]  # merged ranges may not overlap; a file whose merges do cannot cost more than this
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():

@@ -7,9 +7,16 @@ are read; cell positions are taken from each cell, never from ``<dimension>``. R
 data connections, DDE, embedded objects and controls, formulas that call out (HYPERLINK, WEBSERVICE, …),
 formulas without a cached value, DOCTYPE/entity declarations, cells beyond the row/column/cell limits.
 
-Each worksheet is first screened by a few C-level searches that can only over-report (no comments or
-CDATA, every cell written as ``<c r="A1"`` inside the limits, no cell formula); anything they flag goes
-through the exact streaming check (:class:`SheetScan`, expat), which decides. Both run in linear time.
+Every part read is first parsed by expat without handlers (well-formed, no DOCTYPE, any encoding) at C
+speed. Each worksheet is then screened by a few C-level searches that can only over-report (UTF-8, no
+comments or CDATA, every cell written as ``<c r="A1"`` inside the limits, no cell formula); anything they
+flag goes through the exact streaming check (:class:`SheetScan`, expat with handlers), which decides and
+places cells exactly as the reader does. Everything runs in linear time. Every ``.rels`` part in the
+package is checked, referenced or not; part names are matched as OPC wants (case-insensitive,
+percent-decoded), and a part two names could mean is refused.
+
+The re-zipped copy drops what the reader would take on trust: ``<dimension>`` and the shared-string
+counts. The reader's own grid size is checked once more before it builds its table (see loaders.reader).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable
+from urllib.parse import unquote
 from xml.parsers import expat
 
 from loaders.errors import IntakeError
@@ -38,12 +46,18 @@ WORKBOOK_REFUSED = {"externalLink": ("external_link", "链接到其他工作簿"
 SHEET_REFUSED = {"oleObject": ("embedded", "嵌入对象"), "control": ("embedded", "ActiveX 控件"),
                  "activeXControl": ("embedded", "ActiveX 控件"), "externalLink": ("external_link", "链接到其他工作簿"),
                  "queryTable": ("external_link", "数据查询")}
+EXTERNAL_WHAT = {"hyperlink": "指向共享文件夹或本机文件的超链接", "image": "链接到外部的图片",
+                 "externalLinkPath": "链接到其他工作簿"}
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 # Functions whose evaluation reaches outside the workbook (or runs code): refused in any formula.
 CALLOUT_FUNCTIONS = ("HYPERLINK", "WEBSERVICE", "FILTERXML", "RTD", "CALL", "REGISTER", "REGISTER.ID", "EXEC",
-                     "DDE", "DDEAUTO", "IMAGE", "SQL.REQUEST", "ENCODEURL")
-_CALLOUT = re.compile(r"(?<![\w.])(?:_xlfn\.|_xlws\.)?(" + "|".join(re.escape(f) for f in CALLOUT_FUNCTIONS)
-                      + r")\s*\(", re.IGNORECASE)
+                     "DDE", "DDEAUTO", "IMAGE", "SQL.REQUEST", "ENCODEURL", "STOCKHISTORY", "TRANSLATE",
+                     "DETECTLANGUAGE", "COPILOT", "PY")
+_NAMES = "|".join(re.escape(f) for f in sorted(CALLOUT_FUNCTIONS, key=len, reverse=True))
+# A call (optionally _xlfn./_xlws.-prefixed), or a function passed by name to a lambda helper (_xleta.NAME).
+_CALLOUT = re.compile(rf"(?<![\w.])(?:(?:_xlfn|_xlws)\.)?({_NAMES})\s*\(|_xleta\.({_NAMES})(?![\w.])",
+                      re.IGNORECASE)
+SAFE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # all Excel writes; others inflate unmetered
 # References outside the workbook: [1]Sheet!A1 (external book index), UNC paths, URLs, drive paths, DDE (app|topic).
 _EXTERNAL_REF = re.compile(r"\[\d+\]|\\\\|://|'[A-Za-z]:\\|\|")
 FORMULA_ELEMENTS = {"f", "formula", "formula1", "formula2"}
@@ -75,7 +89,7 @@ def formula_problem(text: str) -> tuple[str, str] | None:
     """(refusal key, what) when a formula calls out or refers outside the workbook, else None."""
     match = _CALLOUT.search(text)
     if match:
-        return "callout_formula", match.group(1).upper()
+        return "callout_formula", (match.group(1) or match.group(2)).upper()
     if _EXTERNAL_REF.search(text):
         return "external_link", "公式引用了其他文件或网络位置"
     return None
@@ -96,11 +110,16 @@ class _Archive:
         limit = lim["max_members"]
         if len(infos) > limit:
             raise refuse("too_many_parts", count=len(infos), limit=limit)
-        self.infos = {}
+        self.infos, self.names = {}, {}
         for info in infos:
-            if info.filename in self.infos:  # two parts of one name: readers would disagree on which counts
+            key = part_key(info.filename)
+            # two parts one name could mean (OPC names ignore case and percent-encoding): readers would
+            # disagree on which one counts
+            if info.filename in self.infos or key in self.names:
                 raise refuse("damaged", name=filename)
-            self.infos[info.filename] = info
+            if info.compress_type not in SAFE_METHODS or info.flag_bits & 0x1:  # unmetered method, encrypted
+                raise refuse("damaged", name=filename)
+            self.infos[info.filename], self.names[key] = info, info.filename
         # Declared sizes may refuse early but never admit: the counter in read() is what protects.
         if sum(i.file_size for i in infos) > lim["max_uncompressed_mb"] << 20:
             raise refuse("bomb_total")
@@ -109,12 +128,16 @@ class _Archive:
                 raise refuse("bomb_ratio")
         self.total = 0
 
+    def member(self, name: str) -> str | None:
+        """The zip member a part name means (OPC: case-insensitive, percent-decoded), or None."""
+        return self.names.get(part_key(name))
+
     def has(self, name: str) -> bool:
-        return name in self.infos
+        return self.member(name) is not None
 
     def read(self, name: str, feed: Callable[[bytes], None] | None = None) -> bytes:
         """The part's bytes, inflated in chunks and counted; ``feed`` sees each chunk as it arrives."""
-        info = self.infos[name]
+        info = self.infos[self.member(name)]
         part_limit, total_limit = self.lim["max_member_mb"] << 20, self.lim["max_uncompressed_mb"] << 20
         chunks, size = [], 0
         try:
@@ -135,6 +158,10 @@ class _Archive:
                 OSError, EOFError):  # bad CRC (a header that understates the size), encryption, unknown method
             raise refuse("damaged", name=self.filename) from None
         return b"".join(chunks)
+
+
+def part_key(name: str) -> str:
+    return unquote(name.lstrip("/")).lower()
 
 
 # ------------------------------------------------------------------------------------- small parts
@@ -168,29 +195,41 @@ def _parse(xml: bytes, filename: str, start=None, text=None, end=None, namespace
         raise refuse("bad_xml", name=filename) from None
 
 
+def well_formed(xml: bytes, filename: str) -> None:
+    """Expat with no Python handlers (C speed): well-formed, any declared encoding, no DOCTYPE/entities."""
+    _parse(xml, filename, namespaces=False)
+
+
 def _attrs(pairs: list) -> dict:
     return dict(zip(pairs[::2], pairs[1::2]))
+
+
+def rels_part(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
 
 
 def _relationships(archive: _Archive, part: str) -> list[dict]:
     """The relationships of ``part`` (Id, Type suffix, resolved Target, External flag); [] if it has none."""
     folder, base = posixpath.split(part)
-    rels_name = posixpath.join(folder, "_rels", base + ".rels")
+    rels_name = rels_part(part)
     if not archive.has(rels_name):
         return []
     out = []
 
     def start(name, attrs):
-        if name == REL_NS + " Relationship":
+        if name.rpartition(" ")[2] == "Relationship":
             a = _attrs(attrs)
             target, external = a.get("Target", ""), a.get("TargetMode", "").lower() == "external"
             if not external:
-                target = posixpath.normpath(target.lstrip("/") if target.startswith("/")
-                                            else posixpath.join(folder, target))
+                target = posixpath.normpath(unquote(target).lstrip("/") if target.startswith("/")
+                                            else posixpath.join(folder, unquote(target)))
             out.append({"id": a.get("Id"), "type": a.get("Type", "").rsplit("/", 1)[-1], "target": target,
                         "external": external})
 
     _parse(archive.read(rels_name), archive.filename, start)
+    if len({r["id"] for r in out}) != len(out):  # which part an id means would be up to the reader
+        raise refuse("damaged", name=archive.filename)
     return out
 
 
@@ -254,8 +293,21 @@ def _check_relationships(rels: list[dict], refused: dict[str, tuple[str, str]], 
             key, what = refused[rel["type"]]
             raise refuse(key, what=what, sheet=sheet)
         if rel["external"] and not (rel["type"] == "hyperlink" and SAFE_LINK.match(rel["target"])):
-            what = "指向共享文件夹或本机文件的超链接" if rel["type"] == "hyperlink" else "外部链接"
+            what = EXTERNAL_WHAT.get(rel["type"], "指向其他文件或网址的链接")
             raise refuse("external_link", what=what, sheet=sheet)
+
+
+ANY_REFUSED = WORKBOOK_REFUSED | SHEET_REFUSED
+
+
+def _check_every_rels(archive: _Archive) -> None:
+    """Every .rels part of the package, referenced or not: drawings, charts, pivot caches and the like can
+    point outside too (a linked picture, an external pivot source), and Excel follows them on opening."""
+    for name in list(archive.infos):
+        folder, base = posixpath.split(name)
+        if posixpath.basename(folder).lower() == "_rels" and base.lower().endswith(".rels"):
+            source = posixpath.join(posixpath.dirname(folder), base[:-5])
+            _check_relationships(_relationships(archive, source), ANY_REFUSED)
 
 
 def _refuse_dangerous_names(archive: _Archive) -> None:
@@ -302,6 +354,15 @@ def _letters_upto(n: int) -> bytes:
 
 
 _SCREENS: dict[tuple, tuple] = {}
+_DECLARATION = re.compile(rb'^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["\']([^"\']*)["\']')
+
+
+def _utf8(xml: bytes) -> bool:
+    """The byte patterns of the screen mean what they say only in UTF-8 (or plain ASCII)."""
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:200]:
+        return False
+    declared = _DECLARATION.match(xml[:200])
+    return declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
 _PREFIXED = re.compile(rb":(?:c|f|formula[12]?)(?=[\s/>])")
 _CELL_FORMULA = re.compile(rb"<f(?=[\s/>])")
 _RULE_FORMULA = re.compile(rb"<(formula[12]?)>([^<]*)</\1>")
@@ -318,7 +379,7 @@ def screen_sheet(xml: bytes, lim: dict) -> bool:
     """True when the fast searches prove the sheet clean; False means "run the exact check"."""
     rows = lim["max_rows"]
     columns = min(lim["max_columns"], lim["max_cells"] // rows)
-    if columns < 1 or b"<!" in xml:  # comments, CDATA or a DOCTYPE: leave it to the parser
+    if columns < 1 or not _utf8(xml) or b"<!" in xml:  # another encoding, comments, CDATA: the parser decides
         return False
     if _PREFIXED.search(xml) or _CELL_FORMULA.search(xml) or _screen_patterns(rows, columns).search(xml):
         return False
@@ -331,9 +392,10 @@ def screen_sheet(xml: bytes, lim: dict) -> bool:
 class SheetScan:
     """The exact check of one worksheet part, fed chunk by chunk (expat, linear time).
 
-    A cell counts where calamine would place it: its ``r``, or the next position when ``r`` is missing;
-    only cells holding something (``<v>``, ``<is>`` or ``<f>``) are held against the limits, as only
-    those take room in the reader's grid.
+    A cell counts where calamine places it: at its ``r``; without ``r``, on the row of its ``<row>``
+    element (``r``, else one past the previous row element) in the column after the previous cell of
+    that row. Only cells holding something (``<v>``, ``<is>`` or ``<f>``) are held against the limits, as
+    only those take room in the reader's grid.
     """
 
     def __init__(self, sheet: str, filename: str, lim: dict):
@@ -342,7 +404,7 @@ class SheetScan:
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
         self.parser.buffer_text = True
-        self.row = self.col = self.max_row = self.max_col = 0
+        self.row = self.col = self.max_row = self.max_col = 0  # row: of the <row> element; col: last cell's
         self.cell: dict | None = None
         self.text: list[str] | None = None
 
@@ -369,7 +431,7 @@ class SheetScan:
                 if not match:
                     raise refuse("unreadable", name=self.filename)
                 row, col = int(match.group(2)), column_index(match.group(1))
-            self.row, self.col = row, col
+            self.col = col  # the row stays the <row> element's: a cell without r after this one goes there
             self.cell = {"row": row, "col": col, "type": _attrs(attrs).get("t"), "counted": False,
                          "formula": None, "value": None}
         elif self.cell is not None and local in CONTENT:
@@ -434,19 +496,36 @@ class SheetScan:
 
 def _check_sheet(archive: _Archive, part: str, sheet: str) -> bytes:
     xml = archive.read(part)
+    well_formed(xml, archive.filename)
     if not screen_sheet(xml, archive.lim):
         scan = SheetScan(sheet, archive.filename, archive.lim)
         for start in range(0, len(xml), CHUNK):
             scan.feed(xml[start:start + CHUNK])
         scan.feed(b"", final=True)
-    return xml
+    return _without_dimension(xml)
+
+
+_DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\b[^<>]*/>")
+_SST = re.compile(rb"<(?:[\w.\-]+:)?sst(?=[\s>/])")
+_SST_COUNTS = re.compile(rb'\s(?:count|uniqueCount)\s*=\s*(?:"[^"]*"|\'[^\']*\')')
+
+
+def _without_dimension(xml: bytes) -> bytes:
+    """The sheet without its <dimension> claim (it sits before <sheetData>)."""
+    head = xml.find(b"sheetData")
+    if head == -1:
+        return xml
+    return _DIMENSION.sub(b"", xml[:head]) + xml[head:]
 
 
 def _check_plain(archive: _Archive, part: str) -> bytes:
-    """Shared strings and styles: size-counted, no DOCTYPE/entities (the reader refuses malformed XML)."""
+    """Shared strings and styles: size-counted, well-formed, no DOCTYPE/entities, declared counts dropped."""
     xml = archive.read(part)
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
-        raise refuse("unsafe_xml")
+    well_formed(xml, archive.filename)
+    root = _SST.search(xml, 0, 4096)
+    if root:  # the reader would reserve room for the declared uniqueCount
+        end = xml.find(b">", root.end())
+        xml = xml[:root.end()] + _SST_COUNTS.sub(b"", xml[root.end():end]) + xml[end:]
     return xml
 
 
@@ -476,13 +555,16 @@ def unpack_xlsx(data: bytes, filename: str, lim: dict) -> bytes:
     by_id = {r["id"]: r for r in rels}
     for name, rel_id in sheets:
         rel = by_id.get(rel_id)
-        if rel is None or rel["type"] != "worksheet" or not archive.has(rel["target"]):
-            continue  # chart sheets and dangling entries hold no table
+        if rel is None or rel["type"] != "worksheet":
+            continue  # chart and dialog sheets hold no table
+        if not archive.has(rel["target"]):
+            raise refuse("damaged", name=filename)  # a sheet Excel would show but nobody could check
         _check_relationships(_relationships(archive, rel["target"]), SHEET_REFUSED, sheet=name)
         parts[rel["target"]] = _check_sheet(archive, rel["target"], name)
     for rel in rels:
         if rel["type"] in ("sharedStrings", "styles") and archive.has(rel["target"]):
             parts[rel["target"]] = _check_plain(archive, rel["target"])
+    _check_every_rels(archive)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as clean:
         for name, content in parts.items():

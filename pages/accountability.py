@@ -99,7 +99,7 @@ with ui.guarded("责任落实"):
     st.caption(f"亮灯规则 — {rule.text()}")
     st.caption(f"应达进度:从方案起始({start},0%)到措施完成期限(方案未写明的按 "
                f"{rule.measure_deadline})达到 100% 的直线,取所选月份月末的值;只按牵头单位的报送计算。")
-    sections_help = ";".join(f"{acc.section_numeral(s.number)}{s.title}" for s in plan.sections)
+    sections_help = ui.plain(";".join(f"{acc.section_numeral(s.number)}{s.title}" for s in plan.sections))
     st.dataframe(
         acc.lamp_style(acc.compact(measures)), hide_index=True, width="stretch", height=_rows_height(measures),
         column_config={

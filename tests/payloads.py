@@ -57,8 +57,10 @@ def _upload(engine, data: bytes, kind: str, scope: str, name: str) -> int:
 def load_payloads(engine) -> PayloadCity:
     """Put the payloads into ``engine`` (a copy of the demo store) and say where they went."""
     text = DEFAULT_PLAN_FILE.read_text(encoding="utf-8")
-    text = text.replace("市司法局", "市司法局" + UNIT_SUFFIX).replace("10.深化法治乡村建设。",
-                                                                   f"10.深化法治乡村建设{TITLE_SUFFIX}。")
+    text = (text.replace("市司法局", "市司法局" + UNIT_SUFFIX)
+            .replace("10.深化法治乡村建设。", f"10.深化法治乡村建设{TITLE_SUFFIX}。")
+            .replace("(一)强化党建引领", "(一)强化党建引领" + UNIT_SUFFIX, 1)  # a section title
+            .replace("利用XX年一年时间,", f"利用XX年一年时间{UNIT_SUFFIX},", 1))  # a target's source sentence
     load_plan(engine, text, "方案" + SHORT + ".txt")
     villages = intake.village_index(engine).villages
     prefix = str(max(int(v.county_code[:6]) for v in villages) + 1)

@@ -26,6 +26,8 @@ from dashboard.intake import commit, record_refusal
 from dashboard.sandbox import Limits, SandboxFailure, replace_sandbox, sandbox
 from loaders.refusals import REFUSALS
 from tests.hostile_files import (
+    DOC_RELS,
+    MAIN,
     add_cells,
     add_relationship,
     edit_member,
@@ -427,3 +429,264 @@ def test_sandbox_failure_reasons_are_plain(fresh_sandbox):
         box.run({"op": "no_such_job"})
     assert failed.value.reason == "crash" and "KeyError" in failed.value.detail
     assert sandbox() is box
+
+
+# --- found in review: cells placed as the reader places them, every part that could point outside ------
+
+def test_a_cell_without_reference_goes_on_its_row_elements_row(intake):
+    """After a cell with r on another row, a cell without r still belongs to its <row>: here row 1048576."""
+    far = add_cells(intake.table().xlsx(), '<row r="1048576"><c r="GQ1"><v>1</v></c><c><v>1</v></c></row>')
+    assert one(intake.refused(far)).message.startswith("单元格 GR1048576 超出上限(60000 行、200 列)")
+
+
+SAMPLES = [  # sheetData snippets where r="" and position-by-order mix
+    '<row r="5"><c r="C7"><v>1</v></c><c><v>2</v></c></row>',
+    '<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>',
+    '<row r="3"><c><v>1</v></c></row><row><c><v>3</v></c></row>',
+    '<row r="2"><c r="B9"><v>1</v></c></row><row><c><v>3</v></c></row>',
+    '<row r="1"><c r="D1"><v>1</v></c><c><v>2</v></c><c r="B1"><v>3</v></c><c><v>4</v></c></row>',
+    '<row r="4"><c r="E4" s="1"/><c><v>1</v></c></row><row r="9"><c r="A9"/></row>',
+]
+
+
+@pytest.mark.parametrize("sheet_data", SAMPLES)
+def test_the_exact_check_places_cells_where_the_reader_does(sheet_data):
+    from python_calamine import CalamineWorkbook
+
+    from loaders.reader import limits
+    from loaders.xlsx_guard import SheetScan
+
+    data = raw_xlsx(sheet_data)
+    scan = SheetScan("表", "a.xlsx", limits())
+    scan.feed(member(data, "xl/worksheets/sheet1.xml"), final=True)
+    end = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).end
+    assert (scan.max_row, scan.max_col) == (end[0] + 1, end[1] + 1)
+
+
+@pytest.mark.parametrize("cells", [
+    '<row r="200"><c r="A1" r="XFD1048576"><v>1</v></c></row>',  # duplicate attribute: the reader takes the last
+    '<row r="200"><c r="A200"><v>1</v></row>',  # a missing end tag
+])
+def test_xml_that_is_not_well_formed_is_refused_before_any_screening(intake, cells):
+    assert intake.file_error(add_cells(intake.table().xlsx(), cells), name="月报.xlsx") == (
+        "「月报.xlsx」内部结构异常,已拒绝读取。请用 Excel 打开后另存为新的 .xlsx 再上传。")
+
+
+def test_a_utf16_sheet_gets_the_exact_check(intake):
+    good = intake.table().xlsx()
+    sheet = sheet_of(good)
+    xml = member(good, sheet).decode("utf-8").replace("</sheetData>", '<row r="1048576"><c r="XFD1048576"><v>1</v>'
+                                                      "</c></row></sheetData>")
+    xml = xml.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert one(intake.refused(rewrite_zip(good, {sheet: xml}))).message.startswith("单元格 XFD1048576 超出上限")
+
+
+SHEET_X = f'<sheet xmlns:r="{DOC_RELS}" name="x" sheetId="9" r:id="rIdX9"/></sheets>'.encode()
+
+
+def _second_sheet(good: bytes, target: str, part: str, xml: bytes) -> bytes:
+    data = edit_member(good, "xl/workbook.xml", b"</sheets>", SHEET_X)
+    data = add_relationship(data, "xl/_rels/workbook.xml.rels", "worksheet", target)
+    return rewrite_zip(data, add={part: xml})
+
+
+@pytest.mark.parametrize("target", ["worksheets/Sheet9.xml", "worksheets/sheet%39.xml", "/XL/worksheets/sheet9.xml"])
+def test_a_sheet_named_in_another_case_or_percent_encoded_is_still_checked(intake, target):
+    """OPC part names ignore case and percent-encoding, and so does Excel: the guard checks that sheet."""
+    good = intake.table().xlsx()
+    evil = member(good, sheet_of(good)).replace(
+        b"</sheetData>", b'<row r="200"><c r="A200" t="str"><f>HYPERLINK("http://evil.example")</f><v>x</v></c>'
+                         b"</row></sheetData>")
+    error = one(intake.refused(_second_sheet(good, target, "xl/worksheets/sheet9.xml", evil)))
+    assert (error.sheet, error.message) == ("x", CALLOUT.replace("O117", "A200").format(f="HYPERLINK"))
+
+
+def test_a_sheet_whose_part_is_missing_is_refused(intake):
+    good = intake.table().xlsx()
+    data = edit_member(good, "xl/workbook.xml", b"</sheets>", SHEET_X)
+    data = add_relationship(data, "xl/_rels/workbook.xml.rels", "worksheet", "worksheets/nowhere.xml")
+    assert intake.file_error(data, name="月报.xlsx") == "「月报.xlsx」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。"
+
+
+def test_two_parts_one_name_could_mean_are_refused(intake):
+    good = intake.table().xlsx()
+    data = rewrite_zip(good, add={sheet_of(good).upper(): b"<worksheet/>"})
+    assert intake.file_error(data, name="月报.xlsx") == "「月报.xlsx」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。"
+
+
+def test_a_linked_picture_in_a_drawing_is_refused(intake):
+    """Any .rels part is checked: a drawing's picture linked to a share would be fetched on opening."""
+    data = add_relationship(intake.table().xlsx(), "xl/drawings/_rels/drawing1.xml.rels", "image",
+                            "file:///\\\\evil\\share\\p.png", external=True)
+    assert intake.file_error(data) == external("链接到外部的图片")
+
+
+def test_a_member_compressed_other_than_excel_does_is_refused(intake):
+    good = intake.table().xlsx()
+    data = rewrite_zip(good, compression=zipfile.ZIP_BZIP2)
+    assert intake.file_error(data, name="月报.xlsx") == "「月报.xlsx」已损坏,无法打开。请在 Excel 中重新保存为 .xlsx 后上传。"
+
+
+def test_a_false_shared_string_count_is_not_passed_to_the_reader():
+    """A reader reserves room for <sst uniqueCount>: 4,000,000,000 would be 96 GB. The copy it gets has none."""
+    from python_calamine import CalamineWorkbook
+
+    from loaders.reader import limits
+    from loaders.xlsx_guard import unpack_xlsx
+
+    data = raw_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>', shared=["县", "乡镇"])
+    sst = member(data, "xl/sharedStrings.xml").replace(b'uniqueCount="2"', b'uniqueCount="4000000000"')
+    clean = unpack_xlsx(rewrite_zip(data, {"xl/sharedStrings.xml": sst}), "月报.xlsx", limits())
+    assert b"uniqueCount" not in member(clean, "xl/sharedStrings.xml")
+    assert CalamineWorkbook.from_filelike(io.BytesIO(clean)).get_sheet_by_index(0).to_python() == [["县", "乡镇"]]
+
+
+@pytest.mark.parametrize("formula, function", [
+    ("_xlfn.MAP(A1:A2,_xleta.WEBSERVICE)", "WEBSERVICE"),
+    ('_xlfn.STOCKHISTORY("MSFT",DATE(2024,1,1))', "STOCKHISTORY"),
+])
+def test_newer_call_out_functions_are_refused(intake, formula, function):
+    cell = f'<row r="117"><c r="O117" t="str"><f>{formula}</f><v>x</v></c></row>'
+    assert one(intake.refused(add_cells(intake.table().xlsx(), cell))).message == CALLOUT.format(f=function)
+
+
+def test_a_native_panic_in_the_reader_is_a_plain_refusal(monkeypatch, intake):
+    """python-calamine raises Rust panics as pyo3's PanicException, a BaseException: still a sentence."""
+    from loaders import reader
+    from loaders.reader import limits, read_table
+    from loaders.schema import KINDS
+
+    class PanicException(BaseException):
+        pass
+
+    def panic(_stream):
+        raise PanicException("chunk size must be non-zero")
+
+    monkeypatch.setattr(reader.CalamineWorkbook, "from_filelike", panic)
+    with pytest.raises(Exception) as refused:
+        read_table(intake.table().xlsx(), "月报.xlsx", KINDS["village_monthly"], limits())
+    assert str(refused.value) == "「月报.xlsx」无法读取,文件可能已损坏。请在 Excel 中打开并重新保存为 .xlsx 后上传。"
+
+
+@pytest.mark.parametrize("text", ["_x_x0007_0007_", "_x00\x0107_", "a\x01\x01b", "_x_x_x0001_0001_0001_"])
+def test_cleaning_is_complete_in_one_call(text):
+    from loaders.cells import clean_text
+
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+    assert "_x00" not in cleaned and all(ch.isprintable() for ch in cleaned)
+
+
+def test_a_worker_reply_for_another_county_is_not_taken(intake, monkeypatch):
+    """The server never takes a worker's word for whose rows these are."""
+    from dashboard.sandbox import Sandbox
+
+    real_run = Sandbox.run
+
+    def tampered(self, job, on_wait=None):
+        reply = real_run(self, job, on_wait)
+        reply["result"]["records"][0]["county_code"] = "459999000000"
+        return reply
+
+    monkeypatch.setattr(Sandbox, "run", tampered)
+    assert intake.file_error(intake.table().xlsx()) == REFUSALS["crashed"]()
+
+
+def test_a_busy_worker_past_its_time_is_killed_and_replaced(intake, fresh_sandbox):
+    box = fresh_sandbox(Limits(timeout_seconds=30))
+    assert intake.accepted(intake.table().xlsx()).rows == 115  # the worker is warm now
+    [worker] = box._idle
+    big = add_cells(intake.table().xlsx(), "<!-- slow path -->" + "".join(
+        f'<row r="{r}"><c r="P{r}"><v>1</v></c></row>' for r in range(200, 40_000)))
+    box.limits = Limits(timeout_seconds=0.2)
+    assert intake.file_error(big) == CAPACITY
+    assert worker.proc.poll() is not None  # killed, not left running
+    box.limits = Limits()
+    assert intake.accepted(intake.table().xlsx()).rows == 115
+
+
+def test_an_idle_worker_that_died_is_reaped_and_replaced(intake, fresh_sandbox):
+    import os
+    import signal
+
+    box = fresh_sandbox(Limits())
+    assert intake.accepted(intake.table().xlsx()).rows == 115
+    [worker] = box._idle
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    worker.proc.wait(5)
+    assert intake.accepted(intake.table().xlsx()).rows == 115
+    assert worker.proc.stdout.closed and worker.stderr.closed
+
+
+def test_with_two_slots_a_second_upload_does_not_wait(monkeypatch, fresh_sandbox):
+    box = fresh_sandbox(Limits(max_parallel=2))
+    both, release = threading.Barrier(2, timeout=10), threading.Event()
+
+    def call(self, worker, job):
+        both.wait()  # only passes when the two jobs run at the same time
+        release.wait(10)
+        return job
+
+    monkeypatch.setattr(type(box), "_call", call)
+    monkeypatch.setattr("dashboard.sandbox._Worker.__init__", lambda self, memory_mb: None)
+    monkeypatch.setattr("dashboard.sandbox._Worker.alive", lambda self: True)
+    told, results = [], []
+    threads = [threading.Thread(target=lambda n=n: results.append(box.run({"n": n}, on_wait=told.append)))
+               for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(r["n"] for r in results) == [1, 2] and told == []
+
+
+# --- the fast screen may only over-report: whatever it passes, the exact check passes too -------------
+
+def _random_sheet(rng) -> str:
+    refs_cols = ["A", "Z", "AX", "AY", "GR", "GS", "XFD"]
+    refs_rows = [1, 2, 59_999, 60_000, 60_001, 1_048_576]
+    out = []
+    for _ in range(rng.randint(1, 6)):
+        row = rng.choice([f' r="{rng.choice(refs_rows)}"', ""])
+        cells = []
+        for _ in range(rng.randint(0, 4)):
+            ref = f"{rng.choice(refs_cols)}{rng.choice(refs_rows)}"
+            head = rng.choice([f'<c r="{ref}"', "<c", f'<x:c xmlns:x="{MAIN}" r="{ref}"', f"<c r='{ref}'",
+                               f'<c  r="{ref}"', f'<c t="n" r="{ref}"', '<c r="&#65;1"'])
+            close = "</x:c>" if head.startswith("<x:c") else "</c>"
+            body = rng.choice(["<v>1</v>", "", "<f>1+1</f><v>2</v>", '<f>HYPERLINK("x")</f><v>x</v>',
+                               "<f>1+1</f>", "<is><t>备注:c 在此</t></is>"])
+            if head.startswith("<x:c"):
+                body = body.replace("<v>", "<x:v>").replace("</v>", "</x:v>").replace("<f>", "<x:f>").replace(
+                    "</f>", "</x:f>")
+            cells.append(f"{head}>{body}{close}" if body else f"{head}/>")
+        out.append(f"<row{row}>{''.join(cells)}</row>")
+        if rng.random() < 0.1:
+            out.append("<!-- 注释 -->")
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>{"".join(out)}</sheetData></worksheet>'
+
+
+def test_the_screen_never_passes_what_the_exact_check_refuses():
+    import random
+
+    from loaders.errors import IntakeError
+    from loaders.reader import limits
+    from loaders.xlsx_guard import SheetScan, screen_sheet, well_formed
+
+    rng, lim = random.Random(20261128), limits()
+    screened = refused = 0
+    for _ in range(3000):
+        xml = _random_sheet(rng).encode()
+        well_formed(xml, "a.xlsx")
+        try:
+            scan = SheetScan("表", "a.xlsx", lim)
+            scan.feed(xml, final=True)
+            exact_ok = True
+        except IntakeError:
+            exact_ok, refused = False, refused + 1
+        if screen_sheet(xml, lim):
+            screened += 1
+            assert exact_ok, xml.decode()
+    assert screened > 100 and refused > 1000  # both outcomes were exercised

@@ -203,7 +203,7 @@ def test_upload_page_says_nothing_was_written_when_the_disk_is_full(demo_store, 
 
     def disk_full(conn, *args, **kwargs):
         orig = sqlite3.OperationalError("database or disk is full")
-        orig.sqlite_errorname = "SQLITE_FULL"
+        orig.sqlite_errorcode, orig.sqlite_errorname = 13, "SQLITE_FULL"
         raise OperationalError("INSERT", {}, orig)
 
     monkeypatch.setattr(api, "_bulk_insert", disk_full)
@@ -216,3 +216,39 @@ def test_upload_page_says_nothing_was_written_when_the_disk_is_full(demo_store, 
     with demo_store.connect() as conn:
         outcome = conn.scalar(select(models.Upload.outcome).order_by(models.Upload.id.desc()).limit(1))
     assert outcome == "failed"
+
+
+@pytest.mark.parametrize("code, kind", [
+    (8 | 4 << 8, "readonly"),  # SQLITE_READONLY_DIRECTORY
+    (8 | 3 << 8, "readonly"),  # SQLITE_READONLY_ROLLBACK
+    (10 | 3 << 8, "ioerror"),  # SQLITE_IOERR_WRITE
+    (13, "full"),
+    (5 | 2 << 8, "locked"),  # SQLITE_BUSY_SNAPSHOT
+    (14, "unreachable"),  # SQLITE_CANTOPEN
+    (19 | 6 << 8, None),  # SQLITE_CONSTRAINT_PRIMARYKEY: a bug, not a store fault
+])
+def test_sqlite_faults_are_known_by_their_family(code, kind):
+    orig = sqlite3.OperationalError("x")
+    orig.sqlite_errorcode = code
+    fault = store_fault(OperationalError("INSERT", {}, orig), "sqlite:////srv/qinglian.db")
+    assert (fault.kind if fault else None) == kind
+    if kind == "ioerror":
+        assert fault.commit_text() == "本次上报未写入任何数据:数据库文件读写出错,请联系系统管理员"
+
+
+def test_a_crashed_parse_shows_no_traceback_in_the_cli(intake, tmp_path, monkeypatch, capsys):
+    from dashboard import cli
+    from dashboard.sandbox import Sandbox, SandboxFailure
+
+    def crash(self, job, on_wait=None):
+        raise SandboxFailure("crash", 'Traceback (most recent call last):\n  File "x.py"\nKeyError: 1')
+
+    monkeypatch.setattr(Sandbox, "run", crash)
+    path = tmp_path / "月报.xlsx"
+    path.write_bytes(intake.table().xlsx())
+    code = cli.main(["--db", str(intake.engine.url), "import", str(path), "--kind", "village_monthly",
+                     "--period", "2026-01", "--county", "北亭县", "--user", "张三"])
+    out = capsys.readouterr()
+    assert code == 1
+    assert "Traceback" not in out.out + out.err and "KeyError" not in out.out + out.err
+    assert out.out.splitlines()[-1] == "错误:系统校验该文件时出错,未写入任何数据。请稍后重试;如仍失败,请把文件发给系统管理员。"
