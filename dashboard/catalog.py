@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dashboard import models
 from dashboard.plan import Plan, parse_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
+from dashboard.store import upgrade
 
 # Parser target keys -> the metric whose milestone ladder they belong to.
 METRIC_OF_TARGET = {
@@ -94,6 +95,14 @@ def _store_plan(session: Session, plan_id: int, plan: Plan) -> None:
         )
         for t in plan.targets
     )
+
+
+def ready(engine: Engine) -> str:
+    """Every migration applied and a plan active (the shipped data/plan.txt on a fresh store): what any
+    entry point — server, CLI verb, page — needs before it reads. Returns the schema revision."""
+    revision = upgrade(engine)
+    ensure_default_plan(engine)
+    return revision
 
 
 def ensure_default_plan(engine: Engine, path: Path = DEFAULT_PLAN_FILE) -> int:

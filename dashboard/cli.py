@@ -26,10 +26,11 @@ def _fail(message: str, code: int) -> int:
 
 
 def cmd_db_upgrade(args) -> int:
-    from dashboard.store import make_engine, upgrade
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
 
-    revision = upgrade(make_engine(args.db))
-    print(f"数据库已升级到版本 {revision}")
+    revision = ready(make_engine(args.db))
+    print(f"数据库已升级到版本 {revision}(已载入实施方案)")
     return 0
 
 
@@ -64,11 +65,21 @@ def cmd_plan_parse(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from dashboard.demo import seed_demo
-    from dashboard.store import make_engine, upgrade
+    from dashboard.catalog import ready
+    from dashboard.demo import remove_demo, seed_demo
+    from dashboard.store import make_engine
 
     engine = make_engine(args.db)
-    upgrade(engine)
+    ready(engine)
+    if args.remove:
+        try:
+            removed = remove_demo(engine)
+        except ValueError as exc:
+            return _fail(str(exc), 1)
+        print(f"已删除演示数据:上报记录 {removed['uploads']} 份,区划 {removed['regions']} 个,"
+              f"村级月报 {removed['village_reports']} 行,示范点台账 {removed['demo_sites']} 行,"
+              f"措施月报 {removed['measure_reports']} 行;本市自己上报的数据未受影响。")
+        return 0
     try:
         counts = seed_demo(engine, scale=args.scale, seed=args.seed, replace=args.replace)
     except ValueError as exc:
@@ -131,11 +142,12 @@ def _print_preview(preview, dry_run: bool) -> None:
 
 def cmd_serve(args) -> int:
     """Migrate, seed the demo city if the store is empty, then replace this process with Streamlit."""
+    from dashboard.catalog import ready
     from dashboard.demo import seed_demo
-    from dashboard.store import is_empty, make_engine, upgrade
+    from dashboard.store import is_empty, make_engine
 
     engine = make_engine(args.db)
-    upgrade(engine)
+    ready(engine)
     if is_empty(engine) and not args.no_demo:
         print("数据库为空,正在写入演示数据……")
         seed_demo(engine)
@@ -184,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=("city", "province"), default="city")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--replace", action="store_true", help="清空现有区划和上报数据后写入")
+    demo.add_argument("--remove", action="store_true", help="删除全部演示数据(本市自己上报的数据不受影响)")
     demo.set_defaults(func=cmd_demo)
 
     imp = sub.add_parser("import", help="导入一个月报表格(与上报页面同一流程)")

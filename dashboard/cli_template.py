@@ -140,10 +140,11 @@ def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
 def store_and_scope(args):
     """(engine, scope) for a CLI call with --county/--unit, or (None, Chinese message) for an unknown county."""
     from dashboard import intake
-    from dashboard.store import make_engine, upgrade
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
 
     engine = make_engine(args.db)
-    upgrade(engine)
+    ready(engine)
     if not args.county:
         return engine, args.unit
     scope = intake.county_code(engine, args.county)

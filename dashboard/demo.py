@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, delete, func, insert, select, text
+from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dashboard import models
@@ -284,4 +284,42 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
             conn.execute(text("ANALYZE"))
     counts = {"regions": len(regions)}
     counts.update({t.__tablename__: len(r) for t, r in builder.rows.items()})
+    return counts
+
+
+def remove_demo(engine: Engine) -> dict:
+    """Delete every demo row — demo uploads with their rows, and the demo regions — and nothing else.
+
+    One transaction. Refuses (ValueError, Chinese) when a city's own data still refers to a demo region
+    (a report about a demo village, or a roster placed under a demo county): deleting would orphan it.
+    Counties of the city's own roster hang under the city node; if that is the demo city, it stays, renamed
+    to the neutral 本市 and no longer marked demo.
+    """
+    R, U = models.Region, models.Upload
+    demo_uploads = select(U.id).where(U.is_demo)
+    demo_regions = select(R.code).where(R.is_demo)
+    with Session(engine) as session, session.begin():
+        own = 0
+        for table in FACT_TABLES:
+            refs = [table.__table__.c[c].in_(demo_regions) for c in ("village_code", "county_code")
+                    if c in table.__table__.c]
+            if refs:
+                own += session.scalar(select(func.count()).select_from(table).where(
+                    table.upload_id.not_in(demo_uploads), or_(*refs))) or 0
+        own += session.scalar(select(func.count()).select_from(R).where(
+            R.is_demo.is_(False), R.level != "county", R.parent_code.in_(demo_regions))) or 0
+        if own:
+            raise ValueError(f"本市自己上报的数据中有 {own} 行引用了演示区划(演示的县、乡镇或村),删除演示数据会使其失去对应。"
+                             "请先上报本市的村级名录并按本市区划重新上报这些数据,再删除演示数据。")
+        kept_city = select(R.parent_code).where(R.level == "county", R.is_demo.is_(False))
+        session.execute(update(R).where(R.level == "city", R.is_demo, R.code.in_(kept_city))
+                        .values(is_demo=False, name="本市"))
+        counts = {}
+        for table in FACT_TABLES:
+            counts[table.__tablename__] = session.execute(
+                delete(table).where(table.upload_id.in_(demo_uploads))).rowcount
+        counts["uploads"] = session.execute(delete(U).where(U.is_demo)).rowcount
+        counts["regions"] = 0
+        for level in ("village", "township", "county", "city"):
+            counts["regions"] += session.execute(delete(R).where(R.is_demo, R.level == level)).rowcount
     return counts

@@ -24,8 +24,8 @@ R = models.Region
 
 def frame_of(rows, columns: list[str]) -> pd.DataFrame:
     """A DataFrame built column-wise from result rows (pandas probes SQLAlchemy Row objects slowly)."""
-    if not rows:
-        return pd.DataFrame({c: [] for c in columns})
+    if not rows:  # object columns: an empty frame still compares with strings (period <= "2026-01")
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     return pd.DataFrame(dict(zip(columns, map(list, zip(*rows)))))
 
 
@@ -55,6 +55,25 @@ def effective_uploads(kind: str, view: View, now: datetime | None = None):
                      U.period <= view.as_of)
               .group_by(U.period, U.scope).subquery())
     return select(U.id, U.period, U.scope).join(latest, latest.c.id == U.id)
+
+
+def kinds_in_effect(engine: Engine, view: View) -> set[str]:
+    """Report kinds with something in effect for ``view``: a register (ledger, brands, roster) up to the
+    as-of month, or a monthly report of the as-of month itself."""
+    from loaders.schema import KINDS
+
+    found = set()
+    with engine.connect() as conn:
+        for key, kind in KINDS.items():
+            if key == "roster":
+                continue
+            eff = effective_uploads(key, view).subquery()
+            query = select(eff.c.id).limit(1)
+            if not kind.snapshot:
+                query = query.where(eff.c.period == view.as_of)
+            if conn.scalar(query) is not None:
+                found.add(key)
+    return found
 
 
 def sources(engine: Engine, kinds: tuple[str, ...], view: View, periods: tuple[str, ...] | None = None) -> pd.DataFrame:

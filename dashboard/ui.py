@@ -16,10 +16,10 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from dashboard import charts, completeness, facts, queries, targets
-from dashboard.catalog import active_plan
+from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS, db_url, lamp_rule
-from dashboard.store import StoreError, make_engine, store_fault, upgrade
+from dashboard.store import StoreError, make_engine, store_fault
 
 log = logging.getLogger("qinglian")
 
@@ -27,12 +27,12 @@ log = logging.getLogger("qinglian")
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     eng = make_engine(url)
-    upgrade(eng)
+    ready(eng)
     return eng
 
 
 def engine() -> Engine:
-    """The shared store, with every pending migration applied on first use of its URL."""
+    """The shared store, with every pending migration applied and a plan loaded on first use of its URL."""
     return _engine(db_url())
 
 
@@ -93,6 +93,20 @@ def guarded(page: str):
             f"「{page}」页面加载失败,请刷新重试;如仍失败,请联系系统管理员并告知出错时间。",
             icon=":material/error:",
         )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def kinds_in_effect(ver: tuple, as_of: str) -> set[str]:
+    return facts.kinds_in_effect(engine(), facts.View(as_of))
+
+
+def missing_notice(view: facts.View, kinds: tuple[str, ...]) -> None:
+    """Say which of the reports behind this page's figures are not in yet for the as-of month."""
+    missing = [k for k in kinds if k not in kinds_in_effect(version(), view.as_of)]
+    if missing:
+        names = "、".join(KIND_LABELS[k] for k in missing)
+        st.info(f"{period_label(view.as_of)}尚无{names}:页面先显示已有的数据,缺少的部分显示为未报送。"
+                "请在「数据上报」页下载模板填写后上传。", icon=":material/pending_actions:")
 
 
 @st.cache_data(show_spinner=False)

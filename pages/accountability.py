@@ -69,6 +69,7 @@ with ui.guarded("责任落实"):
     ver = ui.version()
     ui.demo_banner(ver)
     view = ui.frame()
+    ui.missing_notice(view, ("measure_progress",))
     plan = ui.plan_view(ver)
     if plan is None or not plan.measures:
         st.info("尚未载入实施方案,无法列出工作措施。请在「实施方案」页确认方案已载入。")

@@ -67,6 +67,7 @@ with ui.guarded("示范点地图"):
     if villages.empty:
         st.info("数据库中还没有村级区划。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
+    ui.missing_notice(view, ("demo_sites",))
     st.caption(ui.plain(ui.view_caption(view)))
 
     marked = charts_map.village_sites(villages, facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of))

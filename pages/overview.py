@@ -75,6 +75,7 @@ with ui.guarded("总览"):
         st.info("数据库中还没有区划或上报数据。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
+    ui.missing_notice(view, ("village_monthly", "demo_sites", "county_brands", "measure_progress"))
     st.caption(f"{ui.plain(ui.view_caption(view))} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
                f"{counts['village']:,} 个行政村(社区)")
     kpi_tiles(ver, view)

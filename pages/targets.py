@@ -58,6 +58,7 @@ with ui.guarded("目标进度"):
         st.info("还没有上报数据。请先在「数据上报」页上传报表,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
+    ui.missing_notice(view, ("village_monthly", "demo_sites", "county_brands"))
     st.caption(f"{ui.plain(ui.view_caption(view))}。亮灯规则:{lamp_rule().text()}")
     specs = {s.metric: s for s in ui.target_specs(ver)}
     metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import completeness, exports, intake, ui
 from dashboard.cli_template import template_file
-from dashboard.demo import month_list
+from dashboard.demo import month_list, remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS
 from dashboard.store import StoreError
@@ -104,6 +104,10 @@ def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope
 
 
 def upload_tab(ver: tuple) -> None:
+    if not ui.region_counts(ver)["village"]:
+        st.info("数据库中还没有村级名录。第一步:报表类型选「村级名录」,下载模板(不必选县),填写本县全部行政村(社区)的"
+                "县、乡镇、村名、12位区划代码和经纬度后上传,系统按区划代码识别所属县;之后即可上传村级指标月报、示范点台账等报表。",
+                icon=":material/looks_one:")
     periods = _periods()
     left, mid, right, user_col = st.columns(4)
     kind = left.selectbox("报表类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="up_kind")
@@ -200,6 +204,23 @@ def history_tab(ver: tuple) -> None:
         st.success(f"已将版本 #{choice} 恢复为生效版本。")
 
 
+def demo_removal(ver: tuple) -> None:
+    """Going from the demo to the city's own data without a new database: delete every demo row."""
+    if not ui.has_demo_data(ver):
+        return
+    with st.expander("删除演示数据", icon=":material/delete:"):
+        st.markdown("删除虚构的清源市的全部区划和上报记录;本市自己上报的名录和报表不受影响。删除后不能恢复。")
+        sure = st.checkbox("我确认删除全部演示数据", key="demo_remove_sure")
+        if st.button("删除演示数据", disabled=not sure, type="primary", key="demo_remove"):
+            try:
+                removed = remove_demo(ui.engine())
+            except ValueError as exc:
+                st.error(str(exc), icon=":material/block:")
+                return
+            st.success(f"已删除演示数据:上报记录 {removed['uploads']} 份,区划 {removed['regions']} 个。",
+                       icon=":material/check_circle:")
+
+
 def completeness_tab(ver: tuple) -> None:
     months = ui.periods(ver) or _periods()
     period = st.selectbox("报送期", months[::-1], format_func=ui.period_label, key="cb_period")
@@ -231,5 +252,6 @@ with ui.guarded("数据上报"):
         upload_tab(version)
     with tab_history:
         history_tab(version)
+        demo_removal(version)
     with tab_remind:
         completeness_tab(version)

@@ -78,3 +78,22 @@ def test_server_makes_no_outbound_request(browser, app_url, trap):
     """After serving both pages, the server process has not tried to reach any outside host."""
     _visit(browser, app_url, "", "推进最滞后的措施及牵头单位", "overview_again")
     assert trap.requests == [], f"服务器进程尝试访问外部网络:{trap.requests}"
+
+
+EMPTY_PAGES = [  # a city's first start (qinglian serve --no-demo): what each page asks for
+    ("", "请先在「数据上报」页上传村级名录"),
+    ("map", "请先在「数据上报」页上传村级名录"),
+    ("targets", "还没有上报数据"),
+    ("accountability", "尚无措施推进月报"),
+    ("upload", "数据库中还没有村级名录"),
+    ("plan", "工作措施与责任单位"),
+]
+
+
+def test_an_empty_store_guides_the_first_upload_in_chromium(browser, tmp_path):
+    with streamlit_server(f"sqlite:///{tmp_path / 'new.db'}") as base:
+        for path, ready in EMPTY_PAGES:
+            watch, body, exceptions = _visit(browser, base, path, ready, f"empty_{path or 'overview'}")
+            assert exceptions == 0 and not watch.errors, (path, watch.errors)
+            assert watch.foreign == []
+            assert "页面加载失败" not in body and "当前显示的是演示数据" not in body
