@@ -11,15 +11,8 @@ from datetime import date
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from dashboard.metrics import (
-    LAMP_LABELS,
-    Milestone,
-    expected_on,
-    measure_lamp,
-    missed,
-    month_index,
-    period_end,
-)
+from dashboard import months
+from dashboard.metrics import LAMP_LABELS, Milestone, expected_on, measure_lamp, missed
 from dashboard.settings import LampRule
 
 NUMERALS = "一二三四五六七八九十"
@@ -87,7 +80,7 @@ def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, de
         return "red", "未设牵头单位,无法报送"
     if report is None:
         return "red", "牵头单位从未报送"
-    late = month_index(as_of) - month_index(report["period"])
+    late = months.index(as_of) - months.index(report["period"])
     if late >= rule.red_missing_months:
         return "red", f"已连续 {late} 个月未报送"
     progress = None if pd.isna(report["progress"]) else float(report["progress"])
@@ -113,7 +106,7 @@ def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as
     """
     titles = {s.number: s.title for s in sections}
     latest = _latest_reports(reports, as_of)
-    on = period_end(as_of)
+    on = months.last_day(as_of)
     start = _as_date(plan_start)
     rows = []
     for m in plan_measures:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from dashboard import models
+from dashboard import models, months
 from dashboard.plan import Plan, parse_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
 from dashboard.store import upgrade
@@ -36,7 +36,7 @@ def load_plan(engine: Engine, text: str, source_name: str) -> int:
             source_name=source_name,
             source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
             source_text=text,
-            loaded_at=datetime.now(),
+            loaded_at=months.now(),
             active=True,
         )
         session.add(row)

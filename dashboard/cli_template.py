@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashboard import months
 from dashboard.settings import KIND_LABELS
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def _monthly_rows(engine: Engine, period: str, counties: list[str], villages: li
     """Every village with its latest values reported before ``period`` (blank where never reported)."""
     from dashboard import intake
 
-    before = intake.previous_period(period)
+    before = months.previous(period)
     last: dict[str, dict] = {}
     for county in counties:
         latest = _latest_period(engine, "village_monthly", before, county)
@@ -125,7 +126,7 @@ def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
     else:
         mine = [m for m in measures if m["lead_unit"] == unit] or [m for m in measures if unit in m["co_units"]]
         pairs = [(m, unit) for m in mine]
-    before = intake.previous_period(period)
+    before = months.previous(period)
     last: dict[tuple, dict] = {}
     for name in {u for _, u in pairs}:
         last |= intake.active_records(engine, "measure_progress", before, name)

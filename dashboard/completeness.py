@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard import models
 from dashboard.catalog import active_plan
-from dashboard.metrics import period_end
+from dashboard import months
 from dashboard.settings import DATA_DIR, KIND_LABELS
 
 MONTHLY_COUNTY_KINDS = ("village_monthly", "demo_sites")
@@ -22,13 +22,6 @@ def deadline_day() -> int:
     """Day of the next month by which a period must be reported (data/intake.toml, default 5)."""
     with (DATA_DIR / "intake.toml").open("rb") as fh:
         return int(tomllib.load(fh).get("deadline", {}).get("day_of_next_month", 5))
-
-
-def deadline_for(period: str, day: int) -> datetime:
-    """End of ``day`` in the month after ``period``."""
-    first_next = period_end(period).toordinal() + 1
-    nxt = datetime.fromordinal(first_next)
-    return datetime.combine(nxt.replace(day=day).date(), time(23, 59, 59))
 
 
 @dataclass(frozen=True)
@@ -73,4 +66,5 @@ def completeness(engine: Engine, period: str, now: datetime | None = None) -> pd
             select(U.kind, U.scope, func.min(U.uploaded_at))
             .where(U.period == period, U.outcome == "accepted").group_by(U.kind, U.scope)).all()
     seen = {(k, s): t for k, s, t in first}
-    return classify(expected_reports(engine), seen, deadline_for(period, deadline_day()), now or datetime.now())
+    return classify(expected_reports(engine), seen, months.deadline(period, deadline_day()),
+                    months.local(now) if now else months.now())

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard import models
+from dashboard import models, months
 from dashboard.catalog import active_plan, ensure_default_plan
 from dashboard.demo_geo import Area, build_city, walk
 from dashboard.plan import load_plan_config
@@ -42,16 +42,6 @@ class Counter:
     def take(self) -> int:
         self.next_id += 1
         return self.next_id - 1
-
-
-def month_list(start: str, count: int = MONTHS) -> list[str]:
-    """``count`` consecutive periods "YYYY-MM" from the plan start date."""
-    year, month = int(start[:4]), int(start[5:7])
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 def _curve(m: int) -> float:
@@ -257,7 +247,7 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
     ensure_default_plan(engine)
     plan = active_plan(engine)
     start = load_plan_config().start
-    builder = DemoBuilder(scale, seed, month_list(start), plan.measures)
+    builder = DemoBuilder(scale, seed, months.since(start, MONTHS), plan.measures)
     builder.build()
     with Session(engine) as session, session.begin():
         if session.scalar(select(models.Region.code).limit(1)) is not None:

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, and_, cast, func, select
 
 from dashboard import models
-from dashboard.metrics import period_end
+from dashboard import months
 from dashboard.settings import BUILT_STATUSES
 
 U = models.Upload
@@ -38,12 +38,10 @@ class View:
 
     @property
     def cutoff(self) -> datetime:
-        end = period_end(self.as_of)
-        nxt = period_end(f"{end.year + (end.month == 12)}-{end.month % 12 + 1:02d}")
-        return datetime(nxt.year, nxt.month, nxt.day, 23, 59, 59)
+        return months.cutoff(self.as_of)
 
     def uses_active(self, now: datetime | None = None) -> bool:
-        return self.cutoff >= (now or datetime.now())
+        return self.cutoff >= (months.local(now) if now else months.now())
 
 
 def effective_uploads(kind: str, view: View, now: datetime | None = None):

@@ -12,13 +12,12 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
 from operator import itemgetter
 
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import models
+from dashboard import models, months
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
 from dashboard.store import StoreError, describe_url, make_engine, store_fault
@@ -112,11 +111,6 @@ def county_code(engine: Engine, name: str) -> str | None:
     return None
 
 
-def previous_period(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:])
-    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-
-
 def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[tuple, dict]:
     """Records of the active version for kind/period/scope (for snapshot kinds: the latest up to
     ``period``), keyed like the kind's rows."""
@@ -158,7 +152,7 @@ def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> 
     lons = [v.lon for v in villages.villages if v.lon is not None]
     lats = [v.lat for v in villages.villages if v.lat is not None]
     bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
-    load_previous = (lambda s: previous_counts(engine, previous_period(period), s)) \
+    load_previous = (lambda s: previous_counts(engine, months.previous(period), s)) \
         if kind == "village_monthly" else None
     return Context(period, scope, villages, measures, load_previous, bbox)
 
@@ -368,7 +362,7 @@ def record_refusal(engine: Engine, preview: Preview, outcome: str = "refused", m
             return conn.execute(insert(U).values(
                 kind=preview.kind, period=preview.period, scope=preview.scope or "未确定",
                 file_name=preview.file_name, sha256=preview.sha256, content=None, uploaded_by=preview.user,
-                uploaded_at=datetime.now(), rows=preview.rows, errors=len(preview.errors),
+                uploaded_at=months.now(), rows=preview.rows, errors=len(preview.errors),
                 warnings=len(preview.warnings), outcome=outcome,
                 message=message or f"共 {len(preview.errors)} 处错误。{summary}", issues=_issues_json(preview),
                 active=False, is_demo=False,
@@ -400,7 +394,7 @@ def commit(engine: Engine, preview: Preview, hook=None) -> int:
 def _commit(engine: Engine, preview: Preview, hook) -> int:
     if not preview.ok:
         raise ValueError("预览未通过校验,不能提交")
-    now = datetime.now()
+    now = months.now()
     with engine.begin() as conn:
         _lock(conn, preview.kind, preview.period, preview.scope)
         hook("locked")
@@ -483,7 +477,7 @@ def _restore(engine: Engine, upload_id: int, user: str) -> int:
         if row["kind"] == "roster":
             raise ValueError("村级名录请重新上传该版本文件以恢复")
         _lock(conn, row["kind"], row["period"], row["scope"])
-        now = datetime.now()
+        now = months.now()
         conn.execute(update(U).where(U.kind == row["kind"], U.period == row["period"], U.scope == row["scope"],
                                      U.active).values(active=False, superseded_at=now))
         conn.execute(update(U).where(U.id == upload_id).values(

@@ -7,6 +7,8 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard import months
+
 
 @dataclass(frozen=True)
 class Milestone:
@@ -48,13 +50,6 @@ def next_milestone(milestones: list[Milestone], on: date) -> Milestone | None:
     return upcoming[0] if upcoming else None
 
 
-def period_end(period: str) -> date:
-    """Last day of the month "YYYY-MM"."""
-    year, month = int(period[:4]), int(period[5:7])
-    first_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return date.fromordinal(first_next.toordinal() - 1)
-
-
 # --- lamps, rankings, pace -------------------------------------------------------------------
 
 LAMP_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
@@ -90,15 +85,6 @@ def measure_lamp(progress: float | None, expected: float, months_since_report: i
     return colour
 
 
-def month_index(period: str) -> int:
-    return int(period[:4]) * 12 + int(period[5:7]) - 1
-
-
-def add_months(period: str, months: int) -> str:
-    index = month_index(period) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def rank_change(current: pd.Series, previous: pd.Series) -> pd.DataFrame:
     """Rank (1 = best, ties share the better rank) now and before, and places gained since."""
     now = current.rank(ascending=False, method="min").astype(int)
@@ -120,7 +106,7 @@ def pace_needed(count_now: int, total: int, target_pct: float, as_of: str, deadl
     import math
 
     needed = max(0, math.ceil(total * target_pct / 100 - count_now - 1e-9))
-    months_left = month_index(f"{deadline:%Y-%m}") - month_index(as_of)
+    months_left = months.index(f"{deadline:%Y-%m}") - months.index(as_of)
     per_month = round(needed / months_left, 1) if months_left > 0 else None
     return Pace(needed, max(months_left, 0), per_month)
 

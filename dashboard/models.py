@@ -6,7 +6,7 @@ one upload; dashboards read only rows whose upload is active, so every earlier v
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +24,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from dashboard import months
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,6 +39,25 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment stored in UTC (PostgreSQL ``timestamptz``; SQLite, which has no zones, naive UTC text) and
+    read back in the configured zone. A naive value written is taken to be in the configured zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        moment = months.local(value).astimezone(timezone.utc)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return months.local(value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value)
 
 
 class Region(Base):
@@ -66,7 +88,7 @@ class Plan(Base):
     source_name: Mapped[str] = mapped_column(String(200))
     source_sha256: Mapped[str] = mapped_column(String(64))
     source_text: Mapped[str] = mapped_column(Text)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -151,7 +173,7 @@ class Upload(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(100))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
@@ -159,7 +181,7 @@ class Upload(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     issues: Mapped[str | None] = mapped_column(Text)  # JSON list of the errors and warnings shown
     active: Mapped[bool] = mapped_column(Boolean, default=False)
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (

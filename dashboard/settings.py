@@ -17,6 +17,12 @@ SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
 DEFAULT_PLAN_FILE = DATA_DIR / "plan.txt"
 
 
+def time_zone() -> str:
+    """The zone deadlines, cut-offs and shown times are in (``[time] zone`` of data/intake.toml)."""
+    with (DATA_DIR / "intake.toml").open("rb") as fh:
+        return tomllib.load(fh).get("time", {}).get("zone", "Asia/Shanghai")
+
+
 def var_dir() -> Path:
     """Folder for runtime files (database, exports); ``QINGLIAN_VAR`` overrides ``<repo>/var``."""
     path = Path(os.environ.get("QINGLIAN_VAR", ROOT / "var"))

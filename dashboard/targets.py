@@ -14,9 +14,8 @@ from datetime import date
 import pandas as pd
 
 from dashboard import facts
-from dashboard.metrics import (
-    Milestone, Pace, add_months, expected_on, lamp, missed, month_index, next_milestone, pace_needed, period_end,
-)
+from dashboard import months
+from dashboard.metrics import Milestone, Pace, expected_on, lamp, missed, next_milestone, pace_needed
 
 INDICATOR_COLUMN = {"legal_persons_coverage": "legal3", "micro_power_list_coverage": "micro_power_list",
                     "discipline_member_coverage": "discipline_member"}
@@ -56,10 +55,10 @@ def specs(plan_targets) -> list[Spec]:
     return out
 
 
-def months(start: str, as_of: str) -> list[str]:
+def plan_months(start: str, as_of: str) -> list[str]:
     """Periods from the plan start month to ``as_of`` inclusive."""
     first = start[:7]
-    return [add_months(first, k) for k in range(max(0, month_index(as_of) - month_index(first)) + 1)]
+    return months.span(first, as_of) or [first]
 
 
 @dataclass
@@ -129,17 +128,17 @@ def counts_by_county(metric: str, data: Inputs, period: str) -> pd.DataFrame:
 
 def series(spec: Spec, data: Inputs, start: str, as_of: str) -> pd.DataFrame:
     """Monthly actual % against the expected % on the straight milestone path."""
-    months_ = months(start, as_of)
+    months_ = plan_months(start, as_of)
     sums = monthly_counts(spec.metric, data, months_).groupby("month")[["count", "total"]].sum()
     actual = (100 * sums["count"] / sums["total"].where(sums["total"] > 0)).fillna(0).round(1)
-    expected = [expected_on(date.fromisoformat(start), list(spec.milestones), period_end(m)) for m in months_]
+    expected = [expected_on(date.fromisoformat(start), list(spec.milestones), months.last_day(m)) for m in months_]
     return pd.DataFrame({"period": months_, "actual": actual.reindex(months_).tolist(), "expected": expected})
 
 
 def county_table(spec: Spec, data: Inputs, start: str, as_of: str, yellow_gap: float) -> pd.DataFrame:
     """Per county at ``as_of``: count, total, actual %, expected %, lamp, and the gap in units."""
     counts = counts_by_county(spec.metric, data, as_of)
-    on = period_end(as_of)
+    on = months.last_day(as_of)
     expected = expected_on(date.fromisoformat(start), list(spec.milestones), on)
     rows = []
     for code, row in counts.iterrows():
@@ -152,7 +151,7 @@ def county_table(spec: Spec, data: Inputs, start: str, as_of: str, yellow_gap: f
 
 def pace(spec: Spec, data: Inputs, as_of: str) -> Pace | None:
     """What it still takes to reach the next milestone (None when all milestones have passed)."""
-    upcoming = next_milestone(list(spec.milestones), period_end(as_of)) or spec.milestones[-1]
+    upcoming = next_milestone(list(spec.milestones), months.last_day(as_of)) or spec.milestones[-1]
     counts = counts_by_county(spec.metric, data, as_of)
     return pace_needed(int(counts["count"].sum()), int(counts["total"].sum()), upcoming.value, as_of,
                        upcoming.deadline)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import charts, completeness, facts, queries, targets
+from dashboard import charts, completeness, facts, months, queries, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS, db_url, lamp_rule
@@ -115,8 +114,7 @@ def counties(ver: tuple) -> dict[str, str]:
     return queries.counties(engine())
 
 
-def period_label(period: str) -> str:
-    return f"{period[:4]}年{int(period[5:])}月"
+period_label = months.label
 
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -147,22 +145,22 @@ def _remember(name: str) -> None:
 def frame() -> facts.View:
     """Sidebar "数据截至" month and county, kept in the URL (?month=YYYY-MM&county=CODE) and across pages."""
     ver = version()
-    months = periods(ver)
+    available = periods(ver)
     names = counties(ver)
-    if not months:
-        return facts.View(date.today().strftime("%Y-%m"))
+    if not available:
+        return facts.View(months.this_month())
     params = st.query_params
     if "_month" not in st.session_state:
-        st.session_state["_month_chosen"] = params.get("month") in months
-        st.session_state["_month"] = params.get("month") if params.get("month") in months else months[-1]
+        st.session_state["_month_chosen"] = params.get("month") in available
+        st.session_state["_month"] = params.get("month") if params.get("month") in available else available[-1]
     elif not st.session_state.get("_month_chosen"):
-        st.session_state["_month"] = months[-1]  # follow the newest month until the user picks one
+        st.session_state["_month"] = available[-1]  # follow the newest month until the user picks one
     if "_county" not in st.session_state:
         st.session_state["_county"] = params.get("county") if params.get("county") in names else ALL
     options = [ALL, *names]
     with st.sidebar:
-        month = st.selectbox("数据截至", months[::-1], index=months[::-1].index(st.session_state["_month"])
-                             if st.session_state["_month"] in months else 0, format_func=period_label,
+        month = st.selectbox("数据截至", available[::-1], index=available[::-1].index(st.session_state["_month"])
+                             if st.session_state["_month"] in available else 0, format_func=period_label,
                              key="month_widget", on_change=_remember, args=("month",),
                              help="显示截至该月的上报数据;采用该月之后一个月月底时的版本,可重现当时的看板。")
         county = st.selectbox("县(市、区)", options, index=options.index(st.session_state["_county"])

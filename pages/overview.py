@@ -3,13 +3,11 @@ the county ranking with lamps, the measures most behind and this month's reporti
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import accountability, completeness, metrics, ui
-from dashboard.metrics import LAMP_LABELS, add_months, period_end
+from dashboard import accountability, completeness, metrics, months, ui
+from dashboard.metrics import LAMP_LABELS
 from dashboard.settings import lamp_rule
 
 st.title("清廉乡村建设总览")
@@ -20,14 +18,14 @@ def _delta(now: float, before: float | None) -> str | None:
 
 
 def kpi_tiles(ver: tuple, view) -> None:
-    previous = add_months(view.as_of, -1)
-    months = ui.periods(ver)
+    previous = months.previous(view.as_of)
+    reported = ui.periods(ver)
     cols = st.columns(6)
     for col, spec in zip(cols, ui.target_specs(ver)[:4]):
         series = ui.target_series(ver, view.as_of, view.county, spec.metric).set_index("period")
         now = float(series["actual"].iloc[-1]) if not series.empty else 0.0
         before = float(series["actual"].get(previous)) if previous in series.index else None
-        upcoming = metrics.next_milestone(list(spec.milestones), period_end(view.as_of)) or spec.milestones[-1]
+        upcoming = metrics.next_milestone(list(spec.milestones), months.last_day(view.as_of)) or spec.milestones[-1]
         note = "(期限为配置默认值)" if spec.configured else ""
         col.metric(ui.plain(spec.label), f"{now:.1f}%", _delta(now, before),
                    help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note}")
@@ -36,7 +34,7 @@ def kpi_tiles(ver: tuple, view) -> None:
                    f"(县级村级指标月报、示范点台账和牵头单位措施月报)")
     lamps = ui.measure_table(ver, view.as_of)["灯"].value_counts()
     cols[5].metric("措施推进", f"红灯 {int(lamps.get('红灯', 0))} 项",
-                   help=f"{len(months) and ui.period_label(view.as_of)}:绿灯 {int(lamps.get('绿灯', 0))} 项、"
+                   help=f"{len(reported) and ui.period_label(view.as_of)}:绿灯 {int(lamps.get('绿灯', 0))} 项、"
                         f"黄灯 {int(lamps.get('黄灯', 0))} 项、红灯 {int(lamps.get('红灯', 0))} 项(亮灯规则见页面底部)")
 
 
@@ -46,8 +44,8 @@ def reporting_rate(ver: tuple, view) -> tuple[float, int, int]:
     first = ui.first_submissions(ver, view.as_of)
     first = first[first["period"] == view.as_of]
     seen = {(k, s): t for k, s, t in first[["kind", "scope", "first_at"]].itertuples(index=False)}
-    table = completeness.classify(expected, seen, completeness.deadline_for(view.as_of, completeness.deadline_day()),
-                                  min(datetime.now(), view.cutoff))
+    table = completeness.classify(expected, seen, months.deadline(view.as_of, completeness.deadline_day()),
+                                  min(months.now(), view.cutoff))
     received = int(table["状态"].isin([completeness.STATUS_ON_TIME, completeness.STATUS_LATE]).sum())
     return metrics.share(received, len(table)), received, len(table)
 
@@ -56,7 +54,7 @@ def ranking(ver: tuple, view) -> pd.DataFrame:
     """Counties ranked by township demo-site coverage, with lamps and places gained since last month."""
     now = ui.target_table(ver, view.as_of, None, "township_demo_coverage").set_index("county")
     before = ui.target_table(ver, view.as_of, None, "township_demo_coverage",
-                             add_months(view.as_of, -1)).set_index("county")
+                             months.previous(view.as_of)).set_index("county")
     ranks = metrics.rank_change(now["actual"], before["actual"])
     table = pd.DataFrame({
         "名次": ranks["rank"], "县(市、区)": now.index, "覆盖率(%)": now["actual"],

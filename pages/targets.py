@@ -6,7 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import exports, targets, ui
-from dashboard.metrics import LAMP_LABELS, lamp, missed, pace_text, period_end
+from dashboard import months
+from dashboard.metrics import LAMP_LABELS, lamp, missed, pace_text
 from dashboard.settings import lamp_rule
 
 st.title("目标进度")
@@ -16,7 +17,7 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
     series = ui.target_series(ver, view.as_of, view.county, spec.metric)
     actual, expected = float(series["actual"].iloc[-1]), float(series["expected"].iloc[-1])
     rule = lamp_rule()
-    colour = lamp(actual, expected, rule.yellow_gap_points, missed(list(spec.milestones), actual, period_end(view.as_of)))
+    colour = lamp(actual, expected, rule.yellow_gap_points, missed(list(spec.milestones), actual, months.last_day(view.as_of)))
     pace = ui.target_pace(ver, view.as_of, view.county, spec.metric)
     ladder = "、".join(f"{m.deadline:%Y年%m月%d日}前 {m.value:g}%" for m in spec.milestones)
     note = "(期限为配置默认值,见 data/plan_config.toml)" if spec.configured else ""

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, exports, intake, ui
+from dashboard import completeness, exports, intake, months, ui
 from dashboard.cli_template import template_file
-from dashboard.demo import month_list, remove_demo
+from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS
 from dashboard.store import StoreError
@@ -21,10 +19,9 @@ ISSUE_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value"
 
 
 def _periods() -> list[str]:
-    start = load_plan_config().start
-    today = date.today()
-    count = (today.year - int(start[:4])) * 12 + today.month - int(start[5:7]) + 1
-    return month_list(start, max(count, 1))
+    """Every period from the plan start to this month (Beijing time)."""
+    start = load_plan_config().start[:7]
+    return months.span(start, months.this_month()) or [start]
 
 
 def _scope_picker(kind: str, ver: tuple, key: str) -> tuple[str | None, str | None]:
@@ -222,8 +219,8 @@ def demo_removal(ver: tuple) -> None:
 
 
 def completeness_tab(ver: tuple) -> None:
-    months = ui.periods(ver) or _periods()
-    period = st.selectbox("报送期", months[::-1], format_func=ui.period_label, key="cb_period")
+    reported = ui.periods(ver) or _periods()
+    period = st.selectbox("报送期", reported[::-1], format_func=ui.period_label, key="cb_period")
     day = completeness.deadline_day()
     frame = completeness.completeness(ui.engine(), period)
     st.caption(f"截止时间:次月 {day} 日 24 时前(可在 data/intake.toml 中修改)。县(市、区)报送村级指标月报和示范点台账,"
@@ -236,7 +233,7 @@ def completeness_tab(ver: tuple) -> None:
     behind = frame[frame["状态"] != completeness.STATUS_ON_TIME]
     st.markdown("**需催报 / 逾期的报送对象**" if not behind.empty else "**本期全部按时报送**")
     st.dataframe(behind if not behind.empty else frame, hide_index=True, width="stretch")
-    stamp = f"报送期 {ui.period_label(period)};生成于 {date.today():%Y-%m-%d}"
+    stamp = f"报送期 {ui.period_label(period)};生成于 {months.today():%Y-%m-%d}"
     st.download_button("下载催报清单(.xlsx)", on_click="ignore", icon=":material/download:",
                        data=lambda: exports.table_xlsx(frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", stamp, "催报清单"),
                        file_name=f"催报清单_{period}.xlsx",

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
 
 import openpyxl
 
-from dashboard import intake
+from dashboard import intake, months
 from dashboard.catalog import load_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
 
@@ -24,7 +23,7 @@ TEXT = NAME + "<b>标</b>$x^2$:red[红]:smile:<img src=http://evil.example/h.png
 SHORT = "**粗**<b>标</b>$x^2$"  # fits the 40-character 填报人
 UNIT_SUFFIX = "**粗**<b>标</b>$x^2$"
 TITLE_SUFFIX = "**粗**[链](http://evil.example/a)"
-PERIOD = date.today().strftime("%Y-%m")  # this month: its view shows what was uploaded today
+PERIOD = months.this_month()  # this month (Beijing time): its view shows what was uploaded today
 
 
 @dataclass

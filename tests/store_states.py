@@ -7,11 +7,10 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import openpyxl
 
-from dashboard import intake
+from dashboard import intake, months
 from dashboard.catalog import ready
 from dashboard.store import make_engine
 
@@ -20,7 +19,7 @@ TOWNS = {"450101001000": "东镇", "450101002000": "西镇"}
 VILLAGES = [("450101001001", "东镇", "东一村"), ("450101001002", "东镇", "东二村"),
             ("450101002001", "西镇", "西一村"), ("450101002002", "西镇", "西二村")]
 STATES = ("empty", "roster", "first_month")
-PERIOD = date.today().strftime("%Y-%m")
+PERIOD = months.this_month()
 
 
 def _xlsx(header: list[str], rows: list[list]) -> bytes:

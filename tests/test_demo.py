@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dashboard import metrics, models, queries
-from dashboard.demo import month_list, seed_demo
+from dashboard.demo import seed_demo
 from dashboard.demo_geo import build_city, point_in_ring, walk
 
 
@@ -64,10 +64,13 @@ def test_province_scale_sizes():
     assert 13500 <= levels.count("village") <= 16500
 
 
-def test_month_list_spans_the_plan_period():
-    months = month_list("2023-01-01")
-    assert months[0] == "2023-01" and months[11] == "2023-12" and months[-1] == "2025-12"
-    assert len(months) == 36
+def test_demo_months_span_the_plan_period():
+    from dashboard import months
+    from dashboard.demo import MONTHS
+
+    periods = months.since("2023-01-01", MONTHS)
+    assert periods[0] == "2023-01" and periods[11] == "2023-12" and periods[-1] == "2025-12"
+    assert len(periods) == 36
 
 
 def test_demo_store_has_variety_for_every_lamp(demo_store):

@@ -10,8 +10,10 @@ from dashboard import facts, models
 
 
 def test_cutoff_is_the_end_of_the_following_month():
-    assert facts.View("2025-12").cutoff == datetime(2026, 1, 31, 23, 59, 59)
-    assert facts.View("2024-01").cutoff == datetime(2024, 2, 29, 23, 59, 59)
+    from dashboard import months
+
+    assert facts.View("2025-12").cutoff == datetime(2026, 1, 31, 23, 59, 59, tzinfo=months.zone())
+    assert facts.View("2024-01").cutoff == datetime(2024, 2, 29, 23, 59, 59, tzinfo=months.zone())
     assert facts.View("2025-11").uses_active(now=datetime(2025, 12, 20)) is True
     assert facts.View("2025-11").uses_active(now=datetime(2026, 1, 1)) is False
 

@@ -94,15 +94,17 @@ def test_history_records_refused_attempts_with_their_first_error(demo_store):
 
 
 def test_deadline_and_classification_at_the_boundaries():
-    deadline = completeness.deadline_for("2025-12", 5)
-    assert deadline == datetime(2026, 1, 5, 23, 59, 59)
+    from dashboard import months
+
+    deadline = months.deadline("2025-12", 5)
+    assert deadline == datetime(2026, 1, 5, 23, 59, 59, tzinfo=months.zone())
     expected = [completeness.Expected("village_monthly", "A", "甲县"),
                 completeness.Expected("village_monthly", "B", "乙县"),
                 completeness.Expected("measure_progress", "市司法局", "市司法局")]
-    seen = {("village_monthly", "A"): deadline, ("village_monthly", "B"): datetime(2026, 1, 6, 0, 0)}
-    late = completeness.classify(expected, seen, deadline, now=datetime(2026, 1, 10))
+    seen = {("village_monthly", "A"): deadline, ("village_monthly", "B"): datetime(2026, 1, 6, 0, 0, tzinfo=months.zone())}
+    late = completeness.classify(expected, seen, deadline, now=datetime(2026, 1, 10, tzinfo=months.zone()))
     assert list(late["状态"]) == ["按时报送", "逾期报送", "未报送"]
-    early = completeness.classify(expected, {}, deadline, now=datetime(2026, 1, 3))
+    early = completeness.classify(expected, {}, deadline, now=datetime(2026, 1, 3, tzinfo=months.zone()))
     assert list(early["状态"]) == ["待报送(未到截止日)"] * 3
     assert list(early["报送对象"]) == ["甲县", "乙县", "市司法局"]
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.metrics import Milestone, coverage_by_county, expected_on, next_milestone, period_end, share
+from dashboard.metrics import Milestone, coverage_by_county, expected_on, next_milestone, share
 
 LADDER = [Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)]
 START = date(2023, 1, 1)
@@ -42,13 +42,8 @@ def test_next_milestone():
     assert next_milestone(LADDER, date(2025, 1, 1)) is None
 
 
-def test_period_end():
-    assert period_end("2024-02") == date(2024, 2, 29)
-    assert period_end("2023-12") == date(2023, 12, 31)
-
-
 from dashboard.metrics import (  # noqa: E402
-    Pace, add_months, lamp, measure_lamp, missed, month_index, pace_needed, pace_text, rank_change,
+    Pace, lamp, measure_lamp, missed, pace_needed, pace_text, rank_change,
 )
 
 
@@ -74,10 +69,6 @@ def test_measure_lamp_degrades_with_missing_reports():
     assert measure_lamp(None, 55, None) == "red"  # never reported
     assert measure_lamp(50, 55, 0) == "yellow" and measure_lamp(40, 55, 1) == "red"
 
-
-def test_months_arithmetic():
-    assert add_months("2024-12", 1) == "2025-01" and add_months("2024-01", -1) == "2023-12"
-    assert month_index("2025-03") - month_index("2024-12") == 3
 
 
 def test_rank_change_counts_places_gained():

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import intake, queries
+from dashboard import intake, months, queries
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,7 +51,7 @@ def _open_upload(kind: str, period: str, county: str) -> AppTest:
 def test_upload_preview_commit_and_overview_refreshes(demo_store):
     # last month: its view still uses the current versions (a past month's view keeps the versions
     # that stood at the end of the month after it, so an upload made today would not show there)
-    period = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    period = months.previous(months.this_month())
     counties = queries.counties(demo_store)
     towns = queries.townships(demo_store)
     before = queries.townships_with_built_site(demo_store, period)
