@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, cast, func, select
+from sqlalchemy import Engine, Integer, and_, cast, func, literal, select
 
 from dashboard import models
 from dashboard import months
@@ -135,15 +135,17 @@ def built_villages(history: pd.DataFrame, period: str) -> set[str]:
     return set(ledger.loc[ledger["status"].isin(BUILT_STATUSES), "village_code"])
 
 
-def indicator_series(engine: Engine, view: View) -> pd.DataFrame:
-    """Per period and county: villages reported, with >= 3 法律明白人, with 小微权力清单, with 纪检委员."""
+def indicator_series(engine: Engine, view: View, legal_threshold: float | None) -> pd.DataFrame:
+    """Per period and county: villages reported, with at least ``legal_threshold`` 法律明白人 (the plan's
+    bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员."""
     V = models.VillageReport
     eff = effective_uploads("village_monthly", view)
+    legal_ok = cast(V.legal_persons >= legal_threshold, Integer) if legal_threshold is not None else literal(0)
     # grouping by upload (one county, one period) follows the upload_id index: no temporary B-tree
-    query = (select(V.upload_id, func.count(), func.sum(cast(V.legal_persons >= 3, Integer)),
+    query = (select(V.upload_id, func.count(), func.sum(legal_ok),
                     func.sum(cast(V.micro_power_list, Integer)), func.sum(cast(V.discipline_member, Integer)))
              .where(V.upload_id.in_(select(eff.subquery().c.id))).group_by(V.upload_id))
-    counts = ["reported", "legal3", "micro_power_list", "discipline_member"]
+    counts = ["reported", "legal_ok", "micro_power_list", "discipline_member"]
     with engine.connect() as conn:
         per_upload = frame_of(conn.execute(query).all(), ["id", *counts])
         uploads = frame_of(conn.execute(eff).all(), ["id", "period", "county_code"])

@@ -107,7 +107,7 @@ class TargetRule(NamedTuple):
     pattern: re.Pattern[str]
     text: str
     unit: str
-    value: float
+    value: float | None  # None: the number is the pattern's first group, as the plan writes it
 
 
 TARGET_RULES: tuple[TargetRule, ...] = (
@@ -117,8 +117,8 @@ TARGET_RULES: tuple[TargetRule, ...] = (
                "乡镇(街道)清廉乡村示范点占比", "%", 70.0),
     TargetRule("county_brand", re.compile(r"每个县(?:\(市、?区\))?都有[^。]{0,30}?特色亮点和品牌"),
                "县(市、区)清廉乡村特色亮点和品牌覆盖率", "%", 100.0),
-    TargetRule("legal_persons_3", re.compile(r"每个村至少有\s*3\s*名[“\"「]?法律明白人"),
-               "每村“法律明白人”人数", "名/村", 3.0),
+    TargetRule("legal_persons_3", re.compile(r"每个村至少有\s*(\d+)\s*名[“\"「]?法律明白人"),
+               "每村“法律明白人”人数", "名/村", None),
     TargetRule("micro_power_list", re.compile(r"小微权力清单[^。]{0,10}?全覆盖"),
                "村级小微权力清单制度覆盖率", "%", 100.0),
     TargetRule("discipline_member", re.compile(r"规范配备纪检委员"),
@@ -387,7 +387,8 @@ def _targets(text: str, norm: str, spans: list[tuple[int, int, int]], config: Pl
                 f"请在 data/plan_config.toml 的 [targets] 中补充 {rule.key} = \"YYYY-MM-DD\"。"
             )
         measure = next((n for s, e, n in spans if s <= match.start() < e), None)
-        targets.append(Target(key=rule.key, text=rule.text, value=rule.value, unit=rule.unit,
+        value = rule.value if rule.value is not None else float(match.group(1))
+        targets.append(Target(key=rule.key, text=rule.text, value=value, unit=rule.unit,
                               comparator=">=", deadline=deadline, deadline_configured=configured,
                               source=text[sent[0]:sent[1]], measure=measure))
     return tuple(targets)

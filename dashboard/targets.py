@@ -17,7 +17,7 @@ from dashboard import facts
 from dashboard import months
 from dashboard.metrics import Milestone, Pace, expected_on, lamp, missed, next_milestone, pace_needed
 
-INDICATOR_COLUMN = {"legal_persons_coverage": "legal3", "micro_power_list_coverage": "micro_power_list",
+INDICATOR_COLUMN = {"legal_persons_coverage": "legal_ok", "micro_power_list_coverage": "micro_power_list",
                     "discipline_member_coverage": "discipline_member"}
 
 
@@ -31,11 +31,12 @@ class Spec:
     milestones: tuple[Milestone, ...]
     source: str  # the plan's own sentence (of the last milestone)
     configured: bool  # True when a deadline is a configured default (year masked in the plan)
+    threshold: float | None = None  # a per-village bar the share counts against (法律明白人: the plan's "至少N名")
 
 
 LABELS = {
     "township_demo_coverage": ("乡镇示范点覆盖率", "乡镇"),
-    "legal_persons_coverage": ("法律明白人≥3名的村占比", "村"),
+    "legal_persons_coverage": ("法律明白人≥{threshold:g}名的村占比", "村"),
     "micro_power_list_coverage": ("小微权力清单覆盖率", "村"),
     "discipline_member_coverage": ("纪检委员配备率", "村"),
     "county_brand_coverage": ("县级特色品牌覆盖率", "县"),
@@ -49,10 +50,19 @@ def specs(plan_targets) -> list[Spec]:
         rows = sorted((t for t in plan_targets if t.metric == metric), key=lambda t: t.deadline)
         if not rows:
             continue
-        value = (lambda t: 100.0) if metric == "legal_persons_coverage" else (lambda t: float(t.value))
-        out.append(Spec(metric, label, noun, tuple(Milestone(t.deadline, value(t)) for t in rows),
-                        rows[-1].source, any(t.deadline_configured for t in rows)))
+        if metric == "legal_persons_coverage":  # "every village has at least N": N is the bar, 100 % the target
+            threshold = float(rows[-1].value)
+            ladder = tuple(Milestone(t.deadline, 100.0) for t in rows)
+        else:
+            threshold, ladder = None, tuple(Milestone(t.deadline, float(t.value)) for t in rows)
+        out.append(Spec(metric, label.format(threshold=threshold or 0), noun, ladder, rows[-1].source,
+                        any(t.deadline_configured for t in rows), threshold))
     return out
+
+
+def legal_threshold(all_specs: list[Spec]) -> float | None:
+    """The plan's "每个村至少有N名法律明白人" N, or None when the plan sets no such target."""
+    return next((s.threshold for s in all_specs if s.metric == "legal_persons_coverage"), None)
 
 
 def plan_months(start: str, as_of: str) -> list[str]:
@@ -176,7 +186,7 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
     merged = data.villages.merge(reports if reports is not None else empty,
                                  left_on="code", right_on="village_code", how="left")
     if column == "legal_persons":
-        miss = merged[~(merged[column].fillna(-1) >= 3)]
+        miss = merged[~(merged[column].fillna(-1) >= spec.threshold)]
         value = miss[column].map(lambda v: "未报送" if pd.isna(v) else f"{int(v)} 名")
     else:
         miss = merged[merged[column].map(lambda v: v is not True and v != 1)]

@@ -211,7 +211,7 @@ def ledger_history(ver: tuple, as_of: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.indicator_series(engine(), facts.View(as_of))
+    return facts.indicator_series(engine(), facts.View(as_of), targets.legal_threshold(target_specs(ver)))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -251,7 +251,8 @@ def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
     eng = engine()
     view = facts.View(as_of)
     return targets.Inputs(queries.townships(eng), facts.villages(eng), facts.ledger_history(eng, view),
-                          facts.indicator_series(eng, view), facts.brand_history(eng, view), queries.counties(eng))
+                          facts.indicator_series(eng, view, targets.legal_threshold(target_specs(ver))),
+                          facts.brand_history(eng, view), queries.counties(eng))
 
 
 @st.cache_data(show_spinner=False)

@@ -16,7 +16,7 @@ APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEMO = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
                     (Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)), "原文", True)
 LEGAL = targets.Spec("legal_persons_coverage", "法律明白人≥3名的村占比", "村", (Milestone(date(2025, 12, 31), 100.0),),
-                     "原文", False)
+                     "原文", False, 3.0)
 
 
 def _city() -> targets.Inputs:
@@ -33,7 +33,7 @@ def _city() -> targets.Inputs:
         "status": ["已建成", "已验收命名", "创建中", "已建成"],
     })
     indicators = pd.DataFrame({"period": ["2023-06", "2023-07"], "county_code": ["A", "A"], "reported": [3, 3],
-                               "legal3": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
+                               "legal_ok": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
     brands = pd.DataFrame(columns=["county_code", "name", "status", "period"])
     return targets.Inputs(townships, villages, ledger, indicators, brands, {"A": "甲县", "B": "乙县"})
 
