@@ -84,11 +84,16 @@ def parse_float(value) -> float:
         raise CellError("应为数字") from None
 
 
-def parse_percent(value) -> float:
-    text = norm_text(value).rstrip("%")
-    number = parse_float(text)
-    if isinstance(value, float) and 0 < value <= 1 and "." in str(value):
-        number = value * 100  # Excel percent format stores 0.45 for 45 %
+def parse_percent(value, fraction: bool = False) -> float:
+    """Percentage points, read the way the cell shows them: 35 → 35; text "35%" → 35; and a cell formatted as
+    a percentage (``fraction``), which holds 0.35 for what it shows as 35 %, → 35. Nothing is guessed from
+    the size of the number: 1 is 1 %."""
+    if isinstance(value, str):
+        number = parse_float(norm_text(value).removesuffix("%"))
+    elif fraction and isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = value * 100
+    else:
+        number = parse_float(value)
     if not 0 <= number <= 100:
         raise CellError("应为 0 到 100 之间的数字")
     return round(number, 1)

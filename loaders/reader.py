@@ -21,7 +21,7 @@ from loaders.cells import norm_header, norm_text
 from loaders.errors import IntakeError
 from loaders.refusals import REFUSALS
 from loaders.schema import Kind
-from loaders.xlsx_guard import refuse, unpack_xlsx
+from loaders.xlsx_guard import percent_cells, refuse, unpack_xlsx
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 TOTAL_WORDS = ("合计", "总计", "小计", "汇总")
@@ -49,6 +49,7 @@ class RawTable:
     headers: dict[str, str]  # schema key -> header text as written in the file
     rows: list[tuple[int, list]] = field(default_factory=list)  # (Excel row number, cells)
     ignored_headers: list[str] = field(default_factory=list)
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)  # (row, column) shown as a percentage
 
 
 def read_table(data: bytes, filename: str, kind: Kind, lim: dict | None = None) -> RawTable:
@@ -65,12 +66,16 @@ def read_table(data: bytes, filename: str, kind: Kind, lim: dict | None = None) 
     if data.startswith(b"PK"):
         if filename.lower().endswith(".xlsm"):
             raise refuse("xlsm")
-        sheets = _read_xlsx(unpack_xlsx(data, filename, lim), filename, lim)
-    elif filename.lower().endswith((".csv", ".txt")):
-        sheets = [("CSV", _read_csv(data, lim))]
-    else:
-        raise refuse("not_table", name=filename)
-    return locate(kind, sheets, lim)
+        clean = unpack_xlsx(data, filename, lim)
+        table = locate(kind, _read_xlsx(clean, filename, lim), lim)
+        if any(c.type == "percent" for c in kind.columns):  # the one reading that depends on a cell's format
+            formats = percent_cells(clean, filename, lim)
+            table.percent_cells = next((cells for name, cells in formats.items() if norm_text(name) == table.sheet),
+                                       set())
+        return table
+    if filename.lower().endswith((".csv", ".txt")):
+        return locate(kind, [("CSV", _read_csv(data, lim))], lim)
+    raise refuse("not_table", name=filename)
 
 
 def _read_xlsx(clean: bytes, filename: str, lim: dict) -> list[tuple[str, list[list]]]:

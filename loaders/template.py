@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard import months
 from loaders.cells import neutralise, parse_period
 from loaders.schema import TYPE_LABELS, Column, Kind
 
@@ -40,14 +41,12 @@ def choices(col: Column) -> tuple[str, ...]:
     return col.allowed or (BOOL_CHOICES if col.type == "bool" else ())
 
 
-def month_text(period: str) -> str:
-    """"2025-12" -> "2025年12月"."""
-    return f"{int(period[:4])}年{int(period[5:])}月"
+
 
 
 def template_title(kind: Kind, period: str, scope_label: str | None = None, city: str | None = None) -> str:
     """E.g. 清源市 2025年12月 村级指标月报(下溪县)."""
-    parts = [city, month_text(period), kind.label + (f"({scope_label})" if scope_label else "")]
+    parts = [city, months.label(period), kind.label + (f"({scope_label})" if scope_label else "")]
     return " ".join(p for p in parts if p)
 
 
@@ -165,7 +164,7 @@ def _instructions(sheet: Worksheet, kind: Kind, period: str, scope_label: str | 
     scope = scope_label or {"county": "全市各县(市、区)", "unit": "各责任单位", "city": "全市"}[kind.scope]
     lines = [
         f"{kind.label} 填报说明",
-        f"报送期:{month_text(period)}({period})",
+        f"报送期:{months.label(period)}({period})",
         f"填报范围:{scope}",
         f"用途:{kind.help}",
         f"规则:{RULE}。红色表头为必填列;有下拉箭头的列请从下拉列表中选择。",

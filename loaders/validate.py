@@ -91,7 +91,7 @@ def _empty(col: Column, raw, row: int, report: Report) -> None:
         report.error(row, col.key, raw, f"必填,不能为空。请填写{TYPE_LABELS[col.type]}")
 
 
-def _parse(col: Column, raw, row: int, report: Report):
+def _parse(col: Column, raw, row: int, report: Report, fraction: bool = False):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return _empty(col, raw, row, report)
     if col.type == "enum":
@@ -108,7 +108,7 @@ def _parse(col: Column, raw, row: int, report: Report):
             return None
         return text or _empty(col, raw, row, report)  # e.g. only zero-width spaces
     try:
-        return parser(raw)
+        return parser(raw, fraction) if col.type == "percent" else parser(raw)
     except CellError as exc:
         report.error(row, col.key, raw, f"{exc},实际填写「{cells.norm_text(raw)}」。请改为{TYPE_LABELS[col.type]}")
         return None
@@ -126,6 +126,7 @@ def _shortcuts(col: Column) -> dict:
 def _parse_rows(kind: Kind, table: RawTable, report: Report) -> list[tuple[int, dict]]:
     """Every row's cells parsed by column type; problems go to ``report``."""
     plan = [(col, table.columns.get(col.key), _shortcuts(col), col.type == "int") for col in kind.columns]
+    percent = table.percent_cells
     miss, max_count = object(), cells.MAX_COUNT
     parsed = []
     for row, raw_cells in table.rows:
@@ -138,7 +139,10 @@ def _parse_rows(kind: Kind, table: RawTable, report: Report) -> list[tuple[int, 
                 value = int(raw)  # the common case of a count typed in Excel
             else:
                 value = miss
-            values[col.key] = _parse(col, raw, row, report) if value is miss else value
+            if value is miss:
+                fraction = col.type == "percent" and (row, idx + 1) in percent
+                value = _parse(col, raw, row, report, fraction)
+            values[col.key] = value
         parsed.append((row, values))
     return parsed
 

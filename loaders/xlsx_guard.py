@@ -570,3 +570,74 @@ def unpack_xlsx(data: bytes, filename: str, lim: dict) -> bytes:
         for name, content in parts.items():
             clean.writestr(name, content)
     return out.getvalue()
+
+
+# ----------------------------------------------------------------------------------- number formats
+
+BUILTIN_PERCENT_FORMATS = {9, 10}  # 0% and 0.00%
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _percent_code(code: str) -> bool:
+    """A custom number format that shows a percentage: a % outside quotes, brackets and escapes."""
+    return "%" in _QUOTED.sub("", code)
+
+
+def percent_cells(clean: bytes, filename: str, lim: dict) -> dict[str, set[tuple[int, int]]]:
+    """Sheet name -> (row, column), both 1-based, of the cells whose number format is a percentage.
+
+    Read from a workbook :func:`unpack_xlsx` returned (so it is already checked): a cell formatted as a
+    percentage holds a fraction (35 % is stored as 0.35), so its reader multiplies by 100 — no guessing
+    from the size of the number.
+    """
+    archive = _Archive(clean, filename, lim)
+    sheets, _ = _workbook(archive, DEFAULT_WORKBOOK)
+    rels = _relationships(archive, DEFAULT_WORKBOOK)
+    styles = next((r["target"] for r in rels if r["type"] == "styles" and archive.has(r["target"])), None)
+    if styles is None:
+        return {}
+    custom: dict[int, str] = {}
+    xfs: list[int] = []
+    inside = []
+
+    def style_start(name, attrs):
+        local = name.rpartition(" ")[2]
+        a = _attrs(attrs)
+        if local == "numFmt":
+            custom[int(a.get("numFmtId", -1))] = a.get("formatCode", "")
+        elif local == "cellXfs":
+            inside.append(True)
+        elif local == "xf" and inside:
+            xfs.append(int(a.get("numFmtId", 0)))
+
+    def style_end(name):
+        if name.endswith(" cellXfs"):
+            inside.clear()
+
+    _parse(archive.read(styles), filename, style_start, end=style_end)
+    percent_styles = {i for i, fmt in enumerate(xfs)
+                      if fmt in BUILTIN_PERCENT_FORMATS or (fmt in custom and _percent_code(custom[fmt]))}
+    by_id = {r["id"]: r for r in rels}
+    out = {}
+    for name, rel_id in sheets:
+        rel = by_id.get(rel_id)
+        if rel is None or rel["type"] != "worksheet" or not percent_styles:
+            continue
+        found: set[tuple[int, int]] = set()
+        row = col = 0
+
+        def cell_start(tag, attrs, found=found):
+            nonlocal row, col
+            local = tag.rpartition(" ")[2]
+            a = _attrs(attrs)
+            if local == "row":
+                row, col = (int(a["r"]) if "r" in a else row + 1), 0
+            elif local == "c":
+                match = _REF.fullmatch(a.get("r", ""))
+                col = column_index(match.group(1)) if match else col + 1
+                if a.get("s", "").isdigit() and int(a["s"]) in percent_styles:
+                    found.add((int(match.group(2)) if match else row, col))
+
+        _parse(archive.read(rel["target"]), filename, cell_start)
+        out[name] = found
+    return out
