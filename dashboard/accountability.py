@@ -74,13 +74,15 @@ def plan_units(plan_measures: list[dict]) -> list[str]:
 
 
 def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, deadline: date,
-          as_of: str, rule: LampRule) -> tuple[str, str]:
-    """(lamp key, the reason in words) of one measure."""
+          due: str, rule: LampRule, completed: str | None = None) -> tuple[str, str]:
+    """(lamp key, the reason in words) of one measure; ``due`` is the latest month whose report is due."""
     if not measure["lead_unit"]:
         return "red", "未设牵头单位,无法报送"
+    if completed is not None:  # reported done at 100 %: no further monthly report is needed
+        return "green", f"已完成({months.label(completed)})"
     if report is None:
         return "red", "牵头单位从未报送"
-    late = months.index(as_of) - months.index(report["period"])
+    late = max(0, months.index(due) - months.index(report["period"]))
     if late >= rule.red_missing_months:
         return "red", f"已连续 {late} 个月未报送"
     progress = None if pd.isna(report["progress"]) else float(report["progress"])
@@ -97,15 +99,25 @@ def _lamp(measure: dict, report: pd.Series | None, expected: float, on: date, de
     return colour, f"迟报 {late} 个月,落后 {gap:.1f} 个百分点" if gap > 0 else f"迟报 {late} 个月"
 
 
+def completed_in(reports: pd.DataFrame, number: int, unit: str, as_of: str) -> str | None:
+    """The month ``unit`` first reported measure ``number`` 已完成 at 100 % (up to ``as_of``), or None."""
+    done = reports[(reports["measure_number"] == number) & (reports["unit_name"] == unit) & (reports["period"] <= as_of)
+                   & (reports["status"] == "已完成") & (reports["progress"] >= 100)]
+    return None if done.empty else str(done["period"].min())
+
+
 def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as_of: str,
-                  plan_start: date | str, rule: LampRule) -> pd.DataFrame:
+                  plan_start: date | str, rule: LampRule, due: str | None = None) -> pd.DataFrame:
     """One row per measure: units, the lead unit's latest report up to ``as_of``, expected progress, lamp and why.
 
     Expected progress runs straight from 0 % at ``plan_start`` to 100 % at the measure's deadline (its own,
     else ``rule.measure_deadline``), read at the end of the as-of month. Only the lead unit's reports drive it.
+    ``due`` is the latest month whose reports were due when the view is read (default ``as_of``): a month
+    still 报送中 does not make anyone late. A measure reported 已完成 at 100 % stays green.
     """
     titles = {s.number: s.title for s in sections}
     latest = _latest_reports(reports, as_of)
+    due = due or as_of
     on = months.last_day(as_of)
     start = _as_date(plan_start)
     rows = []
@@ -113,7 +125,8 @@ def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as
         deadline = _as_date(m["deadline"] or rule.measure_deadline)
         expected = expected_on(start, [Milestone(deadline, 100.0)], on)
         report = latest.get((m["number"], m["lead_unit"])) if m["lead_unit"] else None
-        key, reason = _lamp(m, report, expected, on, deadline, as_of, rule)
+        completed = completed_in(reports, m["number"], m["lead_unit"], as_of) if m["lead_unit"] else None
+        key, reason = _lamp(m, report, expected, on, deadline, due, rule, completed)
         progress = None if report is None or pd.isna(report["progress"]) else float(report["progress"])
         rows.append({
             "篇章": section_label(m["section"], titles.get(m["section"], "")),

@@ -85,6 +85,22 @@ def cutoff(period: str) -> datetime:
     return end_of(last_day(add(period, 1)))
 
 
+def due(as_of: str, day: int, at: datetime) -> str:
+    """The latest month up to ``as_of`` whose reports were due (deadline ``day`` of the next month) by ``at``.
+
+    Before the deadline a month is still 报送中: its reports are not late yet, and lateness counts from here.
+    """
+    month = as_of
+    while deadline(month, day) >= at:
+        month = previous(month)
+    return month
+
+
+def in_progress(period: str, day: int, at: datetime | None = None) -> bool:
+    """True while ``period``'s reports are not yet due (报送中)."""
+    return deadline(period, day) >= (at or now())
+
+
 def label(period: str) -> str:
     """"2026年1月"."""
     return f"{period[:4]}年{int(period[5:7])}月"

@@ -55,12 +55,15 @@ class LampRule:
     measure_deadline: str = "2025-12-31"
 
     def text(self) -> str:
-        """The rule in words, written next to every lamp."""
+        """The rule in words, written next to every lamp — the rule :func:`dashboard.metrics.expected_on`,
+        :func:`dashboard.metrics.lamp` and the measure lamps compute, with the thresholds of this config."""
         return (
-            "绿灯:达到或超过从方案起始到下一节点的直线进度应达值;"
-            f"黄灯:落后不足{self.yellow_gap_points:g}个百分点,或措施月报迟报1个月;"
+            "应达值按直线进度计算:方案起始为0,依次连到各节点(措施为完成期限时的100%),最后一个节点之后为该节点值。"
+            "绿灯:达到或超过应达值;"
+            f"黄灯:落后不足{self.yellow_gap_points:g}个百分点,或措施月报过了报送截止日仍未报送当月(迟报1个月);"
             f"红灯:落后{self.yellow_gap_points:g}个百分点及以上、节点日期已过仍未达标,"
             f"或连续{self.red_missing_months}个月及以上未报送。"
+            "措施报为“已完成”且进度100%后不再需要月报,保持绿灯。"
         )
 
 

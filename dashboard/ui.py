@@ -137,6 +137,19 @@ def plain(text) -> str:
 ALL = "all"
 
 
+def default_month(available: list[str]) -> str:
+    """The newest month whose reporting deadline has passed (else the oldest one there is)."""
+    day = completeness.deadline_day()
+    done = [m for m in available if not months.in_progress(m, day)]
+    return done[-1] if done else available[0]
+
+
+def month_choice(period: str) -> str:
+    """A month as the "数据截至" list shows it: still 报送中 before its deadline."""
+    suffix = "(报送中)" if months.in_progress(period, completeness.deadline_day()) else ""
+    return period_label(period) + suffix
+
+
 def _remember(name: str) -> None:
     st.session_state[f"_{name}"] = st.session_state[f"{name}_widget"]
     st.session_state[f"_{name}_chosen"] = True
@@ -150,17 +163,18 @@ def frame() -> facts.View:
     if not available:
         return facts.View(months.this_month())
     params = st.query_params
+    default = default_month(available)
     if "_month" not in st.session_state:
         st.session_state["_month_chosen"] = params.get("month") in available
-        st.session_state["_month"] = params.get("month") if params.get("month") in available else available[-1]
+        st.session_state["_month"] = params.get("month") if params.get("month") in available else default
     elif not st.session_state.get("_month_chosen"):
-        st.session_state["_month"] = available[-1]  # follow the newest month until the user picks one
+        st.session_state["_month"] = default  # follow the newest complete month until the user picks one
     if "_county" not in st.session_state:
         st.session_state["_county"] = params.get("county") if params.get("county") in names else ALL
     options = [ALL, *names]
     with st.sidebar:
         month = st.selectbox("数据截至", available[::-1], index=available[::-1].index(st.session_state["_month"])
-                             if st.session_state["_month"] in available else 0, format_func=period_label,
+                             if st.session_state["_month"] in available else 0, format_func=month_choice,
                              key="month_widget", on_change=_remember, args=("month",),
                              help="显示截至该月的上报数据;采用该月之后一个月月底时的版本,可重现当时的看板。")
         county = st.selectbox("县(市、区)", options, index=options.index(st.session_state["_county"])
@@ -303,13 +317,22 @@ def ladder_spec(ver: tuple, as_of: str, county: str | None, metric: str, title: 
                                    title).to_dict()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+def due_month(as_of: str) -> str:
+    """The latest month up to ``as_of`` whose reports were due when the view is read (now, or its cut-off)."""
+    return months.due(as_of, completeness.deadline_day(), min(months.now(), months.cutoff(as_of)))
+
+
 def measure_table(ver: tuple, as_of: str) -> pd.DataFrame:
     """The accountability measure table (lamps of every measure) for the as-of month."""
+    return _measure_table(ver, as_of, due_month(as_of))  # the key moves on when a deadline passes
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _measure_table(ver: tuple, as_of: str, due: str) -> pd.DataFrame:
     from dashboard import accountability
 
     plan = plan_view(ver)
     if plan is None:
         return pd.DataFrame(columns=accountability.MEASURE_COLUMNS)
     return accountability.measure_table(plan.measures, plan.sections, measure_reports(ver, as_of), as_of,
-                                        load_plan_config().start, lamp_rule())
+                                        load_plan_config().start, lamp_rule(), due)

@@ -144,7 +144,7 @@ def test_deadline_passed_unmet_is_red_and_met_is_green():
     reports = pd.DataFrame([_report("2025-01", 1, "甲局", 95.0), _report("2025-01", 2, "甲局", 100.0, "已完成")])
     out = acc.measure_table(MEASURES[:2], SECTIONS, reports, "2025-01", START, RULE)
     assert (_row(out, 1)["灯"], _row(out, 1)["灯号说明"]) == ("红灯", "期限 2024-12-28 已过未完成")
-    assert (_row(out, 2)["灯"], _row(out, 2)["灯号说明"]) == ("绿灯", "达到应达进度")
+    assert (_row(out, 2)["灯"], _row(out, 2)["灯号说明"]) == ("绿灯", "已完成(2025年1月)")
 
 
 def test_report_without_progress_is_red():
@@ -276,14 +276,15 @@ def test_page_shows_every_measures_lead_unit_and_lamp(demo_store):
     measures, _, _ = _tables(at)
     assert dict(zip(measures["序号"], measures["牵头单位"])) == EXPECTED_LEADS
     rows = measures.set_index("序号")
-    assert (rows.loc[8, "灯"], rows.loc[8, "灯号说明"]) == ("红灯", "已连续 2 个月未报送")
+    # measure 8 was reported 已完成 at 100 % in 2025-09 and then, rightly, no more: it stays green
+    assert (rows.loc[8, "灯"], rows.loc[8, "灯号说明"]) == ("绿灯", "已完成(2025年9月)")
     assert rows.loc[8, "最近报送"] == "2025-10"
     assert rows.loc[13, "灯"] != "绿灯" and rows.loc[13, "灯号说明"].startswith("迟报 1 个月")
     assert (rows.loc[14, "灯"], rows.loc[14, "灯号说明"], rows.loc[14, "完成进度(%)"]) == (
         "红灯", "未设牵头单位,无法报送", "—")
     assert set(rows["灯"]) <= {"绿灯", "黄灯", "红灯"}
     assert "全市 · 数据截至 2025年12月" in [c.value for c in at.caption]
-    assert any(c.value.startswith("亮灯规则 — 绿灯:达到或超过") for c in at.caption)
+    assert any(c.value.startswith("亮灯规则 — 应达值按直线进度计算") for c in at.caption)
     assert any("演示数据" in w.value for w in at.warning)
 
 
@@ -323,9 +324,9 @@ def test_kpis_and_reminder_match_sql(demo_store):
 def test_matrix_marks_lead_and_co_units(demo_store):
     _, _, grid = _tables(_page())
     rows = grid.set_index("单位")
-    assert rows.loc["市生态环境局", "8 红灯"] == "●"
-    assert rows.loc["市农业农村局", "8 红灯"] == rows.loc["市乡村振兴局", "8 红灯"] == "○"
-    assert rows.loc["市委组织部", "8 红灯"] == ""
+    assert rows.loc["市生态环境局", "8 绿灯"] == "●"
+    assert rows.loc["市农业农村局", "8 绿灯"] == rows.loc["市乡村振兴局", "8 绿灯"] == "○"
+    assert rows.loc["市委组织部", "8 绿灯"] == ""
     assert (rows == "●").sum().sum() == 13          # one lead per measure, none for measure 14
     assert grid.columns[-1] == "14 红灯" and set(grid["14 红灯"]) == {""}
 
@@ -359,7 +360,7 @@ def test_earlier_month_and_a_county(demo_store):
     at.selectbox(key="month_widget").set_value("2025-11").run()
     measures, _, _ = _tables(at)
     rows = measures.set_index("序号")
-    assert rows.loc[8, "灯号说明"].startswith("迟报 1 个月")
+    assert rows.loc[8, "灯号说明"] == "已完成(2025年9月)"
     assert rows.loc[13, "最近报送"] == "2025-11"
     assert float(rows.loc[5, "完成进度(%)"]) == _sql_latest_progress(demo_store, 5, "市民政局", "2025-11")
     with demo_store.connect() as conn:

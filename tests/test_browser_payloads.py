@@ -20,7 +20,7 @@ from tests.browser import (
     screenshot,
     streamlit_server,
 )
-from tests.payloads import load_payloads
+from tests.payloads import PERIOD, load_payloads
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
 READY = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
@@ -43,7 +43,7 @@ def test_payloads_render_as_text_in_chromium(demo_db, tmp_path):
         page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
         watch = PageWatch(page, base)
         for path, ready in pages:
-            page.goto(f"{base}/{path}?county={city.county_code}")
+            page.goto(f"{base}/{path}?county={city.county_code}&month={PERIOD}")
             page.get_by_text(ready).first.wait_for(timeout=60_000)
             page.wait_for_function(READY, timeout=60_000)
             page.wait_for_timeout(1000)
@@ -52,7 +52,7 @@ def test_payloads_render_as_text_in_chromium(demo_db, tmp_path):
             assert page.locator('[data-testid="stException"]').count() == 0, path
             if path in ("", "targets", "accountability"):
                 assert city.county in page.inner_text("body").replace("\u2060", ""), path
-        page.goto(f"{base}/accountability")
+        page.goto(f"{base}/accountability?month={PERIOD}")
         page.get_by_text("措施详情").first.wait_for(timeout=60_000)
         chooser = page.get_by_role("combobox", name="选择措施")
         chooser.click()

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import plain
-from tests.payloads import DANGEROUS, NAME, load_payloads
+from tests.payloads import DANGEROUS, NAME, PERIOD, load_payloads
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PAGES = ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py", "pages/upload.py",
@@ -73,6 +73,7 @@ def assert_literal(at: AppTest, page: str) -> list[str]:
 
 def _open(page: str, county: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["month"] = PERIOD  # the payloads were uploaded for this month, still 报送中
     if county:
         at.query_params["county"] = county
     at.run()
