@@ -115,9 +115,13 @@ def cmd_import(args) -> int:
     if engine is None:
         return _fail(scope, 2)
     preview = intake.prepare(engine, data, path.name, args.kind, period, scope, user=args.user or getpass.getuser())
+    if preview.ok and preview.partial and not args.dry_run and not args.allow_partial:
+        _print_preview(preview, True)
+        return _fail(f"文件缺少本县名录中 {len(preview.roster_missing)} 个村(共 {preview.roster_total} 个村),未写入。"
+                     "如确属部分报送,请加 --allow-partial 重新导入。", 1)
     if preview.ok and not args.dry_run:
         try:
-            intake.commit(engine, preview)
+            intake.commit(engine, preview, allow_partial=args.allow_partial)
         except StoreError as fault:
             return _fail(fault.commit_text() + f"({fault.where})", 2)
     elif not preview.ok and not args.dry_run:
@@ -134,6 +138,10 @@ def _print_preview(preview, dry_run: bool) -> None:
     verdict = "校验通过" + ("(试运行,未写入)" if dry_run else ",已写入") if preview.ok else "未通过校验,未写入"
     print(f"{verdict}:读取 {preview.rows} 行,错误 {len(preview.errors)} 处,提示 {len(preview.warnings)} 处;"
           f"新增 {d['added']},修改 {d['changed']},未变 {d['unchanged']},缺少 {d['missing']}。")
+    if preview.partial:
+        names = "、".join(f"{town}{name}" for town, name, _ in preview.roster_missing[:20])
+        print(f"部分报送:本县名录共 {preview.roster_total} 个村,缺少 {len(preview.roster_missing)} 个村:{names}"
+              + ("……" if len(preview.roster_missing) > 20 else ""))
     for issue in preview.errors[:50]:
         print("错误:" + issue.text())
     for issue in preview.warnings[:50]:
@@ -207,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--unit", help="填报单位(措施推进月报)")
     imp.add_argument("--user", help="填报人(默认当前系统用户)")
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览,不写入")
+    imp.add_argument("--allow-partial", action="store_true", help="村级指标月报只含本县部分村时仍然写入(部分报送)")
     imp.add_argument("--format", choices=("json", "text"), default="text")
     imp.set_defaults(func=cmd_import)
 

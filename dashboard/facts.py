@@ -203,14 +203,3 @@ def brands_as_of(history: pd.DataFrame, period: str) -> pd.DataFrame:
 def brands(engine: Engine, view: View) -> pd.DataFrame:
     """Each county's latest brand as of the view: county_code, name, status, period."""
     return brands_as_of(brand_history(engine, view), view.as_of)
-
-
-def first_submissions(engine: Engine, view: View) -> pd.DataFrame:
-    """kind, period, scope, first accepted upload time — for completeness up to the cut-off."""
-    query = (select(U.kind, U.period, U.scope, func.min(U.uploaded_at))
-             .where(and_(U.outcome == "accepted", U.period <= view.as_of))
-             .group_by(U.kind, U.period, U.scope))
-    if not view.uses_active():
-        query = query.where(U.uploaded_at <= view.cutoff)
-    with engine.connect() as conn:
-        return frame_of(conn.execute(query).all(), columns=["kind", "period", "scope", "first_at"])

@@ -50,6 +50,13 @@ class Preview:
     file_error: Issue | None = None
     diff: dict = field(default_factory=lambda: {"added": 0, "changed": 0, "unchanged": 0, "missing": 0})
     diff_names: dict = field(default_factory=dict)  # added/changed/missing -> some row names
+    roster_total: int | None = None  # roster villages of the county (village reports only)
+    roster_missing: list[tuple[str, str, str]] = field(default_factory=list)  # (township, village, code) left out
+
+    @property
+    def partial(self) -> bool:
+        """A village report that leaves out villages of the county's roster (committing it needs a tick)."""
+        return bool(self.roster_missing)
 
     @property
     def sha256(self) -> str:
@@ -74,7 +81,8 @@ class Preview:
     def to_json(self) -> dict:
         return {"ok": self.ok, "kind": self.kind, "period": self.period, "rows": self.rows,
                 "errors": [i.to_dict() for i in self.errors], "warnings": [i.to_dict() for i in self.warnings],
-                "diff": dict(self.diff)}
+                "diff": dict(self.diff), "roster_total": self.roster_total,
+                "roster_missing": [{"township": t, "village": v, "code": c} for t, v, c in self.roster_missing]}
 
 
 _INDEX_CACHE: dict[tuple, VillageIndex] = {}
@@ -277,7 +285,17 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
                                    "无法确定上报范围(县或单位)。请在上报时选择所属县(市、区)或填报单位")
     if preview.ok:
         _diff(engine, preview, ctx.villages)
+        if kind == "village_monthly":
+            _roster_coverage(preview, ctx.villages)
     return preview
+
+
+def _roster_coverage(preview: Preview, index: VillageIndex) -> None:
+    """Which of the county's roster villages the file leaves out (a partial report)."""
+    county = [v for v in index.villages if v.county_code == preview.scope]
+    reported = {r["village_code"] for r in preview.result.records}
+    preview.roster_total = len(county)
+    preview.roster_missing = [(v.township, v.name, v.code) for v in county if v.code not in reported]
 
 
 def _to_wire(preview: Preview) -> dict:
@@ -285,6 +303,7 @@ def _to_wire(preview: Preview) -> dict:
     result = preview.result
     return {
         "scope": preview.scope, "diff": preview.diff, "diff_names": preview.diff_names,
+        "roster_total": preview.roster_total, "roster_missing": preview.roster_missing,
         "file_error": tuple(preview.file_error.to_dict().values()) if preview.file_error else None,
         "result": None if result is None else {
             "kind": result.kind, "sheet": result.sheet, "scope": result.scope, "rows_read": result.rows_read,
@@ -295,6 +314,7 @@ def _to_wire(preview: Preview) -> dict:
 
 def _from_wire(preview: Preview, wire: dict) -> None:
     preview.scope, preview.diff, preview.diff_names = wire["scope"], wire["diff"], wire["diff_names"]
+    preview.roster_total, preview.roster_missing = wire["roster_total"], [tuple(m) for m in wire["roster_missing"]]
     preview.file_error = Issue(*wire["file_error"]) if wire["file_error"] else None
     result = wire["result"]
     if result is not None:
@@ -374,13 +394,21 @@ def record_refusal(engine: Engine, preview: Preview, outcome: str = "refused", m
         return None
 
 
-def commit(engine: Engine, preview: Preview, hook=None) -> int:
+class PartialNotConfirmed(ValueError):
+    """A partial village report was committed without saying so (确认部分报送 / --allow-partial)."""
+
+
+def commit(engine: Engine, preview: Preview, hook=None, allow_partial: bool = False) -> int:
     """Write an accepted preview in one transaction; returns the new active upload's id.
+
+    A partial village report (villages of the roster left out) is written only with ``allow_partial``.
 
     A store fault (read-only, disk full, unreachable, locked) leaves the store as it was and raises
     :class:`StoreError`; the failed attempt is recorded when the store still takes that one small write.
     ``hook(stage)`` is called between the steps (tests use it to simulate crashes).
     """
+    if preview.partial and not allow_partial:
+        raise PartialNotConfirmed(f"文件缺少本县 {len(preview.roster_missing)} 个村的数据;确属部分报送时请勾选“确认部分报送”后提交")
     try:
         return _commit(engine, preview, hook or (lambda stage: None))
     except SQLAlchemyError as exc:
@@ -404,9 +432,12 @@ def _commit(engine: Engine, preview: Preview, hook) -> int:
         upload_id = conn.execute(insert(U).values(
             kind=preview.kind, period=preview.period, scope=preview.scope, file_name=preview.file_name,
             sha256=preview.sha256, content=preview.data, uploaded_by=preview.user, uploaded_at=now,
-            rows=len(preview.result.records), errors=0, warnings=len(preview.warnings), outcome="accepted",
+            rows=len(preview.result.records), expected_rows=preview.roster_total, errors=0,
+            warnings=len(preview.warnings), outcome="accepted",
             message=f"新增 {preview.diff['added']},修改 {preview.diff['changed']},未变 {preview.diff['unchanged']},"
-                    f"缺少 {preview.diff['missing']}", issues=_issues_json(preview), active=True, is_demo=False,
+                    f"缺少 {preview.diff['missing']}" + (f";部分报送 {len(preview.result.records)}/{preview.roster_total} 村"
+                                                        if preview.partial else ""),
+            issues=_issues_json(preview), active=True, is_demo=False,
         ).returning(U.id)).scalar_one()
         hook("upload")
         if preview.kind == "roster":

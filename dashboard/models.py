@@ -175,6 +175,7 @@ class Upload(Base):
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rows: Mapped[int] = mapped_column(Integer, default=0)
+    expected_rows: Mapped[int | None] = mapped_column(Integer)  # roster villages a village report should cover
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(20))  # accepted / refused / failed (store fault at commit)

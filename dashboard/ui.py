@@ -243,11 +243,6 @@ def brand_history(ver: tuple, as_of: str) -> pd.DataFrame:
     return facts.brand_history(engine(), facts.View(as_of))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def first_submissions(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.first_submissions(engine(), facts.View(as_of))
-
-
 @st.cache_data(show_spinner=False, max_entries=4)
 def villages(ver: tuple) -> pd.DataFrame:
     return facts.villages(engine())
@@ -293,9 +288,16 @@ def target_table(ver: tuple, as_of: str, county: str | None, metric: str, period
                                 lamp_rule().yellow_gap_points)
 
 
-@st.cache_data(show_spinner=False)
-def expected_reports(ver: tuple) -> list:
-    return completeness.expected_reports(engine())
+def completeness_of(ver: tuple, as_of: str, county: str | None) -> pd.DataFrame:
+    """The completeness table of the as-of month as it stood when the view is read (now, or its cut-off)."""
+    at = min(months.now(), months.cutoff(as_of))
+    return _completeness(ver, as_of, county, months.in_progress(as_of, completeness.deadline_day(), at))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _completeness(ver: tuple, as_of: str, county: str | None, in_progress: bool) -> pd.DataFrame:
+    # keyed by whether the deadline has passed: the one moment the statuses change without an upload
+    return completeness.completeness(engine(), as_of, min(months.now(), months.cutoff(as_of)), county)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -29,25 +29,15 @@ def kpi_tiles(ver: tuple, view) -> None:
         note = "(期限为配置默认值)" if spec.configured else ""
         col.metric(ui.plain(spec.label), f"{now:.1f}%", _delta(now, before),
                    help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note}")
-    rate, received, expected = reporting_rate(ver, view)
-    cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已报 {received} 份"
-                   f"(县级村级指标月报、示范点台账和牵头单位措施月报)")
+    rate, received, expected = completeness.received(ui.completeness_of(ver, view.as_of, view.county))
+    deadline = months.deadline(view.as_of, completeness.deadline_day())
+    pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, completeness.deadline_day()) else ""
+    cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已完整报送 {received} 份"
+                   f"(县级村级指标月报、示范点台账和牵头单位措施月报;部分报送不计){pending}")
     lamps = ui.measure_table(ver, view.as_of)["灯"].value_counts()
     cols[5].metric("措施推进", f"红灯 {int(lamps.get('红灯', 0))} 项",
                    help=f"{len(reported) and ui.period_label(view.as_of)}:绿灯 {int(lamps.get('绿灯', 0))} 项、"
                         f"黄灯 {int(lamps.get('黄灯', 0))} 项、红灯 {int(lamps.get('红灯', 0))} 项(亮灯规则见页面底部)")
-
-
-def reporting_rate(ver: tuple, view) -> tuple[float, int, int]:
-    expected = [e for e in ui.expected_reports(ver) if not view.county or e.scope == view.county
-                or e.kind == "measure_progress"]
-    first = ui.first_submissions(ver, view.as_of)
-    first = first[first["period"] == view.as_of]
-    seen = {(k, s): t for k, s, t in first[["kind", "scope", "first_at"]].itertuples(index=False)}
-    table = completeness.classify(expected, seen, months.deadline(view.as_of, completeness.deadline_day()),
-                                  min(months.now(), view.cutoff))
-    received = int(table["状态"].isin([completeness.STATUS_ON_TIME, completeness.STATUS_LATE]).sum())
-    return metrics.share(received, len(table)), received, len(table)
 
 
 def ranking(ver: tuple, view) -> pd.DataFrame:

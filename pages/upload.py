@@ -45,6 +45,20 @@ def _issues_table(issues, title: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
+def _partial_notice(preview: intake.Preview) -> None:
+    """A village file that leaves out villages of the county's roster: name them, offer the list."""
+    missing = preview.roster_missing
+    shown = "、".join(f"{town}{name}" for town, name, _ in missing[:20]) + ("……" if len(missing) > 20 else "")
+    st.warning(ui.plain(f"部分报送:本县名录共 {preview.roster_total} 个村,文件缺少 {len(missing)} 个村:{shown}"),
+               icon=":material/rule:")
+    frame = pd.DataFrame(missing, columns=["乡镇(街道)", "村(社区)", "区划代码"])
+    st.download_button(f"下载缺少的 {len(missing)} 个村名单(.xlsx)", on_click="ignore", icon=":material/download:",
+                       data=lambda: exports.table_xlsx(frame, "本次上报缺少的村", f"报送期 {ui.period_label(preview.period)}",
+                                                       "缺少的村"),
+                       file_name=f"缺少的村_{preview.period}.xlsx", key="partial_list",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def whole_file_refusal(preview: intake.Preview) -> str | None:
     """The one sentence of a file refused before any row was read (unreadable, unsafe, too big), or None."""
     if preview.result is None and preview.file_error is not None:
@@ -72,6 +86,8 @@ def _show_preview(preview: intake.Preview) -> None:
         if names:
             with st.expander(f"{label}的行(最多显示 50 个)"):
                 st.text("、".join(names))
+    if preview.ok and preview.partial:
+        _partial_notice(preview)
     if preview.errors:
         _issues_table(preview.errors, "错误:必须修改后重新上传")
     if preview.warnings:
@@ -144,9 +160,11 @@ def upload_tab(ver: tuple) -> None:
         st.success(st.session_state["committed_msg"], icon=":material/check_circle:")
         return
     st.info("校验通过。确认无误后点击“确认提交”;同一报表、同一报送期、同一范围再次提交会替换当前版本,旧版本保留在历史中。")
-    if st.button("确认提交", type="primary", icon=":material/upload:"):
+    partial_ok = st.checkbox(f"确认部分报送(本次只报 {preview.rows}/{preview.roster_total} 个村,其余村在催报清单中显示为部分报送)",
+                             key="partial_ok") if preview.partial else False
+    if st.button("确认提交", type="primary", icon=":material/upload:", disabled=preview.partial and not partial_ok):
         try:
-            upload_id = intake.commit(ui.engine(), preview)
+            upload_id = intake.commit(ui.engine(), preview, allow_partial=partial_ok)
         except StoreError as fault:
             st.error(fault.commit_text(), icon=":material/error:")
             return
@@ -225,11 +243,11 @@ def completeness_tab(ver: tuple) -> None:
     frame = completeness.completeness(ui.engine(), period)
     st.caption(f"截止时间:次月 {day} 日 24 时前(可在 data/intake.toml 中修改)。县(市、区)报送村级指标月报和示范点台账,"
                "牵头单位报送措施推进月报。")
-    counts = frame["状态"].value_counts()
-    cols = st.columns(4)
-    for col, status in zip(cols, (completeness.STATUS_ON_TIME, completeness.STATUS_LATE,
+    counts = frame["状态"].str.replace(r"\(.*", "", regex=True).value_counts()  # 部分报送(37/115 村) -> 部分报送
+    cols = st.columns(5)
+    for col, status in zip(cols, (completeness.STATUS_ON_TIME, completeness.STATUS_LATE, completeness.STATUS_PARTIAL,
                                   completeness.STATUS_MISSING, completeness.STATUS_PENDING)):
-        col.metric(status, int(counts.get(status, 0)))
+        col.metric(status, int(counts.get(status.split("(")[0], 0)))
     behind = frame[frame["状态"] != completeness.STATUS_ON_TIME]
     st.markdown("**需催报 / 逾期的报送对象**" if not behind.empty else "**本期全部按时报送**")
     st.dataframe(behind if not behind.empty else frame, hide_index=True, width="stretch")
