@@ -3,18 +3,15 @@ an explicit tick, and the 催报 list shows 部分报送 (x/y 村) for it."""
 
 from __future__ import annotations
 
-import io
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import completeness
-from dashboard.intake import PartialNotConfirmed, commit, prepare
+from dashboard.intake import PartialNotConfirmed, commit
 from tests.intake_fixtures import COUNTY, monthly_table
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
