@@ -78,7 +78,7 @@ def _show_preview(preview: intake.Preview) -> None:
     c3.metric("提示", len(preview.warnings))
     c4.metric("新增", preview.diff["added"])
     c5.metric("修改", preview.diff["changed"])
-    c6.metric("缺少(本次未填)", preview.diff["missing"])
+    c6.metric("较生效版本缺少", preview.diff["missing"], help="当前生效版本中有、本次文件中没有的行")
     st.caption(f"与当前生效数据相比:新增 {preview.diff['added']} 行,修改 {preview.diff['changed']} 行,"
                f"未变 {preview.diff['unchanged']} 行,当前有而本次缺少 {preview.diff['missing']} 行。")
     for key, label in (("added", "新增"), ("changed", "修改"), ("missing", "缺少")):

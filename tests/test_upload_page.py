@@ -72,7 +72,7 @@ def test_upload_preview_commit_and_overview_refreshes(demo_store):
     new = {v.code for v in intake.village_index(demo_store).villages if v.county_code == lagging}
     new_sites = set(_ledger_codes(data))
     assert int(tiles["新增"]) == len(new_sites - old)
-    assert int(tiles["缺少(本次未填)"]) == len(old - new_sites) > 0
+    assert int(tiles["较生效版本缺少"]) == len(old - new_sites) > 0
     assert new_sites <= new
     commit = next(b for b in at.button if b.label == "确认提交")
     commit.click().run()
