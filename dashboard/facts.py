@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, and_, cast, func, literal, select
+from sqlalchemy import Engine, Integer, cast, func, literal, select
 
 from dashboard import models
 from dashboard import months
@@ -153,18 +153,16 @@ def indicator_series(engine: Engine, view: View, legal_threshold: float | None) 
     return frame.fillna(0).astype({c: int for c in counts})
 
 
-def latest_village_reports(engine: Engine, view: View) -> pd.DataFrame:
-    """Each county's latest village reports up to as_of (a county late this month keeps last month's):
-    village_code, county_code, period and the indicators."""
-    eff = effective_uploads("village_monthly", view).subquery()
-    latest = (select(eff.c.scope, func.max(eff.c.period).label("period")).group_by(eff.c.scope).subquery())
-    chosen = (select(eff.c.id).join(latest, and_(latest.c.scope == eff.c.scope, latest.c.period == eff.c.period))
-              .subquery())
+def village_reports(engine: Engine, view: View) -> pd.DataFrame:
+    """The village reports of the as-of month (the versions in effect): a village report counts for its own
+    month only, so a county late this month has none here — its villages are 未报送, not last month's values.
+    Columns: village_code, county_code, period and the indicators."""
+    eff = effective_uploads("village_monthly", view).where(U.period == view.as_of).subquery()
     V = models.VillageReport
     cols = [V.village_code, V.county_code, V.period, V.legal_persons, V.micro_power_list, V.discipline_member,
             V.affairs_disclosed, V.supervision_committee]
     with engine.connect() as conn:
-        rows = conn.execute(select(*cols).join(chosen, chosen.c.id == V.upload_id)).all()
+        rows = conn.execute(select(*cols).join(eff, eff.c.id == V.upload_id)).all()
     return frame_of(rows, columns=[c.key for c in cols])
 
 

@@ -86,10 +86,11 @@ def measure_lamp(progress: float | None, expected: float, months_since_report: i
 
 
 def rank_change(current: pd.Series, previous: pd.Series) -> pd.DataFrame:
-    """Rank (1 = best, ties share the better rank) now and before, and places gained since."""
-    now = current.rank(ascending=False, method="min").astype(int)
+    """Rank (1 = best, ties share the better rank) now and before, and places gained since. A missing value
+    (未报送) has no rank and does not take a place from anyone."""
+    now = current.rank(ascending=False, method="min")
     before = previous.reindex(current.index).rank(ascending=False, method="min")
-    out = pd.DataFrame({"rank": now, "previous_rank": before.astype("Int64")})
+    out = pd.DataFrame({"rank": now.astype("Int64"), "previous_rank": before.astype("Int64")})
     out["change"] = (out["previous_rank"] - out["rank"]).astype("Int64")
     return out
 

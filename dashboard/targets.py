@@ -93,70 +93,100 @@ class Inputs:
                       {county: self.counties[county]})
 
 
-def _latest_by_month(frame: pd.DataFrame, key: str, months_: list[str], value: str) -> pd.DataFrame:
-    """For each key and month, ``value`` of the key's latest row with period <= month (carried forward)."""
+VILLAGE_METRICS = ("legal_persons_coverage", "micro_power_list_coverage", "discipline_member_coverage")
+NOT_REPORTED = "未报送"
+
+
+def _carried(frame: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
+    """Registers: for each county and month, its latest row with period <= month (month, county_code, n, source)."""
     out = []
-    for k, grp in frame.sort_values("period").groupby(key, sort=False):
-        periods, values = grp["period"].tolist(), grp[value].tolist()
+    for county, grp in frame.sort_values("period").groupby("county_code", sort=False):
+        periods, values = grp["period"].tolist(), grp["n"].tolist()
         j = -1
         for month in months_:
             while j + 1 < len(periods) and periods[j + 1] <= month:
                 j += 1
             if j >= 0:
-                out.append((month, k, values[j]))
-    return pd.DataFrame(out, columns=["month", "county_code", "count"])
+                out.append((month, county, values[j], periods[j]))
+    return pd.DataFrame(out, columns=["month", "county_code", "count", "source"])
 
 
 def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFrame:
-    """Per month and county: count meeting the target and total (a county not yet reporting keeps its
-    latest earlier report; one that never reported counts 0)."""
-    if metric == "township_demo_coverage":
-        built = data.ledger[data.ledger["status"].isin(facts.BUILT_STATUSES)]
-        town_of = dict(zip(data.villages["code"], data.villages["township_code"]))
-        built = built.assign(township=built["village_code"].map(town_of))
-        per_upload = (built.groupby(["scope", "upload_period"])["township"].nunique().reset_index()
-                      .rename(columns={"scope": "county_code", "upload_period": "period", "township": "n"}))
-        totals = data.townships.groupby("county_code").size()
-    elif metric == "county_brand_coverage":
-        per_upload = data.brands.assign(n=(data.brands["status"] == "已形成").astype(int))
-        totals = pd.Series(1, index=pd.Index(list(data.counties), name="county_code"))
-    else:
-        per_upload = data.indicators.rename(columns={INDICATOR_COLUMN[metric]: "n"})
-        totals = data.villages.groupby("county_code").size()
-    counts = _latest_by_month(per_upload[["county_code", "period", "n"]], "county_code", months_, "n")
+    """Per month and county: ``count`` meeting the target, ``total`` to count against, ``covered`` (how many of
+    ``total`` have data at all) and ``source`` (the month the data is from).
+
+    Three states, not two: a village monthly report is valid for its month only — villages without one are
+    未报送 (``covered`` < ``total``), never "not meeting" and never last month's value; the registers (demo-site
+    ledger, brand register) stay valid until replaced, and ``source`` says from which month they are.
+    """
     grid = pd.MultiIndex.from_product([months_, list(data.counties)], names=["month", "county_code"])
-    out = counts.set_index(["month", "county_code"]).reindex(grid, fill_value=0).reset_index()
+    if metric in VILLAGE_METRICS:
+        monthly = data.indicators.rename(columns={"period": "month", INDICATOR_COLUMN[metric]: "count",
+                                                  "reported": "covered"})
+        monthly = monthly[monthly["month"].isin(months_)].assign(source=lambda f: f["month"])
+        counts = monthly[["month", "county_code", "count", "covered", "source"]]
+        totals = data.villages.groupby("county_code").size()
+    else:
+        if metric == "township_demo_coverage":
+            built = data.ledger[data.ledger["status"].isin(facts.BUILT_STATUSES)]
+            town_of = dict(zip(data.villages["code"], data.villages["township_code"]))
+            built = built.assign(township=built["village_code"].map(town_of))
+            per_upload = (built.groupby(["scope", "upload_period"])["township"].nunique()
+                          .rename("n").reset_index())
+            # a ledger whose built sites were all demoted still stands: it counts 0, it is not absent
+            ledgers = data.ledger[["scope", "upload_period"]].drop_duplicates()
+            per_upload = (ledgers.merge(per_upload, on=["scope", "upload_period"], how="left").fillna({"n": 0})
+                          .rename(columns={"scope": "county_code", "upload_period": "period"}))
+            totals = data.townships.groupby("county_code").size()
+        else:  # county_brand_coverage
+            per_upload = data.brands.assign(n=(data.brands["status"] == "已形成").astype(int))
+            totals = pd.Series(1, index=pd.Index(list(data.counties), name="county_code"))
+        counts = _carried(per_upload[["county_code", "period", "n"]], months_)
+        counts["covered"] = counts["county_code"].map(totals).fillna(0)
+    if counts.empty:  # nothing reported in these months (pandas cannot reindex an empty multi-index)
+        out = pd.DataFrame(index=grid).reset_index().assign(count=0, covered=0, source=None)
+    else:
+        out = counts.set_index(["month", "county_code"]).reindex(grid).reset_index()
     out["total"] = out["county_code"].map(totals).fillna(0).astype(int)
-    out["count"] = out["count"].astype(int)
+    out["count"] = out["count"].fillna(0).astype(int)
+    out["covered"] = out["covered"].fillna(0).astype(int)
     return out
 
 
 def counts_by_county(metric: str, data: Inputs, period: str) -> pd.DataFrame:
-    """Per county at ``period``: count (meeting the target) and total, indexed by county code."""
-    return monthly_counts(metric, data, [period]).set_index("county_code")[["count", "total"]]
+    """Per county at ``period``: count, total, covered and source, indexed by county code."""
+    return monthly_counts(metric, data, [period]).set_index("county_code")[["count", "total", "covered", "source"]]
 
 
 def series(spec: Spec, data: Inputs, start: str, as_of: str) -> pd.DataFrame:
-    """Monthly actual % against the expected % on the straight milestone path."""
+    """Per month: actual % (meeting over all units, 未报送 ones included in the denominator; None when nothing
+    at all is reported), the number of units 未报送, and the expected % on the straight milestone path."""
     months_ = plan_months(start, as_of)
-    sums = monthly_counts(spec.metric, data, months_).groupby("month")[["count", "total"]].sum()
-    actual = (100 * sums["count"] / sums["total"].where(sums["total"] > 0)).fillna(0).round(1)
+    sums = monthly_counts(spec.metric, data, months_).groupby("month")[["count", "total", "covered"]].sum()
+    sums = sums.reindex(months_, fill_value=0)
+    actual = (100 * sums["count"] / sums["total"].where(sums["total"] > 0)).round(1)
+    actual = actual.where(sums["covered"] > 0)
     expected = [expected_on(date.fromisoformat(start), list(spec.milestones), months.last_day(m)) for m in months_]
-    return pd.DataFrame({"period": months_, "actual": actual.reindex(months_).tolist(), "expected": expected})
+    return pd.DataFrame({"period": months_, "actual": actual.tolist(),
+                         "unreported": (sums["total"] - sums["covered"]).astype(int).tolist(), "expected": expected})
 
 
 def county_table(spec: Spec, data: Inputs, start: str, as_of: str, yellow_gap: float) -> pd.DataFrame:
-    """Per county at ``as_of``: count, total, actual %, expected %, lamp, and the gap in units."""
+    """Per county at ``as_of``: count, total, unreported, actual % (None: 未报送), expected %, lamp (None: 未报送)
+    and the month the figure comes from."""
     counts = counts_by_county(spec.metric, data, as_of)
     on = months.last_day(as_of)
     expected = expected_on(date.fromisoformat(start), list(spec.milestones), on)
     rows = []
     for code, row in counts.iterrows():
-        actual = round(100 * row["count"] / row["total"], 1) if row["total"] else 0.0
+        reported = row["covered"] > 0
+        actual = (round(100 * row["count"] / row["total"], 1) if row["total"] else 0.0) if reported else None
+        colour = lamp(actual, expected, yellow_gap, missed(list(spec.milestones), actual, on)) if reported else None
         rows.append({"county_code": code, "county": data.counties[code], "count": int(row["count"]),
-                     "total": int(row["total"]), "actual": actual, "expected": expected,
-                     "lamp": lamp(actual, expected, yellow_gap, missed(list(spec.milestones), actual, on))})
-    return pd.DataFrame(rows, columns=["county_code", "county", "count", "total", "actual", "expected", "lamp"])
+                     "total": int(row["total"]), "unreported": int(row["total"] - row["covered"]), "actual": actual,
+                     "expected": expected, "lamp": colour, "source": row["source"] if reported else None})
+    return pd.DataFrame(rows, columns=["county_code", "county", "count", "total", "unreported", "actual", "expected",
+                                       "lamp", "source"])
 
 
 def pace(spec: Spec, data: Inputs, as_of: str) -> Pace | None:
@@ -183,14 +213,18 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
     column = {"legal_persons_coverage": "legal_persons", "micro_power_list_coverage": "micro_power_list",
               "discipline_member_coverage": "discipline_member"}[spec.metric]
     empty = pd.DataFrame(columns=["village_code", "period", column])
-    merged = data.villages.merge(reports if reports is not None else empty,
-                                 left_on="code", right_on="village_code", how="left")
+    month_reports = reports if reports is not None else empty
+    month_reports = month_reports[month_reports["period"] == as_of]  # a village report counts for its month only
+    merged = data.villages.merge(month_reports, left_on="code", right_on="village_code", how="left")
+    reported = merged["period"].notna()
     if column == "legal_persons":
-        miss = merged[~(merged[column].fillna(-1) >= spec.threshold)]
-        value = miss[column].map(lambda v: "未报送" if pd.isna(v) else f"{int(v)} 名")
+        meets = merged[column].fillna(-1) >= spec.threshold
+        value = merged[column].map(lambda v: NOT_REPORTED if pd.isna(v) else f"{int(v)} 名")
     else:
-        miss = merged[merged[column].map(lambda v: v is not True and v != 1)]
-        value = miss[column].map(lambda v: "未报送" if v is None or pd.isna(v) else "否")
-    month = miss["period"].map(lambda p: "" if pd.isna(p) else f"{p[:4]}年{int(p[5:])}月")
-    return pd.DataFrame({"县(市、区)": miss["county"], "乡镇(街道)": miss["township"], "村(社区)": miss["name"],
-                         "填报情况": value, "填报月份": month}).reset_index(drop=True)
+        meets = merged[column].map(lambda v: v is True or v == 1)
+        value = merged[column].map(lambda v: NOT_REPORTED if v is None or pd.isna(v) else "否")
+    state = reported.map({True: "未达标", False: NOT_REPORTED})
+    out = pd.DataFrame({"情况": state, "县(市、区)": merged["county"], "乡镇(街道)": merged["township"],
+                        "村(社区)": merged["name"], "填报情况": value})[~meets.astype(bool)]
+    out = out.assign(_order=(out["情况"] == NOT_REPORTED).astype(int)).sort_values("_order", kind="stable")
+    return out.drop(columns="_order").reset_index(drop=True)

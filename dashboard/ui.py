@@ -229,8 +229,8 @@ def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def latest_village_reports(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.latest_village_reports(engine(), facts.View(as_of))
+def village_reports(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.village_reports(engine(), facts.View(as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -308,7 +308,7 @@ def target_pace(ver: tuple, as_of: str, county: str | None, metric: str):
 @st.cache_data(show_spinner=False, max_entries=64)
 def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
     spec = _spec(ver, metric)
-    reports = latest_village_reports(ver, as_of) if spec.noun == "村" else None
+    reports = village_reports(ver, as_of) if spec.noun == "村" else None
     return targets.gaps(spec, target_inputs(ver, as_of).only(county), as_of, reports)
 
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import accountability, completeness, metrics, months, ui
+from dashboard import accountability, completeness, metrics, months, targets, ui
 from dashboard.metrics import LAMP_LABELS
 from dashboard.settings import lamp_rule
 
 st.title("清廉乡村建设总览")
+
+
+def _figure(value) -> float | None:
+    """A share, or None when it is 未报送."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _delta(now: float, before: float | None) -> str | None:
@@ -23,12 +28,17 @@ def kpi_tiles(ver: tuple, view) -> None:
     cols = st.columns(6)
     for col, spec in zip(cols, ui.target_specs(ver)[:4]):
         series = ui.target_series(ver, view.as_of, view.county, spec.metric).set_index("period")
-        now = float(series["actual"].iloc[-1]) if not series.empty else 0.0
-        before = float(series["actual"].get(previous)) if previous in series.index else None
+        now = _figure(series["actual"].iloc[-1]) if not series.empty else None
+        before = _figure(series["actual"].get(previous)) if previous in series.index else None
         upcoming = metrics.next_milestone(list(spec.milestones), months.last_day(view.as_of)) or spec.milestones[-1]
         note = "(期限为配置默认值)" if spec.configured else ""
-        col.metric(ui.plain(spec.label), f"{now:.1f}%", _delta(now, before),
-                   help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note}")
+        col.metric(ui.plain(spec.label), targets.NOT_REPORTED if now is None else f"{now:.1f}%",
+                   _delta(now, before) if now is not None else None,
+                   help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note};"
+                        f"按全部{spec.noun}计算,未报送的{spec.noun}不计为达标")
+        unreported = int(series["unreported"].iloc[-1]) if not series.empty else 0
+        if unreported and now is not None:
+            col.caption(f"其中 {unreported} 个{spec.noun}未报送")
     rate, received, expected = completeness.received(ui.completeness_of(ver, view.as_of, view.county))
     deadline = months.deadline(view.as_of, completeness.deadline_day())
     pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, completeness.deadline_day()) else ""
@@ -45,13 +55,14 @@ def ranking(ver: tuple, view) -> pd.DataFrame:
     now = ui.target_table(ver, view.as_of, None, "township_demo_coverage").set_index("county")
     before = ui.target_table(ver, view.as_of, None, "township_demo_coverage",
                              months.previous(view.as_of)).set_index("county")
-    ranks = metrics.rank_change(now["actual"], before["actual"])
+    ranks = metrics.rank_change(now["actual"].astype(float), before["actual"].astype(float))
     table = pd.DataFrame({
-        "名次": ranks["rank"], "县(市、区)": now.index, "覆盖率(%)": now["actual"],
-        "应达(%)": now["expected"], "亮灯": now["lamp"].map(LAMP_LABELS),
+        "名次": ranks["rank"], "县(市、区)": now.index,
+        "覆盖率(%)": now["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
+        "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, targets.NOT_REPORTED)),
         "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
         "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
-    }).sort_values(["名次", "县(市、区)"])
+    }).sort_values(["名次", "县(市、区)"], na_position="last")  # a county with no ledger: 未报送, no rank
     return table.reset_index(drop=True)
 
 

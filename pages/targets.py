@@ -3,10 +3,10 @@ table with lamps, the pace still needed to reach the next milestone, and the nam
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import exports, targets, ui
-from dashboard import months
+from dashboard import exports, months, targets, ui
 from dashboard.metrics import LAMP_LABELS, lamp, missed, pace_text
 from dashboard.settings import lamp_rule
 
@@ -15,18 +15,25 @@ st.title("目标进度")
 
 def target_section(ver: tuple, view, spec: targets.Spec) -> None:
     series = ui.target_series(ver, view.as_of, view.county, spec.metric)
-    actual, expected = float(series["actual"].iloc[-1]), float(series["expected"].iloc[-1])
+    last, expected = series["actual"].iloc[-1], float(series["expected"].iloc[-1])
+    actual = None if last is None or pd.isna(last) else float(last)
     rule = lamp_rule()
-    colour = lamp(actual, expected, rule.yellow_gap_points, missed(list(spec.milestones), actual, months.last_day(view.as_of)))
+    colour = None if actual is None else lamp(actual, expected, rule.yellow_gap_points,
+                                              missed(list(spec.milestones), actual, months.last_day(view.as_of)))
+    shown = targets.NOT_REPORTED if actual is None else f"{actual:.1f}%"
+    unreported = int(series["unreported"].iloc[-1])
     pace = ui.target_pace(ver, view.as_of, view.county, spec.metric)
     ladder = "、".join(f"{m.deadline:%Y年%m月%d日}前 {m.value:g}%" for m in spec.milestones)
     note = "(期限为配置默认值,见 data/plan_config.toml)" if spec.configured else ""
 
-    st.markdown(f"#### {ui.plain(spec.label)}:{actual:.1f}%  ·  {LAMP_LABELS[colour]}")
+    st.markdown(f"#### {ui.plain(spec.label)}:{shown}  ·  {LAMP_LABELS.get(colour, targets.NOT_REPORTED)}")
     st.caption(f"方案节点:{ladder}{note}。方案原文:“{ui.plain(spec.source)}”")
     c1, c2, c3 = st.columns(3)
-    c1.metric("当前", f"{actual:.1f}%")
-    c2.metric("直线进度应达", f"{expected:.1f}%", f"{actual - expected:+.1f} 个百分点", delta_color="normal")
+    c1.metric("当前", shown)
+    if unreported and actual is not None:
+        c1.caption(f"其中 {unreported} 个{spec.noun}未报送(不计为达标)")
+    c2.metric("直线进度应达", f"{expected:.1f}%", None if actual is None else f"{actual - expected:+.1f} 个百分点",
+              delta_color="normal")
     c3.metric("完成下一节点还需", pace_text(pace, spec.noun) if pace else "—")
 
     left, right = st.columns([3, 2], gap="large")
@@ -35,14 +42,22 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
                            width="stretch")
     with right:
         table = ui.target_table(ver, view.as_of, view.county, spec.metric)
-        st.dataframe(table.assign(灯=table["lamp"].map(LAMP_LABELS)).rename(columns={
+        shown_table = table.assign(
+            灯=table["lamp"].map(lambda c: LAMP_LABELS.get(c, targets.NOT_REPORTED)),
+            actual=table["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
+            来自=table["source"].map(lambda p: "" if p is None or pd.isna(p) else ui.period_label(p)))
+        columns = ["县(市、区)", f"达标{spec.noun}", f"{spec.noun}总数", f"未报送{spec.noun}", "实际(%)", "应达(%)", "灯"]
+        if spec.noun != "村":  # registers stand until replaced: say from which month
+            columns = [c for c in columns if not c.startswith("未报送")] + ["来自"]
+        st.dataframe(shown_table.rename(columns={
             "county": "县(市、区)", "count": f"达标{spec.noun}", "total": f"{spec.noun}总数",
-            "actual": "实际(%)", "expected": "应达(%)"})[
-            ["县(市、区)", f"达标{spec.noun}", f"{spec.noun}总数", "实际(%)", "应达(%)", "灯"]],
+            "unreported": f"未报送{spec.noun}", "actual": "实际(%)", "expected": "应达(%)"})[columns],
             hide_index=True, width="stretch")
 
     gaps = ui.target_gaps(ver, view.as_of, view.county, spec.metric)
-    with st.expander(f"缺口清单:尚未达标的{spec.noun}(共 {len(gaps)} 个)", expanded=spec.noun != "村"):
+    split = (f",其中未达标 {int((gaps['情况'] == '未达标').sum())} 个、未报送 {int((gaps['情况'] == targets.NOT_REPORTED).sum())} 个"
+             if "情况" in gaps.columns else "")
+    with st.expander(f"缺口清单:尚未达标的{spec.noun}(共 {len(gaps)} 个{split})", expanded=spec.noun != "村"):
         st.dataframe(gaps, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(gaps), 1)))
         stamp = f"{ui.view_caption(view)};亮灯规则见看板"
         st.download_button(

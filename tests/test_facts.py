@@ -41,13 +41,13 @@ def test_a_later_correction_does_not_change_a_past_view(demo_store):
     assert "更正.xlsx" not in set(sources["file_name"])
 
 
-def test_latest_village_reports_keep_a_late_county_on_its_last_month(demo_store):
-    reports = facts.latest_village_reports(demo_store, facts.View("2025-12"))
+def test_village_reports_count_for_their_own_month_only(demo_store):
+    """A county late in 2025-12 has no reports in the 2025-12 view: its villages are 未报送, not November's."""
+    reports = facts.village_reports(demo_store, facts.View("2025-12"))
     with demo_store.connect() as conn:
         late = set(conn.execute(text(
             "SELECT code FROM regions WHERE level = 'county' AND code NOT IN (SELECT scope FROM uploads "
             "WHERE kind = 'village_monthly' AND period = '2025-12')")).scalars())
     assert late
-    periods = reports.groupby("county_code")["period"].max()
-    assert {c: periods[c] for c in late} == {c: "2025-11" for c in late}
-    assert (periods.drop(list(late)) == "2025-12").all()
+    assert not set(reports["county_code"]) & late
+    assert set(reports["period"]) == {"2025-12"}

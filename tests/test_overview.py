@@ -16,12 +16,13 @@ LATEST_LEDGER = """
     JOIN uploads u ON u.id = d.upload_id JOIN latest l ON l.scope = u.scope AND l.period = u.period
     JOIN regions v ON v.code = d.village_code JOIN regions t ON t.code = v.parent_code
     WHERE u.kind = 'demo_sites' AND u.active AND d.status IN ('已建成', '已验收命名') GROUP BY t.county_code"""
+# a village report counts for its own month only: a county that has not reported this month meets nothing
 LEGAL = """
-    WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
-                    WHERE kind = 'village_monthly' AND active AND period <= :p GROUP BY scope)
     SELECT COUNT(*) FROM village_reports r JOIN uploads u ON u.id = r.upload_id
-    JOIN latest l ON l.scope = u.scope AND l.period = u.period
-    WHERE u.kind = 'village_monthly' AND u.active AND r.legal_persons >= 3"""
+    WHERE u.kind = 'village_monthly' AND u.active AND u.period = :p AND r.legal_persons >= 3"""
+REPORTED = """
+    SELECT COUNT(*) FROM village_reports r JOIN uploads u ON u.id = r.upload_id
+    WHERE u.kind = 'village_monthly' AND u.active AND u.period = :p"""
 
 
 def _coverage(conn, period: str) -> dict[str, int]:
@@ -52,6 +53,10 @@ def test_kpis_equal_independent_figures(demo_store):
     assert tiles["法律明白人≥3名的村占比"].value == f"{100 * legal_now / villages:.1f}%"
     assert tiles["法律明白人≥3名的村占比"].delta == \
         f"{round(100 * legal_now / villages, 1) - round(100 * legal_before / villages, 1):+.1f} 个百分点(较上月)"
+    with demo_store.connect() as conn:
+        unreported = villages - conn.execute(text(REPORTED), {"p": "2025-12"}).scalar()
+    assert unreported > 0  # the demo has a county late in its last month
+    assert f"其中 {unreported} 个村未报送" in [c.value for c in at.caption]
     expected = 7 * 2 + 7  # every county reports 2 monthly kinds; 7 distinct lead units report measures
     assert tiles["本月报送完整率"].value == f"{100 * received / expected:.1f}%"
     assert "下一节点" in tiles["乡镇示范点覆盖率"].help
@@ -66,7 +71,7 @@ def test_ranking_names_counties_with_lamps(demo_store):
                                         "GROUP BY county_code")).all())
         names = dict(conn.execute(text("SELECT code, name FROM regions WHERE level = 'county'")).all())
     pct = {names[c]: round(100 * covered.get(c, 0) / totals[c], 1) for c in totals}
-    assert dict(zip(table["县(市、区)"], table["覆盖率(%)"])) == pct
+    assert dict(zip(table["县(市、区)"], table["覆盖率(%)"])) == {n: f"{p:g}" for n, p in pct.items()}
     # after the 70 % milestone (2024-12-31) a county below it is red, one at or above green
     assert dict(zip(table["县(市、区)"], table["亮灯"])) == {n: "绿灯" if p >= 70 else "红灯" for n, p in pct.items()}
     best = max(pct.values())

@@ -76,7 +76,7 @@ def test_first_month_overview_counts_what_is_there(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["法律明白人≥3名的村占比"] == "100.0%"  # all 4 villages reported 3
-    assert tiles["乡镇示范点覆盖率"] == "0.0%"
+    assert tiles["乡镇示范点覆盖率"] == "未报送"  # no ledger yet: not 0 %
 
 
 def test_db_upgrade_on_an_empty_store_loads_the_plan(tmp_path):

@@ -41,7 +41,7 @@ def _city() -> targets.Inputs:
 def test_series_counts_townships_from_each_countys_latest_ledger():
     series = targets.series(DEMO, _city(), "2023-01-01", "2023-10")
     actual = dict(zip(series["period"], series["actual"]))
-    assert actual["2023-05"] == 0.0
+    assert pd.isna(actual["2023-05"])  # no county has a ledger yet: 未报送, not 0 %
     assert actual["2023-06"] == round(100 / 3, 1)      # a1 built in 甲县's June ledger
     assert actual["2023-08"] == round(100 / 3, 1)      # carried forward
     assert actual["2023-09"] == round(200 / 3, 1)      # 甲县 a1 (v3 only 创建中) + 乙县 b1
@@ -62,11 +62,15 @@ def test_indicator_gap_lists_name_villages_with_their_values():
     reports = pd.DataFrame({"village_code": ["v1", "v2", "v3"], "period": ["2023-07"] * 3,
                             "legal_persons": [3, 2, 0]})
     gaps = targets.gaps(LEGAL, _city(), "2023-07", reports)
-    assert gaps.values.tolist() == [["甲县", "一镇", "乙村", "2 名", "2023年7月"],
-                                    ["甲县", "二镇", "丙村", "0 名", "2023年7月"],
-                                    ["乙县", "三镇", "丁村", "未报送", ""]]
+    assert gaps.values.tolist() == [["未达标", "甲县", "一镇", "乙村", "2 名"],
+                                    ["未达标", "甲县", "二镇", "丙村", "0 名"],
+                                    ["未报送", "乙县", "三镇", "丁村", "未报送"]]
+    # a village report counts for its month only: in September nobody has reported
     counts = targets.counts_by_county("legal_persons_coverage", _city(), "2023-09")
-    assert counts.loc["A"].tolist() == [2, 3] and counts.loc["B"].tolist() == [0, 1]
+    assert counts.loc["A", ["count", "total", "covered"]].tolist() == [0, 3, 0]
+    july = targets.counts_by_county("legal_persons_coverage", _city(), "2023-07")
+    assert july.loc["A", ["count", "total", "covered"]].tolist() == [2, 3, 3]
+    assert july.loc["B", ["count", "total", "covered"]].tolist() == [0, 1, 0]
 
 
 def test_targets_page_gap_list_matches_sql(demo_store):
@@ -95,11 +99,13 @@ def test_targets_page_switches_to_legal_persons(demo_store):
     at.segmented_control(key="target_metric").set_value("legal_persons_coverage").run()
     assert not at.exception
     assert any(m.value.startswith("#### 法律明白人≥3名的村占比") for m in at.markdown)
+    month = "2025-12"  # the newest month of the demo: one county has not reported it
     with demo_store.connect() as conn:
-        short = conn.execute(text("""
-            WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
-                            WHERE kind = 'village_monthly' AND active GROUP BY scope)
-            SELECT COUNT(*) FROM regions v WHERE v.level = 'village' AND v.code NOT IN (
-                SELECT r.village_code FROM village_reports r JOIN uploads u ON u.id = r.upload_id
-                JOIN latest l ON l.scope = u.scope AND l.period = u.period WHERE r.legal_persons >= 3)""")).scalar()
-    assert any(e.label == f"缺口清单:尚未达标的村(共 {short} 个)" for e in at.expander)
+        this_month = ("SELECT r.village_code, r.legal_persons FROM village_reports r JOIN uploads u "
+                      "ON u.id = r.upload_id WHERE u.kind = 'village_monthly' AND u.active AND u.period = :p")
+        below = conn.execute(text(f"SELECT COUNT(*) FROM ({this_month}) WHERE legal_persons < 3"), {"p": month}).scalar()
+        unreported = conn.execute(text(f"SELECT COUNT(*) FROM regions WHERE level = 'village' AND code NOT IN "
+                                       f"(SELECT village_code FROM ({this_month}))"), {"p": month}).scalar()
+    assert below and unreported
+    assert any(e.label == f"缺口清单:尚未达标的村(共 {below + unreported} 个,其中未达标 {below} 个、未报送 {unreported} 个)"
+               for e in at.expander)
