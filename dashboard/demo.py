@@ -95,6 +95,12 @@ class DemoBuilder:
         })
         return uid
 
+    def activations(self) -> list[dict]:
+        """Every demo upload was committed once, when it was uploaded."""
+        return [{"upload_id": u["id"], "kind": u["kind"], "period": u["period"], "scope": u["scope"],
+                 "activated_at": u["uploaded_at"], "action": "commit"}
+                for u in sorted(self.rows[models.Upload], key=lambda u: (u["uploaded_at"], u["id"]))]
+
     def build(self) -> None:
         for county in self.city.children:
             self._demo_sites(county)
@@ -253,7 +259,7 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
         if session.scalar(select(models.Region.code).limit(1)) is not None:
             if not replace:
                 raise ValueError("数据库中已有区划数据,未写入演示数据。如需覆盖,请加 --replace 参数。")
-            for table in (*FACT_TABLES, models.Upload):
+            for table in (*FACT_TABLES, models.Activation, models.Upload):
                 session.execute(delete(table))
             session.execute(delete(models.Region).where(models.Region.level == "village"))
             for level in ("township", "county", "city"):
@@ -266,6 +272,9 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
         for table, rows in builder.rows.items():
             for start_at in range(0, len(rows), 20000):
                 conn.execute(insert(table), rows[start_at:start_at + 20000])
+        events = builder.activations()
+        for start_at in range(0, len(events), 20000):
+            conn.execute(insert(models.Activation), events[start_at:start_at + 20000])
         if engine.dialect.name == "postgresql":
             conn.execute(text(
                 "SELECT setval(pg_get_serial_sequence('uploads', 'id'), (SELECT max(id) FROM uploads))"))
@@ -308,6 +317,7 @@ def remove_demo(engine: Engine) -> dict:
         for table in FACT_TABLES:
             counts[table.__tablename__] = session.execute(
                 delete(table).where(table.upload_id.in_(demo_uploads))).rowcount
+        session.execute(delete(models.Activation).where(models.Activation.upload_id.in_(demo_uploads)))
         counts["uploads"] = session.execute(delete(U).where(U.is_demo)).rowcount
         counts["regions"] = 0
         for level in ("village", "township", "county", "city"):

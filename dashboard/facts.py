@@ -1,9 +1,12 @@
 """Version-aware reads of the monthly facts for the dashboards ("数据截至" an as-of month).
 
-A view "as of" month M shows reports of periods up to M, taking for each kind/period/scope the version
-that stood at the *cut-off*: the end of month M+1 (reports of M arrive during M+1). When the cut-off
-lies in the future the current active versions are used, so restores count; for a past month the
-latest accepted upload before the cut-off is used, so last month's view can be reproduced later.
+A view "as of" month M shows reports of periods up to M, taking for each kind/period/scope the version that
+was in effect at the *cut-off*: the end of month M+1, Beijing time (reports of M arrive during M+1). Versions
+come into effect by activation events (a commit or a restore, ``models.Activation``): the view uses the
+latest activation up to the cut-off, so a restore counts from when it was made and a later correction never
+rewrites a past view. A report with no version at all at the cut-off (late, or history back-filled later)
+appears from its first upload on, marked 迟报: late reports fill gaps, only corrections are held back.
+When the cut-off lies ahead, the versions active now are used.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, cast, func, literal, select
+from sqlalchemy import Engine, Integer, case, cast, func, literal, select
 
 from dashboard import models
 from dashboard import months
@@ -45,14 +48,17 @@ class View:
 
 
 def effective_uploads(kind: str, view: View, now: datetime | None = None):
-    """Select of (id, period, scope) of the versions in effect for ``view``, all periods <= as_of."""
+    """Select of (id, period, scope, late) of the versions in effect for ``view``, all periods <= as_of.
+    ``late``: the report had no version at the cut-off; this is its first, uploaded after it (迟报)."""
     if view.uses_active(now):
-        return select(U.id, U.period, U.scope).where(U.kind == kind, U.active, U.period <= view.as_of)
-    latest = (select(func.max(U.id).label("id"))
-              .where(U.kind == kind, U.outcome == "accepted", U.uploaded_at <= view.cutoff,
-                     U.period <= view.as_of)
-              .group_by(U.period, U.scope).subquery())
-    return select(U.id, U.period, U.scope).join(latest, latest.c.id == U.id)
+        return select(U.id, U.period, U.scope, literal(False).label("late")).where(
+            U.kind == kind, U.active, U.period <= view.as_of)
+    A = models.Activation
+    in_time = func.max(case((A.activated_at <= view.cutoff, A.id)))
+    chosen = (select(func.coalesce(in_time, func.min(A.id)).label("aid"), (in_time.is_(None)).label("late"))
+              .where(A.kind == kind, A.period <= view.as_of).group_by(A.period, A.scope).subquery())
+    return (select(U.id, U.period, U.scope, chosen.c.late)
+            .join(A, A.upload_id == U.id).join(chosen, chosen.c.aid == A.id))
 
 
 def kinds_in_effect(engine: Engine, view: View) -> set[str]:
@@ -74,20 +80,29 @@ def kinds_in_effect(engine: Engine, view: View) -> set[str]:
     return found
 
 
-def sources(engine: Engine, kinds: tuple[str, ...], view: View, periods: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The uploads behind the figures (for the "数据来源" expander), newest first."""
+MONTH_ONLY = ("village_monthly",)  # valid for their own month; every other kind stands until replaced
+
+
+def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
+    """Exactly the uploads the figures of ``view`` rest on (for the "数据来源" expander), newest first: the
+    as-of month's village reports, and each scope's latest register or measure report up to the as-of month
+    (carried forward, with the month it is from); superseded versions never. ``late`` marks 迟报."""
     frames = []
+    columns = ["kind", "period", "scope", "file_name", "uploaded_by", "uploaded_at", "is_demo", "late"]
     with engine.connect() as conn:
         for kind in kinds:
             eff = effective_uploads(kind, view).subquery()
-            query = (select(U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo)
-                     .join(eff, eff.c.id == U.id))
-            if periods:
-                query = query.where(U.period.in_(periods))
-            frames.append(frame_of(conn.execute(query).all(),
-                                   columns=["kind", "period", "scope", "file_name", "uploaded_by",
-                                                "uploaded_at", "is_demo"]))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            if kind in MONTH_ONLY:
+                chosen = select(eff.c.id, eff.c.late).where(eff.c.period == view.as_of)
+            else:
+                latest = select(eff.c.scope, func.max(eff.c.period).label("period")).group_by(eff.c.scope).subquery()
+                chosen = select(eff.c.id, eff.c.late).join(
+                    latest, (latest.c.scope == eff.c.scope) & (latest.c.period == eff.c.period))
+            chosen = chosen.subquery()
+            query = (select(U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo,
+                            chosen.c.late).join(chosen, chosen.c.id == U.id))
+            frames.append(frame_of(conn.execute(query).all(), columns=columns))
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     return out.sort_values("uploaded_at", ascending=False, ignore_index=True) if not out.empty else out
 
 

@@ -440,6 +440,7 @@ def _commit(engine: Engine, preview: Preview, hook) -> int:
             issues=_issues_json(preview), active=True, is_demo=False,
         ).returning(U.id)).scalar_one()
         hook("upload")
+        _activate(conn, upload_id, preview.kind, preview.period, preview.scope, now, "commit")
         if preview.kind == "roster":
             _apply_roster(conn, preview.result.records)
         else:
@@ -513,7 +514,14 @@ def _restore(engine: Engine, upload_id: int, user: str) -> int:
                                      U.active).values(active=False, superseded_at=now))
         conn.execute(update(U).where(U.id == upload_id).values(
             active=True, superseded_at=None, message=f"{row['message']}(于 {now:%Y-%m-%d %H:%M} 由{user}恢复)"))
+        _activate(conn, upload_id, row["kind"], row["period"], row["scope"], now, "restore")
     return upload_id
+
+
+def _activate(conn, upload_id: int, kind: str, period: str, scope: str, at, action: str) -> None:
+    """Record that ``upload_id`` became the version in effect at ``at`` (views of past months read these)."""
+    conn.execute(insert(models.Activation).values(upload_id=upload_id, kind=kind, period=period, scope=scope,
+                                                  activated_at=at, action=action))
 
 
 def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,

@@ -193,6 +193,26 @@ class Upload(Base):
     )
 
 
+class Activation(Base):
+    """An upload version becoming the one in effect for its kind/period/scope: a commit or a restore.
+
+    The view of a month uses, per report, the version of the latest activation up to the month's cut-off,
+    so a restore counts from the moment it was made — and a later correction never rewrites a past view.
+    """
+
+    __tablename__ = "activations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    period: Mapped[str] = mapped_column(String(7))
+    scope: Mapped[str] = mapped_column(String(100))
+    activated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(10))  # commit / restore
+
+    __table_args__ = (Index("ix_activations_kind_period_scope", "kind", "period", "scope", "activated_at"),)
+
+
 class DemoSite(Base):
     """A row of the 示范点台账 as uploaded for one period."""
 

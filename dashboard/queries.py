@@ -49,8 +49,9 @@ def data_version(engine: Engine) -> tuple:
     """A cheap fingerprint that changes whenever uploads or the plan change (cache key)."""
     with engine.connect() as conn:
         uploads = conn.execute(select(func.max(U.id), func.count(U.id))).one()
+        activation = conn.scalar(select(func.max(models.Activation.id)))  # a restore makes a new one
         plan = conn.scalar(select(func.max(models.Plan.id)))
-    return (*uploads, plan)
+    return (*uploads, activation, plan)
 
 
 def snapshot_uploads(kind: str, period: str):

@@ -193,15 +193,15 @@ def view_caption(view: facts.View) -> str:
     return f"{where} · 数据截至 {period_label(view.as_of)}"
 
 
-@st.cache_data(show_spinner=False)
-def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str, periods_: tuple[str, ...] | None):
-    return facts.sources(engine(), kinds, facts.View(as_of), periods_)
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str):
+    return facts.sources(engine(), kinds, facts.View(as_of))
 
 
-def sources_expander(view: facts.View, kinds: tuple[str, ...], periods_: tuple[str, ...] | None = None) -> None:
-    """"数据来源": the uploads (file, uploader, time) behind the figures on the page."""
+def sources_expander(view: facts.View, kinds: tuple[str, ...]) -> None:
+    """"数据来源": exactly the uploads (file, uploader, time) the page's figures rest on."""
     ver = version()
-    frame_ = _sources(ver, kinds, view.as_of, periods_)
+    frame_ = _sources(ver, kinds, view.as_of)
     names = counties(ver)
     with st.expander(f"数据来源(共 {len(frame_)} 份上报)", icon=":material/source:"):
         if frame_.empty:
@@ -213,6 +213,7 @@ def sources_expander(view: facts.View, kinds: tuple[str, ...], periods_: tuple[s
             "报表": frame_["kind"].map(KIND_LABELS), "报送期": frame_["period"],
             "范围": frame_["scope"].map(lambda s: names.get(s, s)), "文件": frame_["file_name"],
             "填报人": frame_["uploaded_by"], "上报时间": pd.to_datetime(frame_["uploaded_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            "说明": frame_["late"].map(lambda late: "迟报(截止点后首次上报)" if late else ""),
         }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(frame_)))
 
 

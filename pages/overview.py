@@ -101,5 +101,4 @@ with ui.guarded("总览"):
     st.dataframe(shown[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
                  hide_index=True, width="stretch")
 
-    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"),
-                        (view.as_of,))
+    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"))

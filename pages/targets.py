@@ -80,4 +80,4 @@ with ui.guarded("目标进度"):
     metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,
                                   default=next(iter(specs)), required=True, key="target_metric")
     target_section(ver, view, specs[metric or next(iter(specs))])
-    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands"), (view.as_of,))
+    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands"))

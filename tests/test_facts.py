@@ -37,7 +37,7 @@ def test_a_later_correction_does_not_change_a_past_view(demo_store):
     with demo_store.connect() as conn:
         ids = set(conn.execute(select(facts.effective_uploads("measure_progress", current).subquery().c.id)).scalars())
     assert new_id in ids and old.id not in ids
-    sources = facts.sources(demo_store, ("measure_progress",), past, ("2025-11",))
+    sources = facts.sources(demo_store, ("measure_progress",), past)
     assert "更正.xlsx" not in set(sources["file_name"])
 
 

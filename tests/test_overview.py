@@ -102,9 +102,14 @@ def test_url_carries_month_and_county(demo_store):
 def test_sources_expander_names_the_uploads(demo_store):
     at = _run(AppTest.from_file(APP, default_timeout=90))
     sources = next(d.value for d in at.dataframe if "上报时间" in d.value.columns)
-    with demo_store.connect() as conn:
-        n = conn.execute(text("SELECT COUNT(*) FROM uploads WHERE period = '2025-12' AND active AND kind IN "
-                              "('demo_sites', 'village_monthly', 'county_brands', 'measure_progress')")).scalar()
+    with demo_store.connect() as conn:  # this month's village reports, and every register / unit's latest report
+        n = conn.execute(text("""
+            SELECT (SELECT COUNT(*) FROM uploads WHERE active AND kind = 'village_monthly' AND period = '2025-12')
+                 + (SELECT COUNT(*) FROM uploads u JOIN (
+                       SELECT kind, scope, MAX(period) AS p FROM uploads WHERE active AND period <= '2025-12'
+                       AND kind IN ('demo_sites', 'county_brands', 'measure_progress') GROUP BY kind, scope) l
+                    ON l.kind = u.kind AND l.scope = u.scope AND l.p = u.period WHERE u.active)""")).scalar()
     assert len(sources) == n
+    assert set(sources["报送期"]) - {"2025-12"}  # carried registers are listed with the month they are from
     assert set(sources["填报人"]) == {"演示数据"}
     assert any(e.label.startswith(f"数据来源(共 {n} 份上报)") for e in at.expander)
