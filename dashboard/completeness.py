@@ -9,9 +9,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from dashboard import models
+from dashboard import models, months
 from dashboard.catalog import active_plan
-from dashboard import months
 from dashboard.settings import DATA_DIR, KIND_LABELS
 
 MONTHLY_COUNTY_KINDS = ("village_monthly", "demo_sites")

@@ -17,8 +17,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, Integer, case, cast, func, literal, select
 
-from dashboard import models
-from dashboard import months
+from dashboard import models, months
 from dashboard.settings import BUILT_STATUSES
 
 U = models.Upload

@@ -12,7 +12,6 @@ import sys
 
 from dashboard.settings import ROOT
 
-
 PRELOAD = ("pandas", "altair", "pydeck", "sqlalchemy", "dashboard.facts", "dashboard.targets", "dashboard.charts",
            "dashboard.charts_map", "dashboard.accountability", "dashboard.intake", "dashboard.completeness")
 

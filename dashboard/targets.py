@@ -13,8 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import facts
-from dashboard import months
+from dashboard import facts, months
 from dashboard.metrics import Milestone, Pace, expected_on, lamp, missed, next_milestone, pace_needed
 
 INDICATOR_COLUMN = {"legal_persons_coverage": "legal_ok", "micro_power_list_coverage": "micro_power_list",

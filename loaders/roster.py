@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from coord_convert.transform import bd2wgs, gcj2wgs
 
-
 DUP_COLUMN = "code"
 ROW_NOUN = "区划代码"
 TO_WGS84 = {"WGS-84": lambda lon, lat: (lon, lat), "GCJ-02": gcj2wgs, "BD-09": bd2wgs}

@@ -71,9 +71,9 @@ from dashboard.demo_geo import build_city  # noqa: E402
 from dashboard.store import make_engine, upgrade  # noqa: E402
 from loaders.reader import limits as reader_limits  # noqa: E402
 from loaders.reader import read_table  # noqa: E402
-from loaders.xlsx_guard import unpack_xlsx  # noqa: E402
 from loaders.schema import KINDS  # noqa: E402
 from loaders.validate import validate  # noqa: E402
+from loaders.xlsx_guard import unpack_xlsx  # noqa: E402
 
 KIND = "village_monthly"
 FILE_NAME = "bench.xlsx"
@@ -296,7 +296,8 @@ def run(args) -> dict:
 
         for name, scope in (("ours_first", None), ("ours_first_scoped", county)):
             seen = previews.setdefault(name, {})
-            record(name, timed(lambda period: ours(engine, data, period, scope, seen), args.repeat,
+            record(name, timed(lambda period, scope=scope, seen=seen: ours(engine, data, period, scope, seen),
+                               args.repeat,
                                before=with_bare(name, after_last_month)))
         reupload_period = periods.next()
         ours(engine, data, reupload_period)  # the version the re-upload replaces

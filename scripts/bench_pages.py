@@ -515,7 +515,7 @@ def measure_server(url: str, pages: list[dict]) -> dict:
                     break
             except OSError:
                 if time.time() > deadline:
-                    raise RuntimeError("Streamlit 服务未能在 60 秒内启动")
+                    raise RuntimeError("Streamlit 服务未能在 60 秒内启动") from None
                 time.sleep(0.3)
         result["idle_mb"] = _proc_status(proc.pid)
         with sync_playwright() as pw:

@@ -120,8 +120,9 @@ def test_demo_seeds_postgresql_too(pg_url):
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(models.VillageReport)) == counts["village_reports"]
     # ids keep counting after the demo's explicit upload ids
-    from sqlalchemy.orm import Session
     from datetime import datetime
+
+    from sqlalchemy.orm import Session
 
     with Session(engine) as session, session.begin():
         row = models.Upload(kind="roster", period="2026-01", scope="city", file_name="a.xlsx", sha256="0" * 64,

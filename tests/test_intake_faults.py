@@ -149,7 +149,7 @@ def test_parallel_imports_of_one_county_month(demo_url, tmp_path):
         time.sleep(0.01)
     go.touch()
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
-    for out, err, code_ in results:
+    for _out, err, code_ in results:
         assert code_ == 0, err
         assert "locked" not in err.lower(), err
     ids = [json.loads(out)["upload_id"] for out, _, _ in results]

@@ -43,7 +43,13 @@ def test_next_milestone():
 
 
 from dashboard.metrics import (  # noqa: E402
-    Pace, lamp, measure_lamp, missed, pace_needed, pace_text, rank_change,
+    Pace,
+    lamp,
+    measure_lamp,
+    missed,
+    pace_needed,
+    pace_text,
+    rank_change,
 )
 
 
