@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from dashboard import months
+from dashboard import coverage, months
 from dashboard.metrics import LAMP_LABELS, Milestone, expected_on, measure_lamp, missed
 from dashboard.settings import LampRule
 
@@ -62,8 +62,7 @@ def _as_date(value: date | str) -> date:
 
 def _latest_reports(reports: pd.DataFrame, as_of: str) -> dict[tuple[int, str], pd.Series]:
     """(measure number, unit) -> that unit's latest report on the measure with period <= as_of."""
-    upto = reports[reports["period"] <= as_of].sort_values(["period", "uploaded_at"], kind="stable")
-    last = upto.groupby(["measure_number", "unit_name"]).tail(1)
+    last = coverage.latest_per_scope(reports, as_of, ["measure_number", "unit_name"])
     return {(int(row["measure_number"]), row["unit_name"]): row for _, row in last.iterrows()}
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
+from dashboard import coverage
 from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES, SECRETS_FILE
 
 NO_SITE = "非示范点"
@@ -76,8 +77,8 @@ def tile_url() -> str | None:
 def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Every village with its demo-site status (``非示范点`` without one), level and brand.
 
-    ``ledger`` is the ledger in effect (:func:`facts.ledger_as_of`); a village listed twice keeps
-    its most advanced status.
+    ``ledger`` is the ledger in effect (:func:`coverage.ledger_as_of`); a village listed twice keeps
+    its most advanced status. ``township_covered``: its township has a built site (:func:`coverage.covered_townships`).
     """
     rank = {s: i for i, s in enumerate(DEMO_SITE_STATUSES)}
     sites = (ledger.assign(_rank=ledger["status"].map(rank).fillna(-1))
@@ -85,12 +86,13 @@ def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
              [["village_code", "status", "level", "brand"]])
     out = villages.merge(sites, how="left", left_on="code", right_on="village_code").drop(columns="village_code")
     out["status"] = out["status"].fillna(NO_SITE)
+    out["township_covered"] = out["township_code"].isin(coverage.covered_townships(ledger, villages))
     return out
 
 
 def covered_townships(sites: pd.DataFrame) -> set[str]:
-    """Townships with at least one village whose site is built (已建成/已验收命名)."""
-    return set(sites.loc[sites["status"].isin(BUILT_STATUSES), "township_code"])
+    """The covered townships among those of ``sites`` (:func:`village_sites`)."""
+    return set(sites.loc[sites["township_covered"], "township_code"])
 
 
 def gap_townships(townships: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,6 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, case, cast, func, literal, select
 
 from dashboard import models, months
-from dashboard.settings import BUILT_STATUSES
 
 U = models.Upload
 R = models.Region
@@ -135,20 +134,6 @@ def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
             "upload_period", "scope", "village_code", "level", "status", "brand", "year", "accepted_on"])
 
 
-def ledger_as_of(history: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Each county's latest ledger with period <= ``period`` (pure, on :func:`ledger_history`)."""
-    upto = history[history["upload_period"] <= period]
-    if upto.empty:
-        return upto
-    latest = upto.groupby("scope")["upload_period"].transform("max")
-    return upto[upto["upload_period"] == latest]
-
-
-def built_villages(history: pd.DataFrame, period: str) -> set[str]:
-    ledger = ledger_as_of(history, period)
-    return set(ledger.loc[ledger["status"].isin(BUILT_STATUSES), "village_code"])
-
-
 def indicator_series(engine: Engine, view: View, legal_threshold: float | None) -> pd.DataFrame:
     """Per period and county: villages reported, with at least ``legal_threshold`` 法律明白人 (the plan's
     bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员."""
@@ -202,16 +187,3 @@ def brand_history(engine: Engine, view: View) -> pd.DataFrame:
         return frame_of(conn.execute(select(B.county_code, B.name, B.status, B.period)
                                          .join(eff, eff.c.id == B.upload_id)).all(),
                             columns=["county_code", "name", "status", "period"])
-
-
-def brands_as_of(history: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Each county's latest brand row with period <= ``period`` (pure)."""
-    upto = history[history["period"] <= period]
-    if upto.empty:
-        return upto.reset_index(drop=True)
-    return upto[upto["period"] == upto.groupby("county_code")["period"].transform("max")].reset_index(drop=True)
-
-
-def brands(engine: Engine, view: View) -> pd.DataFrame:
-    """Each county's latest brand as of the view: county_code, name, status, period."""
-    return brands_as_of(brand_history(engine, view), view.as_of)

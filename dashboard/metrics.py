@@ -1,4 +1,4 @@
-"""Pure metrics on plain data: coverage, the milestone path and expected values. No Streamlit here."""
+"""Pure metrics on plain data: shares, the milestone path, expected values and lamps. No Streamlit here."""
 
 from __future__ import annotations
 
@@ -14,18 +14,6 @@ from dashboard import months
 class Milestone:
     deadline: date
     value: float  # percent
-
-
-def coverage_by_county(townships: pd.DataFrame, covered: set[str]) -> pd.DataFrame:
-    """Per county: townships, covered townships and coverage % (one decimal), ordered by code."""
-    frame = townships.assign(covered=townships["township_code"].isin(covered))
-    out = (
-        frame.groupby(["county_code", "county"], sort=True)
-        .agg(townships=("township_code", "size"), covered=("covered", "sum"))
-        .reset_index()
-    )
-    out["coverage"] = (100 * out["covered"] / out["townships"]).round(1)
-    return out
 
 
 def share(part: int, whole: int) -> float:

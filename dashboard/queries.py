@@ -1,17 +1,16 @@
 """Read-only queries the pages need, returning plain Python / pandas objects.
 
-Every fact query reads only active upload versions. "As of" a period means: for snapshot kinds
-(demo-site ledger, county brands) each scope's latest active upload with period <= the given one.
+The monthly facts themselves are read version-aware in :mod:`dashboard.facts`; this module holds the
+regions, the store's fingerprint and the bundle of facts the target figures are computed on.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 
-from dashboard import models
+from dashboard import facts, models, targets
 from dashboard.facts import frame_of
-from dashboard.settings import BUILT_STATUSES
 
 R = models.Region
 U = models.Upload
@@ -54,21 +53,6 @@ def data_version(engine: Engine) -> tuple:
     return (*uploads, activation, plan)
 
 
-def snapshot_uploads(kind: str, period: str):
-    """Subquery of upload ids that hold each scope's latest active snapshot as of ``period``."""
-    latest = (
-        select(U.scope, func.max(U.period).label("period"))
-        .where(U.kind == kind, U.active, U.period <= period)
-        .group_by(U.scope)
-        .subquery()
-    )
-    return (
-        select(U.id)
-        .join(latest, and_(U.scope == latest.c.scope, U.period == latest.c.period))
-        .where(U.kind == kind, U.active)
-    )
-
-
 def townships(engine: Engine) -> pd.DataFrame:
     """Every township with its county: county_code, county, township_code, township."""
     county = R.__table__.alias("county")
@@ -87,21 +71,15 @@ def townships(engine: Engine) -> pd.DataFrame:
         return frame_of(conn.execute(query).all(), ["county_code", "county", "township_code", "township"])
 
 
-def townships_with_built_site(engine: Engine, period: str) -> set[str]:
-    """Codes of townships having at least one built (已建成/已验收命名) demo site as of ``period``."""
-    village = R.__table__.alias("village")
-    D = models.DemoSite
-    query = (
-        select(village.c.parent_code)
-        .join(D, D.village_code == village.c.code)
-        .where(D.upload_id.in_(snapshot_uploads("demo_sites", period)), D.status.in_(BUILT_STATUSES))
-        .distinct()
-    )
-    with engine.connect() as conn:
-        return set(conn.scalars(query))
-
-
 def counties(engine: Engine) -> dict[str, str]:
     """County code -> name, in code order."""
     with engine.connect() as conn:
         return dict(conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all())
+
+
+def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None) -> targets.Inputs:
+    """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it."""
+    view = facts.View(as_of)
+    return targets.Inputs(townships(engine), facts.villages(engine), facts.ledger_history(engine, view),
+                          facts.indicator_series(engine, view, legal_threshold), facts.brand_history(engine, view),
+                          counties(engine))

@@ -13,8 +13,18 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard import facts, months
-from dashboard.metrics import Milestone, Pace, expected_on, lamp, missed, next_milestone, pace_needed
+from dashboard import coverage, months
+from dashboard.metrics import (
+    LAMP_LABELS,
+    Milestone,
+    Pace,
+    expected_on,
+    lamp,
+    missed,
+    next_milestone,
+    pace_needed,
+    rank_change,
+)
 
 INDICATOR_COLUMN = {"legal_persons_coverage": "legal_ok", "micro_power_list_coverage": "micro_power_list",
                     "discipline_member_coverage": "discipline_member"}
@@ -96,20 +106,6 @@ VILLAGE_METRICS = ("legal_persons_coverage", "micro_power_list_coverage", "disci
 NOT_REPORTED = "未报送"
 
 
-def _carried(frame: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
-    """Registers: for each county and month, its latest row with period <= month (month, county_code, n, source)."""
-    out = []
-    for county, grp in frame.sort_values("period").groupby("county_code", sort=False):
-        periods, values = grp["period"].tolist(), grp["n"].tolist()
-        j = -1
-        for month in months_:
-            while j + 1 < len(periods) and periods[j + 1] <= month:
-                j += 1
-            if j >= 0:
-                out.append((month, county, values[j], periods[j]))
-    return pd.DataFrame(out, columns=["month", "county_code", "count", "source"])
-
-
 def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFrame:
     """Per month and county: ``count`` meeting the target, ``total`` to count against, ``covered`` (how many of
     ``total`` have data at all) and ``source`` (the month the data is from).
@@ -127,20 +123,12 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
         totals = data.villages.groupby("county_code").size()
     else:
         if metric == "township_demo_coverage":
-            built = data.ledger[data.ledger["status"].isin(facts.BUILT_STATUSES)]
-            town_of = dict(zip(data.villages["code"], data.villages["township_code"]))
-            built = built.assign(township=built["village_code"].map(town_of))
-            per_upload = (built.groupby(["scope", "upload_period"])["township"].nunique()
-                          .rename("n").reset_index())
-            # a ledger whose built sites were all demoted still stands: it counts 0, it is not absent
-            ledgers = data.ledger[["scope", "upload_period"]].drop_duplicates()
-            per_upload = (ledgers.merge(per_upload, on=["scope", "upload_period"], how="left").fillna({"n": 0})
-                          .rename(columns={"scope": "county_code", "upload_period": "period"}))
+            per_version = coverage.townships_per_ledger(data.ledger, data.villages)
             totals = data.townships.groupby("county_code").size()
         else:  # county_brand_coverage
-            per_upload = data.brands.assign(n=(data.brands["status"] == "已形成").astype(int))
+            per_version = coverage.brands_per_register(data.brands)
             totals = pd.Series(1, index=pd.Index(list(data.counties), name="county_code"))
-        counts = _carried(per_upload[["county_code", "period", "n"]], months_)
+        counts = coverage.carried(per_version, months_)
         counts["covered"] = counts["county_code"].map(totals).fillna(0)
     if counts.empty:  # nothing reported in these months (pandas cannot reindex an empty multi-index)
         out = pd.DataFrame(index=grid).reset_index().assign(count=0, covered=0, source=None)
@@ -199,15 +187,14 @@ def pace(spec: Spec, data: Inputs, as_of: str) -> Pace | None:
 def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = None) -> pd.DataFrame:
     """The named list of what still misses the target at ``as_of`` (townships, villages or counties)."""
     if spec.metric == "township_demo_coverage":
-        built = facts.built_villages(data.ledger, as_of)
-        covered = set(data.villages.loc[data.villages["code"].isin(built), "township_code"])
+        covered = coverage.covered_townships(coverage.ledger_as_of(data.ledger, as_of), data.villages)
         out = data.townships[~data.townships["township_code"].isin(covered)]
         return out.rename(columns={"county": "县(市、区)", "township": "乡镇(街道)"})[["县(市、区)", "乡镇(街道)"]]
     if spec.metric == "county_brand_coverage":
-        latest = facts.brands_as_of(data.brands, as_of).set_index("county_code")
+        latest = coverage.brands_as_of(data.brands, as_of).set_index("county_code")
         rows = [{"县(市、区)": name, "品牌": latest["name"].get(code, ""),
                  "状态": latest["status"].get(code, "未上报")}
-                for code, name in data.counties.items() if latest["status"].get(code) != "已形成"]
+                for code, name in data.counties.items() if latest["status"].get(code) != coverage.FORMED_BRAND]
         return pd.DataFrame(rows, columns=["县(市、区)", "品牌", "状态"])
     column = {"legal_persons_coverage": "legal_persons", "micro_power_list_coverage": "micro_power_list",
               "discipline_member_coverage": "discipline_member"}[spec.metric]
@@ -227,3 +214,18 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
                         "村(社区)": merged["name"], "填报情况": value})[~meets.astype(bool)]
     out = out.assign(_order=(out["情况"] == NOT_REPORTED).astype(int)).sort_values("_order", kind="stable")
     return out.drop(columns="_order").reset_index(drop=True)
+
+
+def ranking(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """Counties ranked by their share (two :func:`county_table` frames: this month and the month before), with
+    lamps and places gained. A county with no data is 未报送: no rank, no lamp, listed last."""
+    now, before = now.set_index("county"), before.set_index("county")
+    ranks = rank_change(now["actual"].astype(float), before["actual"].astype(float))
+    table = pd.DataFrame({
+        "名次": ranks["rank"], "县(市、区)": now.index,
+        "覆盖率(%)": now["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
+        "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, NOT_REPORTED)),
+        "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
+        "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
+    }).sort_values(["名次", "县(市、区)"], na_position="last")
+    return table.reset_index(drop=True)

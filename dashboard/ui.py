@@ -61,11 +61,6 @@ def townships(ver: tuple):
 
 
 @st.cache_data(show_spinner=False)
-def townships_with_built_site(ver: tuple, period: str) -> set[str]:
-    return queries.townships_with_built_site(engine(), period)
-
-
-@st.cache_data(show_spinner=False)
 def has_demo_data(ver: tuple) -> bool:
     return queries.has_demo_data(engine())
 
@@ -258,11 +253,7 @@ def boundaries(ver: tuple, level: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
-    eng = engine()
-    view = facts.View(as_of)
-    return targets.Inputs(queries.townships(eng), facts.villages(eng), facts.ledger_history(eng, view),
-                          facts.indicator_series(eng, view, targets.legal_threshold(target_specs(ver))),
-                          facts.brand_history(eng, view), queries.counties(eng))
+    return queries.target_inputs(engine(), as_of, targets.legal_threshold(target_specs(ver)))
 
 
 @st.cache_data(show_spinner=False)

@@ -4,7 +4,7 @@ list of townships still without a built demo site. No basemap by default, so it 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts_map, exports, facts, metrics, ui
+from dashboard import charts_map, coverage, exports, metrics, ui
 from dashboard.settings import BUILT_STATUSES
 
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
@@ -13,7 +13,7 @@ MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 192
 @st.cache_data(show_spinner=False, max_entries=6)
 def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
     """The map's JSON spec and its number of village dots, built once per data version and filter."""
-    ledger = facts.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
+    ledger = coverage.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
     marked = charts_map.village_sites(ui.villages(ver), ledger)
     layers = charts_map.map_layers(marked, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
                                    statuses, county)
@@ -70,7 +70,7 @@ with ui.guarded("示范点地图"):
     ui.missing_notice(view, ("demo_sites",))
     st.caption(ui.plain(ui.view_caption(view)))
 
-    marked = charts_map.village_sites(villages, facts.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of))
+    marked = charts_map.village_sites(villages, coverage.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of))
     towns = ui.townships(ver)
     if view.county:
         marked = marked[marked["county_code"] == view.county]

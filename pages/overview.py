@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import accountability, completeness, metrics, months, targets, ui
-from dashboard.metrics import LAMP_LABELS
 from dashboard.settings import lamp_rule
 
 st.title("清廉乡村建设总览")
@@ -51,19 +50,9 @@ def kpi_tiles(ver: tuple, view) -> None:
 
 
 def ranking(ver: tuple, view) -> pd.DataFrame:
-    """Counties ranked by township demo-site coverage, with lamps and places gained since last month."""
-    now = ui.target_table(ver, view.as_of, None, "township_demo_coverage").set_index("county")
-    before = ui.target_table(ver, view.as_of, None, "township_demo_coverage",
-                             months.previous(view.as_of)).set_index("county")
-    ranks = metrics.rank_change(now["actual"].astype(float), before["actual"].astype(float))
-    table = pd.DataFrame({
-        "名次": ranks["rank"], "县(市、区)": now.index,
-        "覆盖率(%)": now["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
-        "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, targets.NOT_REPORTED)),
-        "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
-        "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
-    }).sort_values(["名次", "县(市、区)"], na_position="last")  # a county with no ledger: 未报送, no rank
-    return table.reset_index(drop=True)
+    now = ui.target_table(ver, view.as_of, None, "township_demo_coverage")
+    before = ui.target_table(ver, view.as_of, None, "township_demo_coverage", months.previous(view.as_of))
+    return targets.ranking(now, before)
 
 
 with ui.guarded("总览"):

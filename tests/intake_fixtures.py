@@ -211,3 +211,21 @@ class Intake:
 def one(errors: list[Issue]) -> Issue:
     assert len(errors) == 1, [i.text() for i in errors]
     return errors[0]
+
+
+COVERED_SQL = """
+SELECT DISTINCT v.parent_code FROM demo_sites d
+JOIN uploads u ON u.id = d.upload_id JOIN regions v ON v.code = d.village_code
+WHERE u.kind = 'demo_sites' AND u.active AND d.status IN ('已建成', '已验收命名')
+  AND u.period = (SELECT max(u2.period) FROM uploads u2
+                  WHERE u2.kind = 'demo_sites' AND u2.active AND u2.scope = u.scope AND u2.period <= :p)
+"""
+
+
+def covered_townships_sql(engine, period: str) -> set[str]:
+    """Townships with a built site in each county's latest active ledger up to ``period``, in plain SQL —
+    an independent computation to check the dashboards against."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return set(conn.execute(text(COVERED_SQL), {"p": period}).scalars())

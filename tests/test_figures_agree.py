@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import facts, queries, targets
+from dashboard import charts_map, coverage, facts, queries, targets
 from dashboard.catalog import active_plan
 
 
@@ -20,11 +20,8 @@ def demo_engine(demo_db):
 
 
 def _inputs(engine, specs, as_of: str) -> tuple[targets.Inputs, object]:
-    view = facts.View(as_of)
-    data = targets.Inputs(queries.townships(engine), facts.villages(engine), facts.ledger_history(engine, view),
-                          facts.indicator_series(engine, view, targets.legal_threshold(specs)),
-                          facts.brand_history(engine, view), queries.counties(engine))
-    return data, facts.village_reports(engine, view)
+    data = queries.target_inputs(engine, as_of, targets.legal_threshold(specs))
+    return data, facts.village_reports(engine, facts.View(as_of))
 
 
 def test_numerator_plus_gap_list_is_the_denominator_everywhere(demo_engine):
@@ -40,6 +37,10 @@ def test_numerator_plus_gap_list_is_the_denominator_everywhere(demo_engine):
                 month_reports = reports if county is None else reports[reports["county_code"] == county]
                 gaps = targets.gaps(spec, part, as_of, month_reports if spec.noun == "村" else None)
                 assert int(counts["count"].sum()) + len(gaps) == int(counts["total"].sum()), (spec.metric, county, as_of)
+                if spec.metric == "township_demo_coverage":  # the map names the same townships
+                    sites = charts_map.village_sites(part.villages, coverage.ledger_as_of(part.ledger, as_of))
+                    assert (list(charts_map.gap_townships(part.townships, sites)["乡镇(街道)"])
+                            == list(gaps["乡镇(街道)"])), (county, as_of)
                 if "情况" in gaps.columns:  # 未报送 in the gap list = what the figures count as not reported
                     unreported = int((counts["total"] - counts["covered"]).sum())
                     assert int((gaps["情况"] == targets.NOT_REPORTED).sum()) == unreported, (spec.metric, county, as_of)

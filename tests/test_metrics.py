@@ -4,22 +4,10 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.metrics import Milestone, coverage_by_county, expected_on, next_milestone, share
+from dashboard.metrics import Milestone, expected_on, next_milestone, share
 
 LADDER = [Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)]
 START = date(2023, 1, 1)
-
-
-def test_coverage_by_county_counts_covered_townships():
-    towns = pd.DataFrame({
-        "county_code": ["A", "A", "A", "B"],
-        "county": ["甲县", "甲县", "甲县", "乙县"],
-        "township_code": ["a1", "a2", "a3", "b1"],
-        "township": ["一镇", "二镇", "三镇", "四镇"],
-    })
-    out = coverage_by_county(towns, {"a1", "a3", "zz"})
-    assert out[["county", "townships", "covered", "coverage"]].values.tolist() == [
-        ["甲县", 3, 2, 66.7], ["乙县", 1, 0, 0.0]]
 
 
 def test_share_rounds_and_handles_zero():

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from dashboard import intake, months, queries
+from tests.intake_fixtures import covered_townships_sql
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,7 +55,7 @@ def test_upload_preview_commit_and_overview_refreshes(demo_store):
     period = months.previous(months.this_month())
     counties = queries.counties(demo_store)
     towns = queries.townships(demo_store)
-    before = queries.townships_with_built_site(demo_store, period)
+    before = covered_townships_sql(demo_store, period)
     # the county furthest behind
     lagging = min(counties, key=lambda c: len(before & set(towns[towns.county_code == c].township_code))
                   / (towns.county_code == c).sum())

@@ -1,0 +1,87 @@
+"""Coverage rules on plain frames — the one definition every tile, ranking, gap list, map and CLI verb uses.
+
+* which register version is in effect for a month (:func:`in_effect`, :func:`latest_per_scope`): a register
+  (demo-site ledger, brand register, a unit's measure report) stands until a newer one of its scope replaces it;
+* which demo sites count as built, and which townships they cover (:func:`covered_townships`,
+  :func:`townships_per_ledger`).
+
+No Streamlit and no store here: the inputs are the frames :mod:`dashboard.facts` reads.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.settings import BUILT_STATUSES
+
+FORMED_BRAND = "已形成"
+
+
+def in_effect(versions: pd.DataFrame, months_: list[str], keys: list[str], period: str = "period") -> pd.DataFrame:
+    """For each month of ``months_`` and each scope (``keys``), the latest ``period`` up to that month.
+
+    Columns: month, *keys, period. A scope with nothing up to a month has no row for it."""
+    distinct = versions[[*keys, period]].drop_duplicates()
+    if distinct.empty or not months_:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in ["month", *keys, period]})
+    grid = distinct.merge(pd.DataFrame({"month": months_}), how="cross")
+    grid = grid[grid[period] <= grid["month"]]
+    return grid.groupby(["month", *keys], as_index=False, sort=False)[period].max()[["month", *keys, period]]
+
+
+def latest_per_scope(frame: pd.DataFrame, upto: str, keys: list[str], period: str = "period") -> pd.DataFrame:
+    """The rows of each scope's latest period up to ``upto`` (the register in effect then)."""
+    chosen = in_effect(frame, [upto], keys, period).drop(columns="month")
+    if chosen.empty:
+        return frame.iloc[0:0].reset_index(drop=True)
+    return frame.merge(chosen, on=[*keys, period])
+
+
+def ledger_as_of(history: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Each county's demo-site ledger in effect at ``month`` (rows of :func:`dashboard.facts.ledger_history`)."""
+    return latest_per_scope(history, month, ["scope"], "upload_period")
+
+
+def brands_as_of(history: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Each county's brand row in effect at ``month`` (rows of :func:`dashboard.facts.brand_history`)."""
+    return latest_per_scope(history, month, ["county_code"])
+
+
+def built(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger rows whose site counts as built (已建成 / 已验收命名)."""
+    return ledger[ledger["status"].isin(BUILT_STATUSES)]
+
+
+def _built_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+    town_of = dict(zip(villages["code"], villages["township_code"]))
+    sites = built(ledger)
+    return sites.assign(township_code=sites["village_code"].map(town_of)).dropna(subset=["township_code"])
+
+
+def covered_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> set[str]:
+    """Codes of the townships with at least one built demo site in ``ledger`` (the ledgers in effect)."""
+    return set(_built_townships(ledger, villages)["township_code"])
+
+
+def townships_per_ledger(history: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+    """Per ledger version (county_code, period = its month): ``n`` townships covered. A ledger whose built
+    sites were all demoted still stands and counts 0 — it is not absent."""
+    covered = (_built_townships(history, villages).groupby(["scope", "upload_period"])["township_code"]
+               .nunique().rename("n").reset_index())
+    ledgers = history[["scope", "upload_period"]].drop_duplicates()
+    out = ledgers.merge(covered, on=["scope", "upload_period"], how="left").fillna({"n": 0})
+    return out.rename(columns={"scope": "county_code", "upload_period": "period"}).astype({"n": int})
+
+
+def brands_per_register(history: pd.DataFrame) -> pd.DataFrame:
+    """Per brand register version (county_code, period): ``n`` = 1 when the county's brand is 已形成."""
+    return history.assign(n=(history["status"] == FORMED_BRAND).astype(int))[["county_code", "period", "n"]]
+
+
+def carried(per_version: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
+    """Register counts carried forward: per month and county the ``n`` of the version in effect, and the
+    month it comes from (columns month, county_code, count, source)."""
+    chosen = in_effect(per_version, months_, ["county_code"])
+    out = chosen.merge(per_version[["county_code", "period", "n"]].drop_duplicates(["county_code", "period"]),
+                       on=["county_code", "period"])
+    return out.rename(columns={"n": "count", "period": "source"})[["month", "county_code", "count", "source"]]
