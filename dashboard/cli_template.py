@@ -1,8 +1,10 @@
 """Pre-filled templates from the store, and the ``qinglian template`` sub-command.
 
 A template for period P carries what staff would otherwise retype: the county's roster villages,
-for 村级指标月报 the values of P's previous month, for the snapshot kinds (示范点台账, 县级特色品牌) the
-latest ledger as of P, for 措施推进月报 the unit's measures with last month's status and progress.
+for 村级指标月报 the latest values reported up to P, for the snapshot kinds (示范点台账, 县级特色品牌) the
+latest ledger as of P, for 措施推进月报 the unit's measures with their latest status and progress.
+"Latest up to P" is P itself when P already has a version in effect: a correction template starts from what
+is to be corrected, not from the month before.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard import months
 from dashboard.settings import KIND_LABELS
 
 if TYPE_CHECKING:
@@ -88,13 +89,13 @@ def _ledger_rows(engine: Engine, period: str, counties: list[str], villages: dic
 
 
 def _monthly_rows(engine: Engine, period: str, counties: list[str], villages: list[Village]) -> list[dict]:
-    """Every village with its latest values reported before ``period`` (blank where never reported)."""
+    """Every village with its latest values reported up to ``period`` — ``period``'s own when it has a version
+    (a correction), else the last month reported (blank where never reported)."""
     from dashboard import intake
 
-    before = months.previous(period)
     last: dict[str, dict] = {}
     for county in counties:
-        latest = _latest_period(engine, "village_monthly", before, county)
+        latest = _latest_period(engine, "village_monthly", period, county)
         if latest is None:
             continue
         for (code,), rec in intake.active_records(engine, "village_monthly", latest, county).items():
@@ -115,7 +116,8 @@ def _brand_rows(engine: Engine, period: str, counties: list[str], names: dict[st
 
 
 def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
-    """The unit's measures (those it leads, else those it co-owns) with last month's status/progress."""
+    """The unit's measures (those it leads, else those it co-owns) with their latest status/progress up to
+    ``period`` (``period``'s own when it was reported: a correction)."""
     from dashboard import intake
     from dashboard.catalog import active_plan
 
@@ -126,15 +128,20 @@ def _measure_rows(engine: Engine, period: str, unit: str | None) -> list[dict]:
     else:
         mine = [m for m in measures if m["lead_unit"] == unit] or [m for m in measures if unit in m["co_units"]]
         pairs = [(m, unit) for m in mine]
-    before = months.previous(period)
     last: dict[tuple, dict] = {}
     for name in {u for _, u in pairs}:
-        last |= intake.active_records(engine, "measure_progress", before, name)
+        latest = _latest_period(engine, "measure_progress", period, name)
+        if latest is not None:
+            last |= {key: {**rec, "_own": latest == period}
+                     for key, rec in intake.active_records(engine, "measure_progress", latest, name).items()}
     rows = []
     for measure, name in pairs:
         rec = last.get((measure["number"], name), {})
+        # the month's texts belong to their month: carried only into a correction of that same month
+        texts = ("this_month", "problems", "next_steps") if rec.get("_own") else ()
         rows.append({"measure_number": measure["number"], "measure_title": measure["title"], "unit_name": name,
-                     "status": rec.get("status"), "progress": rec.get("progress"), "reporter": rec.get("reporter")})
+                     "status": rec.get("status"), "progress": rec.get("progress"), "reporter": rec.get("reporter"),
+                     **{k: rec.get(k) for k in texts}})
     return rows
 
 

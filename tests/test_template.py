@@ -234,15 +234,37 @@ def _round_trip(engine, kind: str, period: str, scope: str, against: str):
     return rows, label, preview
 
 
-def test_monthly_template_carries_last_months_values_unchanged(demo_store):
+def test_monthly_template_for_a_new_month_carries_the_last_reported_values(demo_store):
     county = _county(demo_store, "下溪县")
-    rows, label, preview = _round_trip(demo_store, "village_monthly", "2025-12", county, against="2025-11")
+    rows, label, preview = _round_trip(demo_store, "village_monthly", "2026-01", county, against="2025-12")
     assert label == "下溪县" and len(rows) == _villages(demo_store, county) > 100
     assert preview.diff == {"added": 0, "changed": 0, "unchanged": len(rows), "missing": 0}
-    last = intake.active_records(demo_store, "village_monthly", "2025-11", county)
+    last = intake.active_records(demo_store, "village_monthly", "2025-12", county)
     first = rows[0]
     assert last[(first["code"],)]["legal_persons"] == first["legal_persons"] is not None
     assert rows == sorted(rows, key=lambda r: r["code"])
+
+
+def test_correction_template_prefills_the_months_own_values_not_the_month_before(demo_store):
+    county = _county(demo_store, "下溪县")
+    own = intake.active_records(demo_store, "village_monthly", "2025-12", county)
+    before = intake.active_records(demo_store, "village_monthly", "2025-11", county)
+    differs = [code for (code,), rec in own.items() if rec["legal_persons"] != before[(code,)]["legal_persons"]]
+    assert differs, "演示数据中 2025-12 与 2025-11 应有不同的数值"
+    rows, _, preview = _round_trip(demo_store, "village_monthly", "2025-12", county, against="2025-12")
+    assert preview.diff == {"added": 0, "changed": 0, "unchanged": len(own), "missing": 0}
+    by_code = {r["code"]: r for r in rows}
+    assert by_code[differs[0]]["legal_persons"] == own[(differs[0],)]["legal_persons"]
+    assert by_code[differs[0]]["legal_persons"] != before[(differs[0],)]["legal_persons"]
+
+
+def test_measure_correction_template_prefills_the_months_own_report(demo_store):
+    own = intake.active_records(demo_store, "measure_progress", "2025-12", "市民政局")
+    rows, _, preview = _round_trip(demo_store, "measure_progress", "2025-12", "市民政局", against="2025-12")
+    assert [(r["status"], r["progress"]) for r in rows] == [
+        (own[(r["measure_number"], "市民政局")]["status"], own[(r["measure_number"], "市民政局")]["progress"])
+        for r in rows]
+    assert preview.diff == {"added": 0, "changed": 0, "unchanged": len(rows), "missing": 0}
 
 
 def test_monthly_template_for_a_new_month_adds_every_village(demo_store):
