@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # The store modules are imported inside the functions, as in dashboard/cli.py: registering the
 # sub-command must not slow down every other ``qinglian`` command.
 COUNTY_KINDS = ("roster", "demo_sites", "village_monthly", "county_brands")
+ROSTER_MARKS = ("change", "change_month", "merged_into")
 
 
 def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[list[dict], str | None]:
@@ -31,7 +32,7 @@ def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None)
 
     ``scope`` is a county code for the county kinds and a unit name for 措施推进月报.
     """
-    from dashboard import intake, queries
+    from dashboard import facts, intake, queries
 
     if kind_key == "measure_progress":
         return _measure_rows(engine, period, scope), scope
@@ -44,13 +45,18 @@ def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None)
         return _brand_rows(engine, period, chosen, counties), label
     villages = sorted((v for v in intake.village_index(engine).villages if v.county_code in chosen),
                       key=lambda v: v.code)
-    if kind_key == "roster":
-        return [{**_identity(v), "lon": v.lon, "lat": v.lat, "crs": "WGS-84"} for v in villages], label
+    if kind_key == "roster":  # the 撤并 marks are carried: a re-uploaded template must not undo a merger
+        marks: dict[tuple, dict] = {}
+        for county in chosen:
+            marks |= intake.active_records(engine, "roster", period, county)
+        return [{**_identity(v), "lon": v.lon, "lat": v.lat, "crs": "WGS-84",
+                 **{k: marks.get((v.code,), {}).get(k) for k in ROSTER_MARKS}} for v in villages], label
     if kind_key == "demo_sites":
         by_code = {v.code: v for v in villages}
         return _ledger_rows(engine, period, chosen, by_code), label
-    if kind_key == "village_monthly":
-        return _monthly_rows(engine, period, chosen, villages), label
+    if kind_key == "village_monthly":  # villages 撤销/合并 by ``period`` no longer report
+        gone = facts.removed_villages(engine, period)
+        return _monthly_rows(engine, period, chosen, [v for v in villages if v.code not in gone]), label
     raise ValueError(f"未知的报表类型「{kind_key}」")
 
 

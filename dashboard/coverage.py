@@ -37,6 +37,28 @@ def latest_per_scope(frame: pd.DataFrame, upto: str, keys: list[str], period: st
     return frame.merge(chosen, on=[*keys, period])
 
 
+def on_roster(villages: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The villages still on the roster in ``month``: those not 撤销/合并 by then (:func:`facts.villages`;
+    a frame without ``removed_from`` has no such village)."""
+    if "removed_from" not in villages:
+        return villages
+    return villages[villages["removed_from"].isna() | (villages["removed_from"] > month)]
+
+
+def roster_size(villages: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
+    """Per month and county, the villages on the roster — the denominator of every village share
+    (columns month, county_code, total)."""
+    base = villages.groupby("county_code").size()
+    grid = pd.MultiIndex.from_product([months_, base.index], names=["month", "county_code"])
+    out = pd.DataFrame({"total": base.reindex(grid.get_level_values("county_code")).to_numpy()}, index=grid)
+    gone = villages.dropna(subset=["removed_from"]) if "removed_from" in villages else villages.iloc[0:0]
+    if not gone.empty:
+        off = gone[["county_code", "removed_from"]].merge(pd.DataFrame({"month": months_}), how="cross")
+        less = off[off["removed_from"] <= off["month"]].groupby(["month", "county_code"]).size()
+        out["total"] -= less.reindex(grid, fill_value=0).to_numpy()
+    return out.reset_index()
+
+
 def ledger_as_of(history: pd.DataFrame, month: str) -> pd.DataFrame:
     """Each county's demo-site ledger in effect at ``month`` (rows of :func:`dashboard.facts.ledger_history`)."""
     return latest_per_scope(history, month, ["scope"], "upload_period")

@@ -104,15 +104,54 @@ def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
     return out.sort_values("uploaded_at", ascending=False, ignore_index=True) if not out.empty else out
 
 
-def villages(engine: Engine) -> pd.DataFrame:
-    """Every village with its township and county: code, name, township_code, township, county_code, county, lon, lat."""
+def roster_versions(engine: Engine, view: View) -> dict[str, int]:
+    """County code -> the roster version the view counts villages on: the one in effect at the view's cut-off
+    (latest month up to the as-of month); for a county whose roster only came later, its earliest version."""
+    eff = effective_uploads("roster", view).subquery()
+    with engine.connect() as conn:
+        in_effect = conn.execute(select(eff.c.id, eff.c.period, eff.c.scope)).all()
+        active = conn.execute(select(U.id, U.period, U.scope).where(U.kind == "roster", U.active)).all()
+    chosen: dict[str, tuple[str, int]] = {}
+    for upload_id, period, scope in in_effect:
+        if scope not in chosen or period > chosen[scope][0]:
+            chosen[scope] = (period, upload_id)
+    first: dict[str, tuple[str, int]] = {}
+    for upload_id, period, scope in active:
+        if scope not in chosen and (scope not in first or period < first[scope][0]):
+            first[scope] = (period, upload_id)
+    return {scope: upload_id for scope, (_, upload_id) in (chosen | first).items()}
+
+
+def villages(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
+    """The villages of the roster in effect for the as-of month (default: this month), with their township
+    and county: code, name, township_code, township, county_code, county, lon, lat, and ``removed_from`` —
+    the month a 撤销/合并 took effect (None for a village that stays). A county that never uploaded a roster
+    counts every village the store knows for it."""
+    view = View(as_of or months.this_month())
+    versions = roster_versions(engine, view)
     town, county = R.__table__.alias("t"), R.__table__.alias("c")
-    query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat)
+    RV = models.RosterVillage
+    query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat,
+                    RV.upload_id, case((RV.change.is_not(None), RV.change_month)))
              .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
+             .outerjoin(RV, (RV.village_code == R.code) & RV.upload_id.in_(list(versions.values()) or [-1]))
              .where(R.level == "village").order_by(R.code))
     with engine.connect() as conn:
-        return frame_of(conn.execute(query).all(), columns=[
-            "code", "name", "township_code", "township", "county_code", "county", "lon", "lat"])
+        frame = frame_of(conn.execute(query).all(), columns=[
+            "code", "name", "township_code", "township", "county_code", "county", "lon", "lat", "_roster",
+            "removed_from"])
+    on_roster = frame["_roster"].notna() | ~frame["county_code"].isin(list(versions))
+    return frame[on_roster].drop(columns="_roster").reset_index(drop=True)
+
+
+def removed_villages(engine: Engine, period: str) -> dict[str, str]:
+    """Village code -> month of its 撤销/合并, for the villages no longer on the roster in ``period``."""
+    with engine.connect() as conn:  # most stores never had a 撤并: skip the roster read
+        if conn.scalar(select(models.RosterVillage.id).where(models.RosterVillage.change.is_not(None)).limit(1)) is None:
+            return {}
+    frame = villages(engine, period)
+    gone = frame[frame["removed_from"].notna() & (frame["removed_from"] <= period)]
+    return dict(zip(gone["code"], gone["removed_from"]))
 
 
 def boundaries(engine: Engine, level: str) -> pd.DataFrame:
@@ -134,9 +173,11 @@ def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
             "upload_period", "scope", "village_code", "level", "status", "brand", "year", "accepted_on"])
 
 
-def indicator_series(engine: Engine, view: View, legal_threshold: float | None) -> pd.DataFrame:
+def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
+                     removed: dict[str, str] | None = None) -> pd.DataFrame:
     """Per period and county: villages reported, with at least ``legal_threshold`` 法律明白人 (the plan's
-    bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员."""
+    bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员. Reports of ``removed``
+    villages (code -> month of their 撤销/合并) from that month on are not counted: they are off the roster."""
     V = models.VillageReport
     eff = effective_uploads("village_monthly", view)
     legal_ok = cast(V.legal_persons >= legal_threshold, Integer) if legal_threshold is not None else literal(0)
@@ -149,6 +190,17 @@ def indicator_series(engine: Engine, view: View, legal_threshold: float | None) 
         per_upload = frame_of(conn.execute(query).all(), ["id", *counts])
         uploads = frame_of(conn.execute(eff).all(), ["id", "period", "county_code"])
     frame = uploads.merge(per_upload, on="id")[["period", "county_code", *counts]]
+    if removed:
+        gone = (select(V.period, V.county_code, V.village_code, literal(1), legal_ok,
+                       cast(V.micro_power_list, Integer), cast(V.discipline_member, Integer))
+                .where(V.upload_id.in_(select(eff.subquery().c.id)), V.village_code.in_(list(removed))))
+        with engine.connect() as conn:
+            off = frame_of(conn.execute(gone).all(), ["period", "county_code", "village_code", *counts])
+        off = off[off["period"] >= off["village_code"].map(removed)]
+        if not off.empty:
+            less = off.fillna(0).groupby(["period", "county_code"])[counts].sum()
+            frame = frame.set_index(["period", "county_code"])
+            frame = frame.sub(less.reindex(frame.index, fill_value=0)).reset_index()
     return frame.fillna(0).astype({c: int for c in counts})
 
 

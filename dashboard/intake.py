@@ -17,7 +17,7 @@ from operator import itemgetter
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import models, months
+from dashboard import facts, models, months
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
 from dashboard.store import StoreError, describe_url, make_engine, store_fault
@@ -144,13 +144,23 @@ def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[t
 
 
 def _roster_records(engine: Engine, scope: str) -> dict[tuple, dict]:
+    """The county's villages as the roster stands now, with the 撤并 marks of its latest roster version."""
     town, county = R.__table__.alias("t"), R.__table__.alias("c")
-    query = (select(R.code, R.name, town.c.name, county.c.name, R.lon, R.lat)
-             .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
-             .where(R.level == "village", R.county_code == scope))
+    RV = models.RosterVillage
     with engine.connect() as conn:
-        return {(c,): {"code": c, "name": n, "township": t, "county": k, "lon": lon, "lat": lat}
-                for c, n, t, k, lon, lat in conn.execute(query)}
+        latest = conn.scalar(select(U.id).where(U.kind == "roster", U.scope == scope, U.active)
+                             .order_by(U.period.desc()).limit(1))
+        marks = {code: (change, month, into) for code, change, month, into in conn.execute(
+            select(RV.village_code, RV.change, RV.change_month, RV.merged_into).where(RV.upload_id == latest))}
+        query = (select(R.code, R.name, town.c.name, county.c.name, R.lon, R.lat)
+                 .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
+                 .where(R.level == "village", R.county_code == scope))
+        out = {}
+        for c, n, t, k, lon, lat in conn.execute(query):
+            change, month, into = marks.get(c, (None, None, None))
+            out[(c,)] = {"code": c, "name": n, "township": t, "county": k, "lon": lon, "lat": lat,
+                         "change": change, "change_month": month, "merged_into": into}
+        return out
 
 
 def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> Context:
@@ -162,7 +172,8 @@ def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> 
     bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
     load_previous = (lambda s: previous_counts(engine, months.previous(period), s)) \
         if kind == "village_monthly" else None
-    return Context(period, scope, villages, measures, load_previous, bbox)
+    removed = facts.removed_villages(engine, period) if kind == "village_monthly" else {}
+    return Context(period, scope, villages, measures, load_previous, bbox, removed)
 
 
 def previous_counts(engine: Engine, period: str, scope: str) -> dict[str, dict]:
@@ -286,13 +297,13 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
     if preview.ok:
         _diff(engine, preview, ctx.villages)
         if kind == "village_monthly":
-            _roster_coverage(preview, ctx.villages)
+            _roster_coverage(preview, ctx)
     return preview
 
 
-def _roster_coverage(preview: Preview, index: VillageIndex) -> None:
-    """Which of the county's roster villages the file leaves out (a partial report)."""
-    county = [v for v in index.villages if v.county_code == preview.scope]
+def _roster_coverage(preview: Preview, ctx: Context) -> None:
+    """Which of the county's roster villages (those not 撤销/合并 by the period) the file leaves out."""
+    county = [v for v in ctx.villages.villages if v.county_code == preview.scope and v.code not in ctx.removed]
     reported = {r["village_code"] for r in preview.result.records}
     preview.roster_total = len(county)
     preview.roster_missing = [(v.township, v.name, v.code) for v in county if v.code not in reported]
@@ -443,6 +454,9 @@ def _commit(engine: Engine, preview: Preview, hook) -> int:
         _activate(conn, upload_id, preview.kind, preview.period, preview.scope, now, "commit")
         if preview.kind == "roster":
             _apply_roster(conn, preview.result.records)
+            _bulk_insert(conn, models.RosterVillage.__table__, [
+                {"village_code": r["code"], "change": r["change"], "change_month": r["change_month"],
+                 "merged_into": r["merged_into"]} for r in preview.result.records], {"upload_id": upload_id}, hook)
         else:
             _bulk_insert(conn, FACT_TABLE[preview.kind].__table__, preview.result.records,
                          {"upload_id": upload_id, "period": preview.period}, hook)

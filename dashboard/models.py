@@ -213,6 +213,19 @@ class Activation(Base):
     __table_args__ = (Index("ix_activations_kind_period_scope", "kind", "period", "scope", "activated_at"),)
 
 
+class RosterVillage(Base):
+    """A village of one roster version (村级名录), possibly marked 撤销/合并 from a month on."""
+
+    __tablename__ = "roster_villages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    change: Mapped[str | None] = mapped_column(String(4))  # None, 撤销 or 合并
+    change_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM the change took effect
+    merged_into: Mapped[str | None] = mapped_column(String(12))  # 合并: the village it joined
+
+
 class DemoSite(Base):
     """A row of the 示范点台账 as uploaded for one period."""
 

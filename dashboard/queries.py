@@ -80,6 +80,9 @@ def counties(engine: Engine) -> dict[str, str]:
 def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None) -> targets.Inputs:
     """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it."""
     view = facts.View(as_of)
-    return targets.Inputs(townships(engine), facts.villages(engine), facts.ledger_history(engine, view),
-                          facts.indicator_series(engine, view, legal_threshold), facts.brand_history(engine, view),
-                          counties(engine))
+    villages = facts.villages(engine, as_of)
+    removed = villages.dropna(subset=["removed_from"])
+    return targets.Inputs(townships(engine), villages, facts.ledger_history(engine, view),
+                          facts.indicator_series(engine, view, legal_threshold,
+                                                 dict(zip(removed["code"], removed["removed_from"]))),
+                          facts.brand_history(engine, view), counties(engine))

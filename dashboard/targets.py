@@ -120,7 +120,7 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
                                                   "reported": "covered"})
         monthly = monthly[monthly["month"].isin(months_)].assign(source=lambda f: f["month"])
         counts = monthly[["month", "county_code", "count", "covered", "source"]]
-        totals = data.villages.groupby("county_code").size()
+        totals = coverage.roster_size(data.villages, months_).set_index(["month", "county_code"])["total"]
     else:
         if metric == "township_demo_coverage":
             per_version = coverage.townships_per_ledger(data.ledger, data.villages)
@@ -134,7 +134,11 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
         out = pd.DataFrame(index=grid).reset_index().assign(count=0, covered=0, source=None)
     else:
         out = counts.set_index(["month", "county_code"]).reindex(grid).reset_index()
-    out["total"] = out["county_code"].map(totals).fillna(0).astype(int)
+    if metric in VILLAGE_METRICS:  # the roster may change from month to month (撤销/合并)
+        out["total"] = totals.reindex(pd.MultiIndex.from_frame(out[["month", "county_code"]]), fill_value=0).to_numpy()
+    else:
+        out["total"] = out["county_code"].map(totals)
+    out["total"] = out["total"].fillna(0).astype(int)
     out["count"] = out["count"].fillna(0).astype(int)
     out["covered"] = out["covered"].fillna(0).astype(int)
     return out
@@ -201,7 +205,8 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
     empty = pd.DataFrame(columns=["village_code", "period", column])
     month_reports = reports if reports is not None else empty
     month_reports = month_reports[month_reports["period"] == as_of]  # a village report counts for its month only
-    merged = data.villages.merge(month_reports, left_on="code", right_on="village_code", how="left")
+    merged = coverage.on_roster(data.villages, as_of).merge(month_reports, left_on="code", right_on="village_code",
+                                                            how="left")
     reported = merged["period"].notna()
     if column == "legal_persons":
         meets = merged[column].fillna(-1) >= spec.threshold

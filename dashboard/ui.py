@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import charts, completeness, facts, months, queries, targets
+from dashboard import charts, completeness, coverage, facts, months, queries, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS, db_url, lamp_rule
@@ -240,8 +240,9 @@ def brand_history(ver: tuple, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def villages(ver: tuple) -> pd.DataFrame:
-    return facts.villages(engine())
+def villages(ver: tuple, as_of: str) -> pd.DataFrame:
+    """The villages on the roster in the as-of month (those 撤销/合并 by then are not shown or counted)."""
+    return coverage.on_roster(facts.villages(engine(), as_of), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -154,6 +154,18 @@ def parse_period(text: str) -> str:
     return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
 
 
+def parse_month(value) -> str:
+    """A month cell ("2025-09", "2025年9月", or a date Excel made of it) as "YYYY-MM"."""
+    if isinstance(value, float) and 20000 < value < 80000:
+        value = EXCEL_EPOCH + timedelta(days=int(value))
+    if isinstance(value, date):  # datetime included
+        return f"{value.year:04d}-{value.month:02d}"
+    try:
+        return parse_period(value)
+    except CellError:
+        raise CellError("应为年月,例如 2025-09 或 2025年9月") from None
+
+
 def neutralise(text: str) -> str:
     """Text safe to write into Excel/CSV: no character Excel cannot hold (older stores may still carry
     some), and a leading = + - @ (or tab/CR) cannot start a formula."""

@@ -22,9 +22,11 @@ TYPE_LABELS = {
     "bool": "是/否",
     "date": "日期",
     "year": "年份(4位)",
+    "month": "年月",
     "enum": "下拉选择",
 }
 COORD_SYSTEMS = ("WGS-84", "GCJ-02", "BD-09")
+ROSTER_CHANGES = ("撤销", "合并")
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,17 @@ def _kinds() -> dict[str, Kind]:
             Column("crs", "坐标系", "enum", required=False, allowed=COORD_SYSTEMS,
                    help="WGS-84(GPS)、GCJ-02(高德/腾讯)或 BD-09(百度);留空按 WGS-84,导入时统一转换为 WGS-84",
                    aliases=("坐标系统", "坐标类型")),
+            Column("change", "撤并情况", "enum", required=False, allowed=ROSTER_CHANGES,
+                   help="村已撤销或已合并到其他村时填写;仍在的村留空。撤并的村请保留在名录中,不要删除行",
+                   aliases=("变更情况", "撤并", "撤销/合并")),
+            Column("change_month", "撤并生效月份", "month", required=False,
+                   help="撤销或合并自哪个月起生效,例如 2025-09;该月起此村不再计入应报村数,也不再报送月报",
+                   aliases=("生效月份", "撤并月份", "变更月份")),
+            Column("merged_into", "并入村区划代码", "code", required=False, width=16,
+                   help="合并时填写并入的村(同县、未撤并)的12位区划代码",
+                   aliases=("并入村代码", "合并到")),
         ),
-        ("code",), "全县行政村(社区)名单及坐标,新增或更正村时上报。",
+        ("code",), "全县行政村(社区)名单及坐标,新增、更正或撤并村时上报(撤并的村保留在名录中并注明撤并情况和生效月份)。",
         snapshot=True,
     )
     demo_sites = Kind(

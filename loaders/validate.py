@@ -24,6 +24,7 @@ PARSERS = {
     "bool": cells.parse_bool,
     "date": cells.parse_date,
     "year": cells.parse_year,
+    "month": cells.parse_month,
     "code": cells.parse_code,
 }
 
@@ -38,6 +39,7 @@ class Context:
     measures: dict[int, dict] = field(default_factory=dict)  # number -> title, lead_unit, co_units
     load_previous: Callable[[str], dict] | None = None  # scope -> last month's records by key
     bbox: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1 of the city
+    removed: dict[str, str] = field(default_factory=dict)  # village code -> month of its 撤销/合并 (<= period)
     _previous: dict[str, dict] = field(default_factory=dict)
 
     def previous(self, scope: str | None) -> dict:

@@ -29,6 +29,11 @@ def to_record(values: dict, row: int, ctx, scope, report) -> dict | None:
     village = village_of(values, row, ctx, scope, report)
     if village is None:
         return None
+    if village.code in ctx.removed:
+        gone = ctx.removed[village.code]
+        report.error(row, "village", values.get("village"),
+                     f"该村已于 {int(gone[:4])}年{int(gone[5:])}月撤销或合并(见村级名录),此后不再单独报送。请删除此行")
+        return None
     for part, whole in NOT_MORE_THAN:
         if part in values and whole in values and None not in (values[part], values[whole]) \
                 and values[part] > values[whole]:

@@ -14,7 +14,7 @@ MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 192
 def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
     """The map's JSON spec and its number of village dots, built once per data version and filter."""
     ledger = coverage.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
-    marked = charts_map.village_sites(ui.villages(ver), ledger)
+    marked = charts_map.village_sites(ui.villages(ver, as_of), ledger)
     layers = charts_map.map_layers(marked, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
                                    statuses, county)
     return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"]) + len(layers["sites"])
@@ -63,7 +63,7 @@ with ui.guarded("示范点地图"):
     ver = ui.version()
     ui.demo_banner(ver)
     view = ui.frame()
-    villages = ui.villages(ver)
+    villages = ui.villages(ver, view.as_of)
     if villages.empty:
         st.info("数据库中还没有村级区划。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()

@@ -116,7 +116,7 @@ def test_code_column_is_text_and_keeps_leading_zeros_and_panes_are_frozen():
     assert sheet["E3"].value == 107.5 and sheet["E3"].number_format == "General"
     assert sheet.freeze_panes == "D3"
     assert read_table(data, "名录.xlsx", kind).rows == [(3, ["下溪县", "黄田镇", "零村", "010203004005", 107.5, 23.25,
-                                                            "WGS-84"])]
+                                                            "WGS-84", "", "", ""])]
     assert _book(build_template(KINDS["village_monthly"], PERIOD))["村级指标月报"].freeze_panes == "D4"
     assert _book(build_template(KINDS["measure_progress"], PERIOD))["措施推进月报"].freeze_panes == "A3"
 
