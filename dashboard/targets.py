@@ -232,5 +232,6 @@ def ranking(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
         "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, NOT_REPORTED)),
         "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
         "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
-    }).sort_values(["名次", "县(市、区)"], na_position="last")
-    return table.reset_index(drop=True)
+    }).sort_values(["名次", "县(市、区)"], na_position="last").reset_index(drop=True)
+    # the rank as text: a county 未报送 shows "—", never "None" or "nan"
+    return table.assign(名次=table["名次"].map(lambda r: "—" if pd.isna(r) else str(int(r))))

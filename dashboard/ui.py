@@ -331,3 +331,21 @@ def _measure_table(ver: tuple, as_of: str, due: str) -> pd.DataFrame:
         return pd.DataFrame(columns=accountability.MEASURE_COLUMNS)
     return accountability.measure_table(plan.measures, plan.sections, measure_reports(ver, as_of), as_of,
                                         load_plan_config().start, lamp_rule(), due)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def village_sites(ver: tuple, as_of: str) -> pd.DataFrame:
+    """Every village on the roster of the as-of month with its demo-site status in the ledgers then in effect."""
+    from dashboard import charts_map  # pydeck: only the map page pays for it
+
+    return charts_map.village_sites(villages(ver, as_of), coverage.ledger_as_of(ledger_history(ver, as_of), as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def map_deck(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
+    """The map's JSON spec and its number of village dots, built once per data version and filter."""
+    from dashboard import charts_map
+
+    layers = charts_map.map_layers(village_sites(ver, as_of), boundaries(ver, "township"), boundaries(ver, "county"),
+                                   statuses, county)
+    return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"]) + len(layers["sites"])

@@ -4,20 +4,10 @@ list of townships still without a built demo site. No basemap by default, so it 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts_map, coverage, exports, metrics, ui
+from dashboard import charts_map, exports, metrics, ui
 from dashboard.settings import BUILT_STATUSES
 
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
-
-
-@st.cache_data(show_spinner=False, max_entries=6)
-def _deck_spec(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ...], tile: str | None):
-    """The map's JSON spec and its number of village dots, built once per data version and filter."""
-    ledger = coverage.ledger_as_of(ui.ledger_history(ver, as_of), as_of)
-    marked = charts_map.village_sites(ui.villages(ver, as_of), ledger)
-    layers = charts_map.map_layers(marked, ui.boundaries(ver, "township"), ui.boundaries(ver, "county"),
-                                   statuses, county)
-    return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"]) + len(layers["sites"])
 
 
 def _summary(marked: pd.DataFrame, towns: pd.DataFrame, gaps: pd.DataFrame, statuses: list[str]) -> None:
@@ -70,7 +60,7 @@ with ui.guarded("示范点地图"):
     ui.missing_notice(view, ("demo_sites",))
     st.caption(ui.plain(ui.view_caption(view)))
 
-    marked = charts_map.village_sites(villages, coverage.ledger_as_of(ui.ledger_history(ver, view.as_of), view.as_of))
+    marked = ui.village_sites(ver, view.as_of)
     towns = ui.townships(ver)
     if view.county:
         marked = marked[marked["county_code"] == view.county]
@@ -84,7 +74,7 @@ with ui.guarded("示范点地图"):
             "地图显示的示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS,
             key="map_statuses", placeholder="选择示范点状态",
             help="只在地图上显示所选状态的村(社区);乡镇底色、统计和名单不受此筛选影响。")
-        spec, shown = _deck_spec(ver, view.as_of, view.county, tuple(statuses), tile)
+        spec, shown = ui.map_deck(ver, view.as_of, view.county, tuple(statuses), tile)
         st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
                         alt=f"示范点地图:{shown:,} 个村(社区)按示范点状态着色,乡镇按是否已有示范点着色。")
         st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"

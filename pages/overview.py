@@ -31,8 +31,9 @@ def kpi_tiles(ver: tuple, view) -> None:
         before = _figure(series["actual"].get(previous)) if previous in series.index else None
         upcoming = metrics.next_milestone(list(spec.milestones), months.last_day(view.as_of)) or spec.milestones[-1]
         note = "(期限为配置默认值)" if spec.configured else ""
+        steady = now is not None and before is not None and round(now - before, 1) == 0
         col.metric(ui.plain(spec.label), targets.NOT_REPORTED if now is None else f"{now:.1f}%",
-                   _delta(now, before) if now is not None else None,
+                   _delta(now, before) if now is not None else None, delta_color="off" if steady else "normal",
                    help=f"下一节点:{upcoming.deadline:%Y年%m月%d日}前达到 {upcoming.value:g}%{note};"
                         f"按全部{spec.noun}计算,未报送的{spec.noun}不计为达标")
         unreported = int(series["unreported"].iloc[-1]) if not series.empty else 0
@@ -77,7 +78,8 @@ with ui.guarded("总览"):
             st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
     with right:
         st.markdown("**各县(市、区)示范点覆盖率排名**")
-        st.dataframe(ranking(ver, view), hide_index=True, width="stretch", height=320)
+        table = ranking(ver, view)
+        st.dataframe(table, hide_index=True, width="stretch", height=min(320, 38 + 35 * len(table)))
         st.caption(f"亮灯规则:{lamp_rule().text()}")
 
     st.markdown("**推进最滞后的措施及牵头单位**")

@@ -75,7 +75,7 @@ def test_ranking_names_counties_with_lamps(demo_store):
     # after the 70 % milestone (2024-12-31) a county below it is red, one at or above green
     assert dict(zip(table["县(市、区)"], table["亮灯"])) == {n: "绿灯" if p >= 70 else "红灯" for n, p in pct.items()}
     best = max(pct.values())
-    assert set(table.loc[table["名次"] == 1, "县(市、区)"]) == {n for n, p in pct.items() if p == best}
+    assert set(table.loc[table["名次"] == "1", "县(市、区)"]) == {n for n, p in pct.items() if p == best}
     assert "亮灯规则:应达值按直线进度计算" in " ".join(c.value for c in at.caption)
 
 

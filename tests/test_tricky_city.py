@@ -113,7 +113,7 @@ def test_overview(city, monkeypatch, month):
     for sentence in want["unreported"]:
         assert sentence in _captions(at)
     ranking = _frame(at, "名次")
-    got = [(None if pd.isna(r["名次"]) else int(r["名次"]), r["县(市、区)"], r["覆盖率(%)"], r["亮灯"], r["较上月"],
+    got = [(None if r["名次"] == "—" else int(r["名次"]), r["县(市、区)"], r["覆盖率(%)"], r["亮灯"], r["较上月"],
             r["已覆盖/乡镇数"]) for _, r in ranking.iterrows()]
     assert got == want["ranking"]
     behind = next(d.value for d in at.dataframe if "灯号说明" in d.value.columns)
@@ -133,7 +133,7 @@ def test_first_month_overview(first_month, monkeypatch):
     assert "其中 3 个村未报送" in _captions(at)
     assert any("2023年10月尚无示范点台账、县级特色品牌、措施推进月报" in i.value for i in at.info)
     ranking = _frame(at, "名次")
-    assert list(ranking["亮灯"]) == ["未报送"] * 3 and ranking["名次"].isna().all()
+    assert list(ranking["亮灯"]) == ["未报送"] * 3 and list(ranking["名次"]) == ["—"] * 3
 
 
 # --- 目标进度 ---------------------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def roster_file(county: str, marks: dict[str, tuple[str, str, str | None]] | Non
     rows = []
     for i, (code, town, name) in enumerate(villages(county)):
         change, month, into = marks.get(name, (None, None, None))
-        rows.append([COUNTY_NAMES[county], town, name, code, 120.1 + 0.01 * i, 30.2 + 0.005 * i, None,
+        east = 0.1 * list(TOWNS).index(county)  # counties side by side
+        rows.append([COUNTY_NAMES[county], town, name, code, 120.1 + east + 0.01 * (i % 4), 30.2 + 0.01 * (i // 4), None,
                      change, month, code_of(into) if into else None])
     return _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度", "坐标系", "撤并情况",
                   "撤并生效月份", "并入村区划代码"], rows)
