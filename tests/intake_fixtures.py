@@ -107,6 +107,11 @@ def workbook(sheets: list[tuple[str, list[list]]], merges: dict[str, list[str]] 
     return buf.getvalue()
 
 
+def sheet_xlsx(header: list[str], rows: list[list]) -> bytes:
+    """A one-sheet .xlsx: the header row, then the rows."""
+    return workbook([("Sheet1", [header, *rows])])
+
+
 def county_code_of(engine: Engine, county: str) -> str:
     return next(v.county_code for v in village_index(engine).villages if v.county == county)
 

@@ -7,14 +7,12 @@ names; and a plan whose measure title and lead unit carry payloads too, loaded a
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-
-import openpyxl
 
 from dashboard import intake, months
 from dashboard.catalog import load_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
+from tests.intake_fixtures import sheet_xlsx
 
 # Each fragment would render as something other than itself if it reached Markdown unescaped.
 DANGEROUS = ("**粗**", "](http://evil.example", "![图]", "<b>标</b>", "$x^2$", ":red[红]", ":smile:")
@@ -34,17 +32,6 @@ class PayloadCity:
     villages: list[str]
     unit: str
     measure_title: str
-
-
-def _xlsx(header: list[str], rows: list[list]) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _upload(engine, data: bytes, kind: str, scope: str, name: str) -> int:
@@ -69,20 +56,20 @@ def load_payloads(engine) -> PayloadCity:
     lon, lat = villages[0].lon, villages[0].lat
     roster = [[county, township, name, f"{township_code[:9]}{i:03d}", lon + 0.01 * i, lat]
               for i, name in enumerate(names, start=1)]
-    _upload(engine, _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度"], roster), "roster",
+    _upload(engine, sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度"], roster), "roster",
             county_code, "名录" + NAME + ".xlsx")
     monthly = [[county, township, name, 3, "是", "是", "是", "是", 0, 0, 0, 1, 1] for name in names]
-    _upload(engine, _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
+    _upload(engine, sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
                            "三务公开本月按时公开", "村务监督委员会健全", "问题线索发现数", "问题线索查处数",
                            "问题线索通报曝光数", "矛盾纠纷受理数", "矛盾纠纷化解数"], monthly),
             "village_monthly", county_code, "月报" + NAME + ".xlsx")
-    _upload(engine, _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "示范点级别", "创建状态", "创建年度", "品牌亮点"],
+    _upload(engine, sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "示范点级别", "创建状态", "创建年度", "品牌亮点"],
                           [[county, township, names[0], "县级", "已建成", 2026, TEXT]]),
             "demo_sites", county_code, "台账" + NAME + ".xlsx")
-    _upload(engine, _xlsx(["县(市、区)", "品牌名称", "品牌简介", "品牌状态"], [[county, NAME, TEXT, "已形成"]]),
+    _upload(engine, sheet_xlsx(["县(市、区)", "品牌名称", "品牌简介", "品牌状态"], [[county, NAME, TEXT, "已形成"]]),
             "county_brands", county_code, "品牌" + NAME + ".xlsx")
     unit = "市司法局" + UNIT_SUFFIX
-    _upload(engine, _xlsx(["措施序号", "责任单位", "推进状态", "完成进度(%)", "本月进展", "存在问题", "下步计划", "填报人"],
+    _upload(engine, sheet_xlsx(["措施序号", "责任单位", "推进状态", "完成进度(%)", "本月进展", "存在问题", "下步计划", "填报人"],
                           [[10, unit, "推进中", 40, TEXT, TEXT, TEXT, SHORT]]),
             "measure_progress", unit, "措施" + NAME + ".xlsx")
     return PayloadCity(county_code, county, township, names, unit, "深化法治乡村建设" + TITLE_SUFFIX)

@@ -92,7 +92,7 @@ def test_db_upgrade_on_an_empty_store_loads_the_plan(tmp_path):
 
 
 def test_a_roster_can_be_uploaded_on_an_empty_store_without_choosing_a_county(tmp_path, monkeypatch):
-    from tests.store_states import _xlsx
+    from tests.intake_fixtures import sheet_xlsx as _xlsx
 
     engine = _store(tmp_path, monkeypatch, "empty")
 
@@ -114,7 +114,7 @@ def test_a_roster_can_be_uploaded_on_an_empty_store_without_choosing_a_county(tm
 
 def _own_roster(engine) -> tuple[str, int]:
     """A county of the city's own, uploaded while the demo is still in the store."""
-    from tests.store_states import _xlsx
+    from tests.intake_fixtures import sheet_xlsx as _xlsx
 
     prefix = str(max(int(c[:6]) for c in queries.counties(engine)) + 1)
     rows = [[COUNTY, "东镇", f"东{i}村", f"{prefix}001{i:03d}", 108.3, 22.8] for i in range(1, 4)]

@@ -19,15 +19,14 @@ tests/test_tricky_city.py.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-import openpyxl
 import time_machine
 
 from dashboard import intake, months
 from dashboard.catalog import ready
 from dashboard.store import make_engine
+from tests.intake_fixtures import sheet_xlsx
 
 JIA, YI, BING = "330101000000", "330102000000", "330103000000"
 COUNTY_NAMES = {JIA: "甲县", YI: "乙县", BING: "丙县"}
@@ -63,17 +62,6 @@ def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=months.zone())
 
 
-def _xlsx(header: list[str], rows: list[list]) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def _csv(header: list[str], rows: list[list]) -> bytes:
     lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -88,7 +76,7 @@ def roster_file(county: str, marks: dict[str, tuple[str, str, str | None]] | Non
         east = 0.1 * list(TOWNS).index(county)  # counties side by side
         rows.append([COUNTY_NAMES[county], town, name, code, 120.1 + east + 0.01 * (i % 4), 30.2 + 0.01 * (i // 4), None,
                      change, month, code_of(into) if into else None])
-    return _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度", "坐标系", "撤并情况",
+    return sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度", "坐标系", "撤并情况",
                   "撤并生效月份", "并入村区划代码"], rows)
 
 
@@ -98,7 +86,7 @@ def village_file(county: str, legal: int, micro: int, disc: int, only: list[str]
     chosen = [(town, name) for _, town, name in villages(county) if only is None or name in only]
     rows = [[COUNTY_NAMES[county], town, name, 3 if i < legal else 1, "是" if i < micro else "否",
              "是" if i < disc else "否", "是", "是", 0, 0, 0, 1, 1] for i, (town, name) in enumerate(chosen)]
-    return _xlsx(VILLAGE_HEADER, rows)
+    return sheet_xlsx(VILLAGE_HEADER, rows)
 
 
 def ledger_file(county: str, sites: dict[str, str]) -> bytes:
@@ -109,7 +97,7 @@ def ledger_file(county: str, sites: dict[str, str]) -> bytes:
             status = sites[name]
             rows.append([COUNTY_NAMES[county], town, name, "市级", status, 2023,
                          "2023-11-20" if status == "已验收命名" else None])
-    return _xlsx(LEDGER_HEADER, rows)
+    return sheet_xlsx(LEDGER_HEADER, rows)
 
 
 def measure_rows(unit: str, items: list[tuple[int, str, object]]) -> list[list]:
@@ -136,43 +124,43 @@ def events() -> list[tuple[str, str, dict]]:
     upload("2023-12-03 10:00", "demo_sites", "2023-11", JIA,
            ledger_file(JIA, {"甲一村": "已建成", "甲四村": "已验收命名", "甲七村": "创建中"}), "甲县台账11月.xlsx")
     upload("2023-12-03 11:00", "county_brands", "2023-11", JIA,
-           _xlsx(["县(市、区)", "品牌名称", "品牌简介", "品牌状态"], [["甲县", "甲县清风家园", "村务监督", "已形成"]]),
+           sheet_xlsx(["县(市、区)", "品牌名称", "品牌简介", "品牌状态"], [["甲县", "甲县清风家园", "村务监督", "已形成"]]),
            "甲县品牌.xlsx")
     upload("2023-12-04 10:00", "demo_sites", "2023-11", YI, ledger_file(YI, {"乙一村": "已建成"}), "乙县台账11月.xlsx")
     upload("2023-12-04 11:00", "measure_progress", "2023-11", "市民政局",
-           _xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 25), (6, "推进中", 20)])), "民政局11月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 25), (6, "推进中", 20)])), "民政局11月.xlsx")
     upload("2023-12-04 12:00", "measure_progress", "2023-11", "市委组织部",
-           _xlsx(MEASURE_HEADER, measure_rows("市委组织部", [(n, "推进中", 30) for n in ORGANISATION])), "组织部11月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市委组织部", [(n, "推进中", 30) for n in ORGANISATION])), "组织部11月.xlsx")
     upload("2023-12-04 13:00", "measure_progress", "2023-11", "市生态环境局",
-           _xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局11月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局11月.xlsx")
     upload("2023-12-05 23:00", "village_monthly", "2023-11", YI, village_file(YI, 3, 4, 2), "乙县11月.xlsx")
     # 乙二村 merged into 乙一村 from December
     upload("2023-12-15 10:00", "roster", "2023-12", YI, roster_file(YI, {"乙二村": ("合并", "2023-12", "乙一村")}),
            "乙县名录(撤并).xlsx")
     # December
     upload("2024-01-03 10:00", "measure_progress", "2023-12", "市生态环境局",
-           _xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局12月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局12月.xlsx")
     upload("2024-01-04 10:00", "village_monthly", "2023-12", JIA, village_file(JIA, 7, 9, 10), "甲县12月.xlsx")
     upload("2024-01-04 11:00", "measure_progress", "2023-12", "市民政局",
-           _xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 35), (6, "推进中", 30)])), "民政局12月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 35), (6, "推进中", 30)])), "民政局12月.xlsx")
     upload("2024-01-05 10:00", "measure_progress", "2023-12", "市委组织部",
-           _xlsx(MEASURE_HEADER, measure_rows("市委组织部", [(n, "推进中", 40) for n in ORGANISATION])), "组织部12月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市委组织部", [(n, "推进中", 40) for n in ORGANISATION])), "组织部12月.xlsx")
     upload("2024-01-05 15:00", "village_monthly", "2023-12", YI,
            village_file(YI, 2, 3, 1, only=["乙一村", "乙三村", "乙四村"]), "乙县12月(部分).xlsx", partial=True)
     upload("2024-01-20 10:00", "measure_progress", "2023-12", "市司法局",
-           _xlsx(MEASURE_HEADER, measure_rows("市司法局", [(10, "推进中", 25)])), "司法局12月(迟报).xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市司法局", [(10, "推进中", 25)])), "司法局12月(迟报).xlsx")
     # January
     upload("2024-02-02 10:00", "demo_sites", "2024-01", JIA,
            ledger_file(JIA, {"甲一村": "已建成", "甲四村": "已验收命名", "甲七村": "已建成"}), "甲县台账1月.xlsx")
     upload("2024-02-03 10:00", "demo_sites", "2024-01", YI, ledger_file(YI, {"乙一村": "创建中"}), "乙县台账1月.xlsx")
     upload("2024-02-03 11:00", "measure_progress", "2024-01", "市民政局",
-           _xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 1), (6, "推进中", 40)])), "民政局1月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 1), (6, "推进中", 40)])), "民政局1月.xlsx")
     upload("2024-02-04 10:00", "demo_sites", "2024-01", JIA, ledger_file(JIA, {"甲一村": "已建成", "甲四村": "创建中"}),
            "甲县台账1月(误传).xlsx", user="赵强")
     upload("2024-02-04 11:00", "measure_progress", "2024-01", "市司法局",
            _csv(MEASURE_HEADER, measure_rows("市司法局", [(10, "推进中", 1)])), "司法局1月.csv")
     upload("2024-02-04 12:00", "measure_progress", "2024-01", "市生态环境局",
-           _xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局1月.xlsx")
+           sheet_xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局1月.xlsx")
     upload("2024-02-05 20:00", "village_monthly", "2024-01", JIA, village_file(JIA, 8, 10, 10), "甲县1月.xlsx")
     out.append(("2024-02-06 09:00", "restore", {"kind": "demo_sites", "period": "2024-01", "scope": JIA,
                                                 "file": "甲县台账1月.xlsx"}))
