@@ -162,6 +162,15 @@ def series(spec: Spec, data: Inputs, start: str, as_of: str) -> pd.DataFrame:
                          "unreported": (sums["total"] - sums["covered"]).astype(int).tolist(), "expected": expected})
 
 
+def latest(spec: Spec, series_: pd.DataFrame, as_of: str, yellow_gap: float) -> tuple[float | None, float, str | None]:
+    """(actual %, expected %, lamp) of the last month of a :func:`series` — actual and lamp None when 未报送."""
+    last, expected = series_["actual"].iloc[-1], float(series_["expected"].iloc[-1])
+    if last is None or pd.isna(last):
+        return None, expected, None
+    actual = float(last)
+    return actual, expected, lamp(actual, expected, yellow_gap, missed(list(spec.milestones), actual, months.last_day(as_of)))
+
+
 def county_table(spec: Spec, data: Inputs, start: str, as_of: str, yellow_gap: float) -> pd.DataFrame:
     """Per county at ``as_of``: count, total, unreported, actual % (None: 未报送), expected %, lamp (None: 未报送)
     and the month the figure comes from."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import exports, months, targets, ui
-from dashboard.metrics import LAMP_LABELS, lamp, missed, pace_text
+from dashboard import exports, targets, ui
+from dashboard.metrics import LAMP_LABELS, pace_text
 from dashboard.settings import lamp_rule
 
 st.title("目标进度")
@@ -15,11 +15,7 @@ st.title("目标进度")
 
 def target_section(ver: tuple, view, spec: targets.Spec) -> None:
     series = ui.target_series(ver, view.as_of, view.county, spec.metric)
-    last, expected = series["actual"].iloc[-1], float(series["expected"].iloc[-1])
-    actual = None if last is None or pd.isna(last) else float(last)
-    rule = lamp_rule()
-    colour = None if actual is None else lamp(actual, expected, rule.yellow_gap_points,
-                                              missed(list(spec.milestones), actual, months.last_day(view.as_of)))
+    actual, expected, colour = targets.latest(spec, series, view.as_of, lamp_rule().yellow_gap_points)
     shown = targets.NOT_REPORTED if actual is None else f"{actual:.1f}%"
     unreported = int(series["unreported"].iloc[-1])
     pace = ui.target_pace(ver, view.as_of, view.county, spec.metric)
