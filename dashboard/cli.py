@@ -97,8 +97,8 @@ def cmd_import(args) -> int:
     import getpass
 
     from dashboard import intake
-    from dashboard.cli_template import store_and_scope
     from dashboard.store import StoreError
+    from dashboard.templates import store_and_scope
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=("json", "text"), default="text")
     imp.set_defaults(func=cmd_import)
 
-    from dashboard.cli_template import add_template_parser
+    from dashboard.templates import add_template_parser
 
     add_template_parser(sub)
 

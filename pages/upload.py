@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import completeness, exports, intake, months, ui
-from dashboard.cli_template import template_file
 from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import KIND_LABELS
 from dashboard.store import StoreError
+from dashboard.templates import template_file
 from loaders.schema import KINDS
 
 OUTCOMES = {"accepted": "已被替换", "refused": "未通过", "failed": "提交失败(未写入)"}

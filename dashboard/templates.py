@@ -1,4 +1,5 @@
-"""Pre-filled templates from the store, and the ``qinglian template`` sub-command.
+"""Pre-filled templates from the store — the one template service behind the upload page's download button
+and the ``qinglian template`` sub-command (the .xlsx itself is drawn by :mod:`loaders.template`).
 
 A template for period P carries what staff would otherwise retype: the county's roster villages,
 for 村级指标月报 the values of P's previous month, for the snapshot kinds (示范点台账, 县级特色品牌) the
