@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard.settings import KIND_LABELS, ROOT
+from dashboard.settings import ROOT
+from loaders.schema import KIND_LABELS
 
 
 def _print_json(payload) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,17 +10,12 @@ from sqlalchemy import Engine, func, select
 
 from dashboard import models, months
 from dashboard.catalog import active_plan
-from dashboard.settings import DATA_DIR, KIND_LABELS
+from dashboard.settings import deadline_day
+from loaders.schema import KIND_LABELS
 
 MONTHLY_COUNTY_KINDS = ("village_monthly", "demo_sites")
 STATUS_ON_TIME, STATUS_LATE, STATUS_MISSING, STATUS_PENDING = "按时报送", "逾期报送", "未报送", "待报送(未到截止日)"
 STATUS_PARTIAL = "部分报送"  # shown with its count: 部分报送(37/115 村)
-
-
-def deadline_day() -> int:
-    """Day of the next month by which a period must be reported (data/intake.toml, default 5)."""
-    with (DATA_DIR / "intake.toml").open("rb") as fh:
-        return int(tomllib.load(fh).get("deadline", {}).get("day_of_next_month", 5))
 
 
 @dataclass(frozen=True)

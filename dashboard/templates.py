@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard import months
-from dashboard.settings import KIND_LABELS
+from loaders.schema import KIND_LABELS, KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # The store modules are imported inside the functions, as in dashboard/cli.py: registering the
 # sub-command must not slow down every other ``qinglian`` command.
-COUNTY_KINDS = ("roster", "demo_sites", "village_monthly", "county_brands")
+COUNTY_KINDS = tuple(key for key, kind in KINDS.items() if kind.scope == "county")
 
 
 def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[list[dict], str | None]:
@@ -158,7 +158,6 @@ def store_and_scope(args):
 def template_file(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[bytes, str, int]:
     """The pre-filled template as the page and the CLI hand it out: (xlsx bytes, file name, prefilled rows)."""
     from dashboard import queries
-    from loaders.schema import KINDS
     from loaders.template import build_template
 
     rows, label = template_rows(engine, kind_key, period, scope)
