@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import charts, completeness, facts, months, queries, targets
+from dashboard import charts, facts, months, queries, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
 from dashboard.settings import db_url, deadline_day, lamp_rule
@@ -299,7 +299,7 @@ def completeness_of(ver: tuple, as_of: str, county: str | None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _completeness(ver: tuple, as_of: str, county: str | None, in_progress: bool) -> pd.DataFrame:
     # keyed by whether the deadline has passed: the one moment the statuses change without an upload
-    return completeness.completeness(engine(), as_of, min(months.now(), months.cutoff(as_of)), county)
+    return facts.completeness(engine(), as_of, min(months.now(), months.cutoff(as_of)), county)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -7,7 +7,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, exports, intake, months, ui
+from dashboard import completeness, exports, facts, intake, months, ui
 from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import deadline_day
@@ -241,7 +241,7 @@ def completeness_tab(ver: tuple) -> None:
     reported = ui.periods(ver) or _periods()
     period = st.selectbox("报送期", reported[::-1], format_func=ui.period_label, key="cb_period")
     day = deadline_day()
-    frame = completeness.completeness(ui.engine(), period)
+    frame = facts.completeness(ui.engine(), period)
     st.caption(f"截止时间:次月 {day} 日 24 时前(可在 data/intake.toml 中修改)。县(市、区)报送村级指标月报和示范点台账,"
                "牵头单位报送措施推进月报。")
     counts = frame["状态"].str.replace(r"\(.*", "", regex=True).value_counts()  # 部分报送(37/115 村) -> 部分报送
