@@ -9,7 +9,7 @@ from dashboard import charts_map, settings
 from dashboard.plan import load_plan_config
 from dashboard.sandbox import Limits, configured_limits
 from loaders import docs, reader
-from loaders.schema import KIND_LABELS, KINDS, MENU_ORDER, indicator_columns
+from loaders.schema import indicator_columns
 
 
 @pytest.fixture
@@ -96,10 +96,3 @@ def test_a_child_process_gets_this_environment_and_more(monkeypatch):
     env = settings.child_env(OMP_NUM_THREADS="1")
     assert env["QINGLIAN_DB_URL"] == "sqlite:////srv/x.db" and env["OMP_NUM_THREADS"] == "1"
 
-
-def test_kind_names_come_from_the_schema_in_menu_order():
-    assert sorted(MENU_ORDER) == sorted(KINDS)
-    assert KIND_LABELS == {"village_monthly": "村级指标月报", "demo_sites": "示范点台账", "measure_progress": "措施推进月报",
-                           "county_brands": "县级特色品牌", "roster": "村级名录"}
-    assert list(KIND_LABELS) == list(MENU_ORDER)
-    assert all(KINDS[key].name == label for key, label in KIND_LABELS.items())
