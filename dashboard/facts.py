@@ -239,13 +239,13 @@ def partial_reports(engine: Engine, period: str) -> dict[tuple[str, str], tuple[
 def expected_reports(engine: Engine, county: str | None = None) -> list:
     """The reports expected each period (:func:`dashboard.completeness.expected`): every county from the
     regions, every lead unit of the active plan."""
-    from dashboard import completeness
     from dashboard.catalog import active_plan
+    from dashboard.completeness import expected
 
     with engine.connect() as conn:
         counties = conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all()
     plan = active_plan(engine)
-    return completeness.expected(counties, (m["lead_unit"] for m in (plan.measures if plan else [])), county)
+    return expected(counties, (m["lead_unit"] for m in (plan.measures if plan else [])), county)
 
 
 def completeness(engine: Engine, period: str, now: datetime | None = None, county: str | None = None
