@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tomllib
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -27,7 +25,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard import coverage
-from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES, SECRETS_FILE
+from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES
 
 NO_SITE = "非示范点"
 STATUS_OPTIONS = (*DEMO_SITE_STATUSES, NO_SITE)
@@ -63,15 +61,6 @@ VIEW_SIZE = (1080, 680)  # the map's pixel size at 1920×1080 in the page's 3:1 
 # dots, and where the GPU is emulated (virtual desktops) the province map otherwise pans at about
 # 1 frame a second. At that scale they cannot be made out anyway.
 DETAIL_LIMIT = 3000
-
-
-def tile_url() -> str | None:
-    """The configured XYZ tile template, or None (the default: no basemap, nothing fetched)."""
-    url = os.environ.get("QINGLIAN_TILE_URL", "").strip()
-    if not url and SECRETS_FILE.exists():
-        with SECRETS_FILE.open("rb") as fh:
-            url = str(tomllib.load(fh).get("map", {}).get("tile_url", "")).strip()
-    return url or None
 
 
 def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:

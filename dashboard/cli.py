@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard.settings import KIND_LABELS, ROOT
+from dashboard.settings import ROOT
+from loaders.schema import KIND_LABELS
 
 
 def _print_json(payload) -> None:
@@ -97,8 +98,8 @@ def cmd_import(args) -> int:
     import getpass
 
     from dashboard import intake
-    from dashboard.cli_template import store_and_scope
     from dashboard.store import StoreError
+    from dashboard.templates import store_and_scope
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=("json", "text"), default="text")
     imp.set_defaults(func=cmd_import)
 
-    from dashboard.cli_template import add_template_parser
+    from dashboard.templates import add_template_parser
 
     add_template_parser(sub)
 

@@ -19,7 +19,7 @@ from dashboard import models, months
 from dashboard.catalog import active_plan, ensure_default_plan
 from dashboard.demo_geo import Area, build_city, walk
 from dashboard.plan import load_plan_config
-from dashboard.settings import KIND_LABELS
+from loaders.schema import KIND_LABELS
 
 MONTHS = 36
 DEMO_USER = "演示数据"

@@ -239,3 +239,47 @@ def brand_history(engine: Engine, view: View) -> pd.DataFrame:
         return frame_of(conn.execute(select(B.county_code, B.name, B.status, B.period)
                                          .join(eff, eff.c.id == B.upload_id)).all(),
                             columns=["county_code", "name", "status", "period"])
+
+
+# --- 催报: the store reads behind dashboard.completeness ------------------------------------------
+
+def first_reports(engine: Engine, period: str, at: datetime) -> dict[tuple[str, str], datetime]:
+    """(kind, scope) -> time of the first accepted upload of ``period`` made by ``at`` (local time)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(U.kind, U.scope, func.min(U.uploaded_at))
+            .where(U.period == period, U.outcome == "accepted", U.uploaded_at <= at).group_by(U.kind, U.scope)).all()
+    return {(kind, scope): months.local(t) for kind, scope, t in rows}
+
+
+def partial_reports(engine: Engine, period: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(kind, scope) -> (rows, expected rows) of the active versions of ``period`` that are partial."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(U.kind, U.scope, U.rows, U.expected_rows).where(
+            U.period == period, U.active, U.expected_rows.is_not(None), U.rows < U.expected_rows)).all()
+    return {(kind, scope): (n, total) for kind, scope, n, total in rows}
+
+
+def expected_reports(engine: Engine, county: str | None = None) -> list:
+    """The reports expected each period (:func:`dashboard.completeness.expected`): every county from the
+    regions, every lead unit of the active plan."""
+    from dashboard.catalog import active_plan
+    from dashboard.completeness import expected
+
+    with engine.connect() as conn:
+        counties = conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all()
+    plan = active_plan(engine)
+    return expected(counties, (m["lead_unit"] for m in (plan.measures if plan else [])), county)
+
+
+def completeness(engine: Engine, period: str, now: datetime | None = None, county: str | None = None
+                 ) -> pd.DataFrame:
+    """The 催报 list of ``period`` as it stood at ``now`` (default: now): the status of every expected report
+    (of ``county`` and the lead units, when a county is given) against the configured deadline.
+    The one definition of completeness: the 催报 tab and the overview tile both read it."""
+    from dashboard.completeness import classify
+    from dashboard.settings import deadline_day
+
+    at = months.local(now) if now else months.now()
+    return classify(expected_reports(engine, county), first_reports(engine, period, at),
+                    months.deadline(period, deadline_day()), at, partial_reports(engine, period))

@@ -1,19 +1,19 @@
 """Parse a clean-village implementation plan (清廉乡村建设实施方案) into sections, measures and targets.
 
-Standard library only: the store, the plan page and the scripts all go through :func:`parse_plan`.
+Standard library only (its configured dates come through :mod:`dashboard.settings`): the store, the plan
+page and the scripts all go through :func:`parse_plan`.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "data" / "plan_config.toml"
+from dashboard import settings
 
 FLAG_NO_NOTE = "责任单位缺失"
 FLAG_NO_LEAD = "牵头单位缺失"
@@ -128,13 +128,12 @@ TARGET_RULES: tuple[TargetRule, ...] = (
 
 def load_plan_config(path: Path | None = None) -> PlanConfig:
     """Read the plan start date and each target's default deadline from ``data/plan_config.toml``."""
-    path = path or DEFAULT_CONFIG_PATH
+    path = path or settings.PLAN_CONFIG_FILE
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        raw = settings.plan_config(path)
     except FileNotFoundError:
         raise PlanParseError(f"未找到方案配置文件 {path},请按 data/plan_config.toml 的样式提供。") from None
-    except tomllib.TOMLDecodeError:
+    except settings.ConfigError:
         raise PlanParseError(f"方案配置文件 {path} 格式有误,请检查每行是否形如 键 = \"2024-12-31\"。") from None
     start = _config_date("plan.start", raw.get("plan", {}).get("start"))
     defaults = {k: _config_date(k, v) for k, v in raw.get("targets", {}).items()}

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dashboard.settings import ROOT
+from dashboard.settings import ROOT, child_env, sandbox_limits
 
 log = logging.getLogger("qinglian.sandbox")
 HEADER = struct.Struct("!Q")
@@ -56,11 +56,8 @@ class Limits:
 
 def configured_limits() -> Limits:
     """``[sandbox]`` of data/intake.toml."""
-    from loaders.reader import settings
-
-    raw = settings().get("sandbox", {})
-    return Limits(int(raw.get("memory_mb", 1024)), float(raw.get("timeout_seconds", 60)),
-                  max(1, int(raw.get("max_parallel", 1))))
+    raw = sandbox_limits()
+    return Limits(int(raw["memory_mb"]), float(raw["timeout_seconds"]), max(1, int(raw["max_parallel"])))
 
 
 class _SafeUnpickler(pickle.Unpickler):
@@ -93,8 +90,7 @@ class _Worker:
     """One child process; talks length-prefixed pickles over its stdin/stdout."""
 
     def __init__(self, memory_mb: int):
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
-               "RUST_BACKTRACE": "0"}
+        env = child_env(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MALLOC_ARENA_MAX="2", RUST_BACKTRACE="0")
         # What the worker says on stderr (a native abort, a warning) is kept aside and logged if it dies,
         # never mixed into the output of the server or the CLI.
         self.stderr = tempfile.TemporaryFile()

@@ -1,7 +1,14 @@
-"""App settings in one place: where the store lives and the plan's configured defaults.
+"""App settings in one place: every setting file and environment variable the app reads is read here.
 
-The store URL is resolved once, in this order: env ``QINGLIAN_DB_URL``, ``[store] url`` in
+:data:`SETTINGS` lists each setting once — where it lives, its default and what it means — and the
+functions below read exactly those. A test checks that each is documented in README.md (「配置项」), that
+the shipped files under ``data/`` hold no key missing from the list, and that no other module reads a
+TOML file or the environment.
+
+The store URL is resolved in this order: env ``QINGLIAN_DB_URL``, ``[store] url`` in
 ``.streamlit/secrets.toml``, else the embedded SQLite file under the git-ignored ``var/`` folder.
+A file is parsed again only when it changes (modification time, size or inode), so an edit is read on the
+next call as before, while the many reads of a page rerun cost one ``stat`` each.
 """
 
 from __future__ import annotations
@@ -9,41 +16,22 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
 SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
+INTAKE_FILE = DATA_DIR / "intake.toml"
+PLAN_CONFIG_FILE = DATA_DIR / "plan_config.toml"
+INDICATORS_FILE = DATA_DIR / "indicators.toml"
 DEFAULT_PLAN_FILE = DATA_DIR / "plan.txt"
 
+# Where a setting lives, as README.md names it.
+INTAKE, PLAN_CONFIG, INDICATORS = "data/intake.toml", "data/plan_config.toml", "data/indicators.toml"
+SECRETS, ENV = ".streamlit/secrets.toml", "环境变量"
 
-def time_zone() -> str:
-    """The zone deadlines, cut-offs and shown times are in (``[time] zone`` of data/intake.toml)."""
-    with (DATA_DIR / "intake.toml").open("rb") as fh:
-        return tomllib.load(fh).get("time", {}).get("zone", "Asia/Shanghai")
-
-
-def var_dir() -> Path:
-    """Folder for runtime files (database, exports); ``QINGLIAN_VAR`` overrides ``<repo>/var``."""
-    path = Path(os.environ.get("QINGLIAN_VAR", ROOT / "var"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _secrets_url() -> str | None:
-    if not SECRETS_FILE.exists():
-        return None
-    with SECRETS_FILE.open("rb") as fh:
-        return tomllib.load(fh).get("store", {}).get("url")
-
-
-def db_url() -> str:
-    """The store URL: env, then secrets, then ``sqlite:///var/qinglian.db``."""
-    return (
-        os.environ.get("QINGLIAN_DB_URL")
-        or _secrets_url()
-        or f"sqlite:///{var_dir() / 'qinglian.db'}"
-    )
+ConfigError = tomllib.TOMLDecodeError  # what reading a malformed settings file raises (a ValueError)
 
 
 @dataclass(frozen=True)
@@ -67,11 +55,164 @@ class LampRule:
         )
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its file (or :data:`ENV`), its key (``[section] key``, or the variable's name), the value
+    used when it is not set (None: required, or nothing), and what it means."""
+
+    source: str
+    key: str
+    default: object
+    meaning: str
+
+
+def _limit(key: str, meaning: str) -> Setting:
+    return Setting(INTAKE, f"[limits] {key}", None, meaning)
+
+
+def _target(key: str, meaning: str) -> Setting:
+    return Setting(PLAN_CONFIG, f"[targets] {key}", None, meaning)
+
+
+def _indicator(key: str, default: object, meaning: str) -> Setting:
+    return Setting(INDICATORS, f"[[indicator]] {key}", default, meaning)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(ENV, "QINGLIAN_DB_URL", None, "数据库地址,优先于 secrets 中的 `[store] url`(见“数据库”)"),
+    Setting(ENV, "QINGLIAN_VAR", None, "运行时文件(内置 SQLite 数据库等)的目录"),
+    Setting(ENV, "QINGLIAN_TILE_URL", None, "地图底图瓦片地址,优先于 secrets 中的 `[map] tile_url`"),
+    Setting(SECRETS, "[store] url", None, "数据库地址,多人共用时指向 PostgreSQL"),
+    Setting(SECRETS, "[map] tile_url", None, "内网 XYZ 瓦片地址模板,须为 WGS-84 / CGCS2000 坐标(见“内网部署注意”)"),
+    Setting(INTAKE, "[time] zone", "Asia/Shanghai", "截止时间、“数据截至”截止点和页面显示时间所用的时区"),
+    Setting(INTAKE, "[deadline] day_of_next_month", 5, "每月报送截止日:次月第几日(含当日,北京时间 24 时前)"),
+    _limit("max_file_mb", "上传文件大小上限(MB)"),
+    _limit("max_rows", "数据行数上限"),
+    _limit("max_columns", "列数上限"),
+    _limit("max_cells", "数据区域(最远单元格行号 × 列号)的单元格总数上限"),
+    _limit("max_members", ".xlsx 压缩包内部件数上限"),
+    _limit("max_member_mb", "单个部件解压后大小上限(MB)"),
+    _limit("max_uncompressed_mb", "全部部件解压后大小上限(MB)"),
+    _limit("max_compression_ratio", "压缩比上限"),
+    _limit("max_file_name_chars", "文件名长度上限(字)"),
+    _limit("max_user_chars", "填报人姓名长度上限(字)"),
+    Setting(INTAKE, "[sandbox] memory_mb", 1024, "校验子进程的内存上限(MB)"),
+    Setting(INTAKE, "[sandbox] timeout_seconds", 60, "校验一个文件的时间上限(秒)"),
+    Setting(INTAKE, "[sandbox] max_parallel", 1, "每个服务进程同时校验的文件数,其余排队"),
+    Setting(PLAN_CONFIG, "[plan] start", None, "方案起始日期,直线进度的起点"),
+    _target("township_demo_40", "乡镇示范点达 40% 的期限(原文年份被遮盖)"),
+    _target("township_demo_70", "乡镇示范点达 70% 的期限"),
+    _target("county_brand", "每县都有特色亮点和品牌的期限"),
+    _target("micro_power_list", "小微权力清单村级全覆盖的期限"),
+    _target("discipline_member", "规范配备纪检委员的期限"),
+    Setting(PLAN_CONFIG, "[lamp] yellow_gap_points", LampRule.yellow_gap_points, "落后应达值不足这么多个百分点为黄灯,达到或超过为红灯"),
+    Setting(PLAN_CONFIG, "[lamp] red_missing_months", LampRule.red_missing_months, "连续这么多个月及以上未报送为红灯"),
+    Setting(PLAN_CONFIG, "[lamp] measure_deadline", LampRule.measure_deadline, "措施未写明完成期限时,按此日期计算直线进度"),
+    _indicator("key", None, "村级指标的英文标识(与村级月报表的列同名则存入该列,否则存入 extra)"),
+    _indicator("label", None, "模板表头(中文)"),
+    _indicator("type", None, "`int`(非负整数)或 `bool`(是/否)"),
+    _indicator("help", "", "填报说明"),
+    _indicator("aliases", (), "可识别的其他表头写法"),
+    _indicator("group", None, "合并表头的上级标题,如「问题线索」"),
+)
+_REGISTERED = {(s.source, s.key): s for s in SETTINGS}
+
+
+def _path(source: str) -> Path:
+    # looked up at call time, so a test can point SECRETS_FILE (or a data file) elsewhere
+    return {SECRETS: SECRETS_FILE, INTAKE: INTAKE_FILE, PLAN_CONFIG: PLAN_CONFIG_FILE,
+            INDICATORS: INDICATORS_FILE}[source]
+
+
+@lru_cache(maxsize=32)
+def _parse(path: Path, mtime_ns: int, size: int, inode: int) -> dict:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def read_toml(path: Path, missing_ok: bool = False) -> dict:
+    """The parsed file at ``path`` (do not modify it: it is shared until the file changes); raises
+    FileNotFoundError (or returns {} with ``missing_ok``) and :data:`ConfigError`."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        if missing_ok:
+            return {}
+        raise
+    return _parse(path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _value(source: str, section: str, key: str):
+    """A registered file setting's value, or its registered default."""
+    default = _REGISTERED[(source, f"[{section}] {key}")].default
+    return read_toml(_path(source), missing_ok=source == SECRETS).get(section, {}).get(key, default)
+
+
+def _env(name: str) -> str | None:
+    if (ENV, name) not in _REGISTERED:
+        raise KeyError(f"{name} is not registered in SETTINGS")
+    return os.environ.get(name)
+
+
+def time_zone() -> str:
+    """The zone deadlines, cut-offs and shown times are in (``[time] zone`` of data/intake.toml)."""
+    return _value(INTAKE, "time", "zone")
+
+
+def deadline_day() -> int:
+    """Day of the next month by which a period must be reported (data/intake.toml, default 5)."""
+    return int(_value(INTAKE, "deadline", "day_of_next_month"))
+
+
+def intake_limits() -> dict:
+    """The reader's limits (``[limits]`` of data/intake.toml), every key required."""
+    return dict(read_toml(INTAKE_FILE)["limits"])
+
+
+def sandbox_limits() -> dict:
+    """``[sandbox]`` of data/intake.toml: memory_mb, timeout_seconds, max_parallel, as written (or defaults)."""
+    return {key: _value(INTAKE, "sandbox", key) for key in ("memory_mb", "timeout_seconds", "max_parallel")}
+
+
+def var_dir() -> Path:
+    """Folder for runtime files (database, exports); ``QINGLIAN_VAR`` overrides ``<repo>/var``."""
+    value = _env("QINGLIAN_VAR")
+    path = Path(value if value is not None else ROOT / "var")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_url() -> str:
+    """The store URL: env, then secrets, then ``sqlite:///var/qinglian.db``."""
+    return _env("QINGLIAN_DB_URL") or _value(SECRETS, "store", "url") or f"sqlite:///{var_dir() / 'qinglian.db'}"
+
+
+def tile_url() -> str | None:
+    """The configured XYZ tile template (env, then secrets), or None: no basemap, nothing fetched."""
+    url = (_env("QINGLIAN_TILE_URL") or "").strip() or str(_value(SECRETS, "map", "tile_url") or "").strip()
+    return url or None
+
+
+def plan_config(path: Path | None = None) -> dict:
+    """The parsed plan configuration (data/plan_config.toml, or ``path``); raises FileNotFoundError and
+    :data:`ConfigError`. Its dates are checked by :func:`dashboard.plan.load_plan_config`."""
+    return read_toml(path or PLAN_CONFIG_FILE)
+
+
 def lamp_rule() -> LampRule:
-    with (DATA_DIR / "plan_config.toml").open("rb") as fh:
-        raw = tomllib.load(fh).get("lamp", {})
-    return LampRule(**{k: type(getattr(LampRule, k))(v) if k != "measure_deadline" else str(v)
-                       for k, v in raw.items() if k in LampRule.__dataclass_fields__})
+    return LampRule(float(_value(PLAN_CONFIG, "lamp", "yellow_gap_points")),
+                    int(_value(PLAN_CONFIG, "lamp", "red_missing_months")),
+                    str(_value(PLAN_CONFIG, "lamp", "measure_deadline")))
+
+
+def indicators(path: Path | None = None) -> list[dict]:
+    """The ``[[indicator]]`` entries of the village indicator catalogue (data/indicators.toml)."""
+    return [dict(item) for item in read_toml(path or INDICATORS_FILE)["indicator"]]
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment plus ``extra``, for a child process (the settings above travel with it)."""
+    return {**os.environ, **extra}
 
 
 # Demo-site statuses that count as "the township has a demo site".
@@ -79,12 +220,3 @@ BUILT_STATUSES = ("已建成", "已验收命名")
 DEMO_SITE_STATUSES = ("计划创建", "创建中", "已建成", "已验收命名")
 DEMO_SITE_LEVELS = ("市级", "县级")
 MEASURE_STATUSES = ("未启动", "推进中", "已完成", "滞后")
-
-# Spreadsheet kinds staff upload each month: key -> Chinese name.
-KIND_LABELS = {
-    "village_monthly": "村级指标月报",
-    "demo_sites": "示范点台账",
-    "measure_progress": "措施推进月报",
-    "county_brands": "县级特色品牌",
-    "roster": "村级名录",
-}

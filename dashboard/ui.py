@@ -14,11 +14,12 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard import charts, completeness, coverage, facts, months, queries, targets
+from dashboard import charts, coverage, facts, months, queries, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
-from dashboard.settings import KIND_LABELS, db_url, lamp_rule
+from dashboard.settings import db_url, deadline_day, lamp_rule
 from dashboard.store import StoreError, make_engine, store_fault
+from loaders.schema import KIND_LABELS
 
 log = logging.getLogger("qinglian")
 
@@ -134,14 +135,14 @@ ALL = "all"
 
 def default_month(available: list[str]) -> str:
     """The newest month whose reporting deadline has passed (else the oldest one there is)."""
-    day = completeness.deadline_day()
+    day = deadline_day()
     done = [m for m in available if not months.in_progress(m, day)]
     return done[-1] if done else available[0]
 
 
 def month_choice(period: str) -> str:
     """A month as the "数据截至" list shows it: still 报送中 before its deadline."""
-    suffix = "(报送中)" if months.in_progress(period, completeness.deadline_day()) else ""
+    suffix = "(报送中)" if months.in_progress(period, deadline_day()) else ""
     return period_label(period) + suffix
 
 
@@ -284,13 +285,13 @@ def target_table(ver: tuple, as_of: str, county: str | None, metric: str, period
 def completeness_of(ver: tuple, as_of: str, county: str | None) -> pd.DataFrame:
     """The completeness table of the as-of month as it stood when the view is read (now, or its cut-off)."""
     at = min(months.now(), months.cutoff(as_of))
-    return _completeness(ver, as_of, county, months.in_progress(as_of, completeness.deadline_day(), at))
+    return _completeness(ver, as_of, county, months.in_progress(as_of, deadline_day(), at))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _completeness(ver: tuple, as_of: str, county: str | None, in_progress: bool) -> pd.DataFrame:
     # keyed by whether the deadline has passed: the one moment the statuses change without an upload
-    return completeness.completeness(engine(), as_of, min(months.now(), months.cutoff(as_of)), county)
+    return facts.completeness(engine(), as_of, min(months.now(), months.cutoff(as_of)), county)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -314,7 +315,7 @@ def ladder_spec(ver: tuple, as_of: str, county: str | None, metric: str, title: 
 
 def due_month(as_of: str) -> str:
     """The latest month up to ``as_of`` whose reports were due when the view is read (now, or its cut-off)."""
-    return months.due(as_of, completeness.deadline_day(), min(months.now(), months.cutoff(as_of)))
+    return months.due(as_of, deadline_day(), min(months.now(), months.cutoff(as_of)))
 
 
 def measure_table(ver: tuple, as_of: str) -> pd.DataFrame:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.settings import ROOT
-from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS, settings
+from dashboard.settings import ROOT, intake_limits, sandbox_limits
+from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS
 from loaders.refusals import REFUSALS
 from loaders.schema import KINDS, TYPE_LABELS, Kind
 from loaders.template import RULE, SPARE_ROWS, choices
@@ -78,7 +78,7 @@ SANDBOX_LABELS = {
 
 
 def _limits() -> list[str]:
-    config = settings()
+    config = {"limits": intake_limits(), "sandbox": sandbox_limits()}
     lines = [
         "## 安全检查与上限",
         "",

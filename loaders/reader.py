@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import tomllib
 from dataclasses import dataclass, field
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-from dashboard.settings import DATA_DIR
+from dashboard.settings import intake_limits
 from loaders.cells import norm_header, norm_text
 from loaders.errors import IntakeError
 from loaders.refusals import REFUSALS
@@ -29,14 +28,9 @@ SKIP_SHEETS = {"填报说明", "说明", "使用说明"}
 HEADER_SCAN_ROWS = 20
 
 
-def settings() -> dict:
-    with (DATA_DIR / "intake.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def limits() -> dict:
-    """The reader's limits (``[limits]`` of data/intake.toml)."""
-    return settings()["limits"]
+    """The reader's limits (``[limits]`` of data/intake.toml; tests pin them by replacing this function)."""
+    return intake_limits()
 
 
 @dataclass

@@ -6,12 +6,11 @@ documentation (``docs/templates.md``) are all derived from :data:`KINDS`.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from dashboard.settings import DATA_DIR, DEMO_SITE_LEVELS, DEMO_SITE_STATUSES, KIND_LABELS, MEASURE_STATUSES
+from dashboard.settings import DEMO_SITE_LEVELS, DEMO_SITE_STATUSES, INDICATORS_FILE, MEASURE_STATUSES, indicators
 
 TYPE_LABELS = {
     "text": "文本",
@@ -64,7 +63,7 @@ class Kind:
 
     @property
     def name(self) -> str:
-        return KIND_LABELS[self.key]
+        return self.label
 
 
 VILLAGE_COLUMNS = (
@@ -80,10 +79,9 @@ VILLAGE_COLUMNS = (
 
 
 @cache
-def indicator_columns(path: Path = DATA_DIR / "indicators.toml") -> tuple[Column, ...]:
+def indicator_columns(path: Path = INDICATORS_FILE) -> tuple[Column, ...]:
     """The village monthly indicators from the catalogue in ``data/``."""
-    with path.open("rb") as fh:
-        items = tomllib.load(fh)["indicator"]
+    items = indicators(path)
     return tuple(
         Column(i["key"], i["label"], i["type"], help=i.get("help", ""), aliases=tuple(i.get("aliases", ())),
                group=i.get("group"), allowed=("是", "否") if i["type"] == "bool" else ())
@@ -168,3 +166,6 @@ def _kinds() -> dict[str, Kind]:
 
 
 KINDS: dict[str, Kind] = _kinds()
+# The order the upload page and ``qinglian`` offer the kinds in: the page preselects the first.
+MENU_ORDER = ("village_monthly", "demo_sites", "measure_progress", "county_brands", "roster")
+KIND_LABELS: dict[str, str] = {key: KINDS[key].label for key in MENU_ORDER}  # key -> Chinese name

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts_map, exports, metrics, ui
-from dashboard.settings import BUILT_STATUSES
+from dashboard.settings import BUILT_STATUSES, tile_url
 
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
 
@@ -66,7 +66,7 @@ with ui.guarded("示范点地图"):
         marked = marked[marked["county_code"] == view.county]
         towns = towns[towns["county_code"] == view.county]
     gaps = charts_map.gap_townships(towns, marked)
-    tile = charts_map.tile_url()
+    tile = tile_url()
 
     left, right = st.columns([3, 1], gap="medium")
     with left:

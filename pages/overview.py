@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import accountability, completeness, metrics, months, targets, ui
-from dashboard.settings import lamp_rule
+from dashboard.settings import deadline_day, lamp_rule
 
 st.title("清廉乡村建设总览")
 
@@ -40,8 +40,8 @@ def kpi_tiles(ver: tuple, view) -> None:
         if unreported and now is not None:
             col.caption(f"其中 {unreported} 个{spec.noun}未报送")
     rate, received, expected = completeness.received(ui.completeness_of(ver, view.as_of, view.county))
-    deadline = months.deadline(view.as_of, completeness.deadline_day())
-    pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, completeness.deadline_day()) else ""
+    deadline = months.deadline(view.as_of, deadline_day())
+    pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, deadline_day()) else ""
     cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已完整报送 {received} 份"
                    f"(县级村级指标月报、示范点台账和牵头单位措施月报;部分报送不计){pending}")
     lamps = ui.measure_table(ver, view.as_of)["灯"].value_counts()

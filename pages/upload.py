@@ -7,13 +7,13 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, exports, intake, months, ui
-from dashboard.cli_template import template_file
+from dashboard import completeness, exports, facts, intake, months, ui
 from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
-from dashboard.settings import KIND_LABELS
+from dashboard.settings import deadline_day
 from dashboard.store import StoreError
-from loaders.schema import KINDS
+from dashboard.templates import template_file
+from loaders.schema import KIND_LABELS, KINDS
 
 OUTCOMES = {"accepted": "已被替换", "refused": "未通过", "failed": "提交失败(未写入)"}
 ISSUE_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "填写内容", "message": "问题及修改方法"}
@@ -240,8 +240,8 @@ def demo_removal(ver: tuple) -> None:
 def completeness_tab(ver: tuple) -> None:
     reported = ui.periods(ver) or _periods()
     period = st.selectbox("报送期", reported[::-1], format_func=ui.period_label, key="cb_period")
-    day = completeness.deadline_day()
-    frame = completeness.completeness(ui.engine(), period)
+    day = deadline_day()
+    frame = facts.completeness(ui.engine(), period)
     st.caption(f"截止时间:次月 {day} 日 24 时前(可在 data/intake.toml 中修改)。县(市、区)报送村级指标月报和示范点台账,"
                "牵头单位报送措施推进月报。")
     counts = frame["状态"].str.replace(r"\(.*", "", regex=True).value_counts()  # 部分报送(37/115 村) -> 部分报送

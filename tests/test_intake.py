@@ -10,7 +10,7 @@ import pandas as pd
 from coord_convert.transform import gcj2wgs
 from sqlalchemy import func, select, text
 
-from dashboard import completeness, exports, intake, models, queries
+from dashboard import completeness, exports, facts, intake, models, queries
 from loaders.cells import neutralise
 
 
@@ -123,7 +123,7 @@ def test_exports_neutralise_formula_text():
 
 
 def test_demo_completeness_for_the_last_month(demo_store):
-    frame = completeness.completeness(demo_store, "2025-12", now=datetime(2026, 2, 1))
+    frame = facts.completeness(demo_store, "2025-12", now=datetime(2026, 2, 1))
     with demo_store.connect() as conn:
         reported = set(conn.execute(text("SELECT scope FROM uploads WHERE kind='village_monthly' "
                                          "AND period='2025-12' AND outcome='accepted'")).scalars())

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from dashboard import intake as intake_module
 from dashboard import models
-from dashboard.cli_template import template_file
 from dashboard.intake import commit, record_refusal
 from dashboard.sandbox import Limits, SandboxFailure, replace_sandbox, sandbox
+from dashboard.templates import template_file
 from loaders.refusals import REFUSALS
 from tests.hostile_files import (
     DOC_RELS,

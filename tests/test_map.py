@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from dashboard import charts_map
+from dashboard import charts_map, settings
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -153,10 +153,10 @@ def test_tooltip_is_text_only_and_keeps_uploaded_text_verbatim(frames):
 
 def test_deck_is_offline_by_default(frames, monkeypatch, tmp_path):
     monkeypatch.delenv("QINGLIAN_TILE_URL", raising=False)
-    monkeypatch.setattr(charts_map, "SECRETS_FILE", tmp_path / "absent.toml")
-    assert charts_map.tile_url() is None
+    monkeypatch.setattr(settings, "SECRETS_FILE", tmp_path / "absent.toml")
+    assert settings.tile_url() is None
     sites, townships, counties, _ = frames
-    raw = charts_map.build_deck(charts_map.map_layers(sites, townships, counties), charts_map.tile_url()).to_json()
+    raw = charts_map.build_deck(charts_map.map_layers(sites, townships, counties), settings.tile_url()).to_json()
     spec = json.loads(raw)
     assert "mapProvider" not in spec
     assert spec["mapStyle"] == "__MAP_STYLE__"  # Streamlit's "no basemap" marker, unlike map_style=None
@@ -175,7 +175,7 @@ def test_deck_is_offline_by_default(frames, monkeypatch, tmp_path):
 def test_a_configured_tile_url_becomes_the_only_basemap(frames, monkeypatch, tmp_path):
     url = "http://tiles.intranet/{z}/{x}/{y}.png"
     monkeypatch.setenv("QINGLIAN_TILE_URL", url)
-    assert charts_map.tile_url() == url
+    assert settings.tile_url() == url
     sites, townships, counties, _ = frames
     spec = json.loads(charts_map.build_deck(charts_map.map_layers(sites, townships, counties), url).to_json())
     prefix = "data:application/json;charset=utf-8,"
@@ -187,10 +187,10 @@ def test_a_configured_tile_url_becomes_the_only_basemap(frames, monkeypatch, tmp
     monkeypatch.delenv("QINGLIAN_TILE_URL")
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('[map]\ntile_url = "http://10.0.0.5/t/{z}/{x}/{y}.png"\n', encoding="utf-8")
-    monkeypatch.setattr(charts_map, "SECRETS_FILE", secrets)
-    assert charts_map.tile_url() == "http://10.0.0.5/t/{z}/{x}/{y}.png"
+    monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
+    assert settings.tile_url() == "http://10.0.0.5/t/{z}/{x}/{y}.png"
     secrets.write_text('[map]\ntile_url = ""\n', encoding="utf-8")
-    assert charts_map.tile_url() is None
+    assert settings.tile_url() is None
 
 
 def test_township_borders_are_left_out_on_a_crowded_map(frames, monkeypatch):

@@ -12,7 +12,7 @@ import time_machine
 from alembic import command
 from sqlalchemy import select, text
 
-from dashboard import completeness, models, months
+from dashboard import facts, models, months
 from dashboard.intake import commit, history, prepare
 from dashboard.store import alembic_config, make_engine, upgrade
 from tests.intake_fixtures import COUNTY
@@ -66,7 +66,7 @@ def test_at_20_utc_on_the_5th_beijing_is_already_past_the_deadline(server_zone, 
         preview = prepare(intake.engine, intake.table().xlsx(), "月报.xlsx", "village_monthly", "2026-02",
                           intake.code, user="张三")
         upload_id = commit(intake.engine, preview)
-        table = completeness.completeness(intake.engine, "2026-02")
+        table = facts.completeness(intake.engine, "2026-02")
     row = table[(table["报表"] == "村级指标月报") & (table["报送对象"] == COUNTY)].iloc[0]
     assert (row["状态"], row["首次报送时间"]) == ("逾期报送", "2026-03-06 04:00")
     with intake.engine.connect() as conn:
@@ -83,7 +83,7 @@ def test_just_before_midnight_in_beijing_a_report_is_on_time(server_zone, intake
         preview = prepare(intake.engine, intake.table().xlsx(), "月报.xlsx", "village_monthly", "2026-02",
                           intake.code, user="张三")
         commit(intake.engine, preview)
-        table = completeness.completeness(intake.engine, "2026-02")
+        table = facts.completeness(intake.engine, "2026-02")
     row = table[(table["报表"] == "村级指标月报") & (table["报送对象"] == COUNTY)].iloc[0]
     assert (row["状态"], row["首次报送时间"]) == ("按时报送", "2026-03-05 23:30")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import completeness
+from dashboard import completeness, facts
 from dashboard.intake import PartialNotConfirmed, commit
 from tests.intake_fixtures import COUNTY, monthly_table
 
@@ -60,7 +60,7 @@ def test_the_page_asks_for_a_tick_and_the_reminder_list_says_partial(demo_store)
     at.checkbox(key="partial_ok").check().run()
     next(b for b in at.button if b.label == "确认提交").click().run()
     assert any("已提交:村级指标月报" in s.value for s in at.success)
-    table = completeness.completeness(demo_store, PERIOD)
+    table = facts.completeness(demo_store, PERIOD)
     row = table[(table["报表"] == "村级指标月报") & (table["报送对象"] == COUNTY)].iloc[0]
     assert row["状态"] == "部分报送(78/115 村)"
     assert completeness.received(table[table["报送对象"] == COUNTY])[1] == 0  # not counted as reported in full
@@ -80,5 +80,5 @@ def test_the_cli_needs_allow_partial(demo_store, tmp_path):
     assert "部分报送:本县名录共 115 个村,缺少 15 个村:" in refused.stdout.decode()
     done = subprocess.run([*base, "--allow-partial"], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
-    status = completeness.completeness(demo_store, PERIOD)
+    status = facts.completeness(demo_store, PERIOD)
     assert status[status["报送对象"] == COUNTY]["状态"].tolist()[0] == "部分报送(100/115 村)"

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from dashboard import facts, intake
-from dashboard.cli_template import template_rows
+from dashboard.templates import template_rows
 from tests.tricky_city import YI, build, code_of, roster_file, village_file
 
 

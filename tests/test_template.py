@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from dashboard import intake, models
 from dashboard.catalog import active_plan
-from dashboard.cli_template import add_template_parser, template_rows
+from dashboard.templates import add_template_parser, template_rows
 from loaders.docs import DOCS_FILE, render_docs
 from loaders.reader import read_table
 from loaders.schema import KINDS, TYPE_LABELS, indicator_columns

@@ -135,7 +135,7 @@ def test_completeness_tab_names_missing_units_and_counties(demo_store):
 
 
 def test_template_download_fill_upload_commit(demo_store):
-    from dashboard.cli_template import template_file
+    from dashboard.templates import template_file
 
     code, name = list(queries.counties(demo_store).items())[1]
     at = _open_upload("village_monthly", "2026-01", code)

@@ -1,4 +1,5 @@
-"""Pre-filled templates from the store, and the ``qinglian template`` sub-command.
+"""Pre-filled templates from the store — the one template service behind the upload page's download button
+and the ``qinglian template`` sub-command (the .xlsx itself is drawn by :mod:`loaders.template`).
 
 A template for period P carries what staff would otherwise retype: the county's roster villages,
 for 村级指标月报 the latest values reported up to P, for the snapshot kinds (示范点台账, 县级特色品牌) the
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard.settings import KIND_LABELS
+from loaders.schema import KIND_LABELS, KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 # The store modules are imported inside the functions, as in dashboard/cli.py: registering the
 # sub-command must not slow down every other ``qinglian`` command.
-COUNTY_KINDS = ("roster", "demo_sites", "village_monthly", "county_brands")
+COUNTY_KINDS = tuple(key for key, kind in KINDS.items() if kind.scope == "county")
 ROSTER_MARKS = ("change", "change_month", "merged_into")
 
 
@@ -170,7 +171,6 @@ def store_and_scope(args):
 def template_file(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[bytes, str, int]:
     """The pre-filled template as the page and the CLI hand it out: (xlsx bytes, file name, prefilled rows)."""
     from dashboard import queries
-    from loaders.schema import KINDS
     from loaders.template import build_template
 
     rows, label = template_rows(engine, kind_key, period, scope)
