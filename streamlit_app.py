@@ -4,6 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.ui import chinese_chrome
+
 st.set_page_config(
     page_title="清廉乡村建设监测看板",
     page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"),
@@ -19,4 +21,5 @@ pages = [
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
     st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
 ]
+chinese_chrome()
 st.navigation(pages).run()

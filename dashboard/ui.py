@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from dashboard import charts, coverage, facts, months, queries, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
-from dashboard.settings import db_url, deadline_day, lamp_rule
+from dashboard.settings import db_url, deadline_day, intake_limits, lamp_rule
 from dashboard.store import StoreError, make_engine, store_fault
 from loaders.schema import KIND_LABELS
 
@@ -126,6 +126,25 @@ def plain(text) -> str:
     is backslash-escaped and bare links are broken by an invisible word joiner, so no link, image, HTML,
     KaTeX, directive or emoji code can form."""
     return _PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
+
+
+# --- page chrome -------------------------------------------------------------------------------------
+
+_UPLOADER = "[data-testid=stFileUploaderDropzone]"
+
+
+def chinese_chrome() -> None:
+    """Streamlit writes its file uploader's button ("Upload") and size hint ("20MB per file") in English and
+    cannot be told otherwise: CSS sizes the English to zero and draws the Chinese in its place."""
+    mb = intake_limits()["max_file_mb"]
+    st.html(f"""<style>
+{_UPLOADER} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p {{font-size: 0}}
+{_UPLOADER} [data-testid=stBaseButton-secondary] [data-testid=stMarkdownContainer] p::after
+  {{content: "选择文件"; font-size: 0.875rem}}
+[data-testid=stFileUploaderDropzoneInstructions] span {{font-size: 0}}
+[data-testid=stFileUploaderDropzoneInstructions] span::after
+  {{content: "或把文件拖到这里 · 每个文件不超过 {mb:g} MB"; font-size: 0.875rem}}
+</style>""")
 
 
 # --- the shared frame of the dashboard pages ---------------------------------------------------

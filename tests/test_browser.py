@@ -97,3 +97,19 @@ def test_an_empty_store_guides_the_first_upload_in_chromium(browser, tmp_path):
             assert exceptions == 0 and not watch.errors, (path, watch.errors)
             assert watch.foreign == []
             assert "页面加载失败" not in body and "当前显示的是演示数据" not in body
+
+
+def test_the_file_uploader_speaks_chinese(browser, app_url):
+    """Streamlit's own "Upload" / "20MB per file" are hidden and Chinese drawn in their place."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page.goto(f"{app_url}/upload")
+    page.locator("[data-testid=stFileUploaderDropzone]").wait_for(timeout=60_000)
+    drawn = page.evaluate("""() => {
+        const button = document.querySelector('[data-testid=stFileUploaderDropzone] button p');
+        const hint = document.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
+        const seen = (el) => [getComputedStyle(el).fontSize, getComputedStyle(el, '::after').content];
+        return [seen(button), seen(hint)];
+    }""")
+    screenshot(page, "upload_uploader")
+    page.close()
+    assert drawn == [["0px", '"选择文件"'], ["0px", '"或把文件拖到这里 · 每个文件不超过 20 MB"']]
