@@ -58,6 +58,7 @@ class Result:
     records: list[dict]
     errors: list[Issue]
     warnings: list[Issue]
+    record_rows: list[int] = field(default_factory=list)  # the Excel row of each record
 
     @property
     def ok(self) -> bool:
@@ -157,7 +158,7 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     module = kind_module(kind)
     parsed = _parse_rows(kind, table, report)
     scope = module.resolve_scope(parsed, ctx, report)
-    records, seen = [], {}
+    records, record_rows, seen = [], [], {}
     for row, values in parsed:
         record = module.to_record(values, row, ctx, scope, report)
         if record is None:
@@ -169,6 +170,7 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
             continue
         seen[key] = row
         records.append(record)
+        record_rows.append(row)
     if not table.rows:
         report.error(table.header_row, None, None, "表头下面没有数据行。请填写数据后重新上传")
     module.check_all(records, ctx, scope, report)
@@ -176,4 +178,4 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     report.warnings.sort(key=lambda i: i.row or 0)
     ok = not report.errors
     return Result(kind.key, table.sheet, scope, len(table.rows), records if ok else [],
-                  report.errors, report.warnings)
+                  report.errors, report.warnings, record_rows if ok else [])
