@@ -12,6 +12,7 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 
 from sqlalchemy import Engine, and_, func, insert, select, text, update
@@ -149,24 +150,32 @@ def county_code(engine: Engine, name: str) -> str | None:
 def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[tuple, dict]:
     """Records of the active version for kind/period/scope (for snapshot kinds: the latest up to
     ``period``), keyed like the kind's rows."""
+    return active_records_of(engine, kind, period, [scope])[scope]
+
+
+def active_records_of(engine: Engine, kind: str, period: str, scopes: list[str]) -> dict[str, dict[tuple, dict]]:
+    """:func:`active_records` of several scopes (a consolidated file's counties) in two queries."""
     if kind == "roster":
-        return _roster_records(engine, scope)
+        return {scope: _roster_records(engine, scope) for scope in scopes}
     table = FACT_TABLE[kind]
     keys = KINDS[kind].key_columns
     # snapshot kinds (ledger, brands) compare against the latest snapshot up to this period
     period_rule = U.period <= period if KINDS[kind].snapshot else U.period == period
+    out: dict[str, dict[tuple, dict]] = {scope: {} for scope in scopes}
     with engine.connect() as conn:
-        upload_id = conn.scalar(select(U.id).where(U.kind == kind, period_rule, U.scope == scope, U.active)
-                                .order_by(U.period.desc()).limit(1))
-        if upload_id is None:
-            return {}
+        latest: dict[str, tuple[str, int]] = {}
+        for scope, upload_period, upload_id in conn.execute(
+                select(U.scope, U.period, U.id).where(U.kind == kind, period_rule, U.scope.in_(scopes), U.active)):
+            latest[scope] = max(latest.get(scope, (upload_period, upload_id)), (upload_period, upload_id))
+        if not latest:
+            return out
+        scope_of = {upload_id: scope for scope, (_, upload_id) in latest.items()}
         cols = [c for c in table.__table__.c if c.key not in ("id", "upload_id", "period")]
-        rows = conn.execute(select(*cols).where(table.upload_id == upload_id)).all()
+        rows = conn.execute(select(table.upload_id, *cols).where(table.upload_id.in_(list(scope_of)))).all()
     names = [c.key for c in cols]
-    out = {}
-    for row in rows:
-        record = dict(zip(names, row))
-        out[tuple(record[k] for k in keys)] = record
+    for upload_id, *values in rows:
+        record = dict(zip(names, values))
+        out[scope_of[upload_id]][tuple(record[k] for k in keys)] = record
     return out
 
 
@@ -187,21 +196,25 @@ def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> 
     lons = [v.lon for v in villages.villages if v.lon is not None]
     lats = [v.lat for v in villages.villages if v.lat is not None]
     bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
-    load_previous = (lambda s: previous_counts(engine, months.previous(period), s)) \
-        if kind == "village_monthly" else None
+    load_previous = None
+    if kind == "village_monthly":
+        before = months.previous(period)
+        # no county chosen: the file may hold many, so last month of all of them is read in one query
+        everywhere = cache(lambda: previous_counts(engine, before))
+        load_previous = (lambda s: previous_counts(engine, before, s)) if scope else (lambda s: everywhere())
     return Context(period, scope, villages, measures, load_previous, bbox)
 
 
-def previous_counts(engine: Engine, period: str, scope: str) -> dict[str, dict]:
-    """Village code -> {"legal_persons": n} of the active village report of ``period`` (for fall warnings)."""
+def previous_counts(engine: Engine, period: str, scope: str | None = None) -> dict[str, dict]:
+    """Village code -> {"legal_persons": n} of the active village report(s) of ``period`` — of ``scope``, or
+    of every county (for fall warnings)."""
     V = models.VillageReport
+    query = (select(V.village_code, V.legal_persons).join(U, U.id == V.upload_id)
+             .where(U.kind == "village_monthly", U.period == period, U.active))
+    if scope is not None:
+        query = query.where(U.scope == scope)
     with engine.connect() as conn:
-        upload_id = conn.scalar(select(U.id).where(U.kind == "village_monthly", U.period == period,
-                                                   U.scope == scope, U.active))
-        if upload_id is None:
-            return {}
-        rows = conn.execute(select(V.village_code, V.legal_persons).where(V.upload_id == upload_id))
-        return {code: {"legal_persons": n} for code, n in rows}
+        return {code: {"legal_persons": n} for code, n in conn.execute(query)}
 
 
 def clean_field(text: str, limit: int) -> str:
@@ -345,13 +358,23 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
             preview.file_error = Issue(table.sheet, None, None, None,
                                        "无法确定上报范围(县或单位)。请在上报时选择所属县(市、区)或填报单位")
             return preview
+    current = active_records_of(engine, kind, period, [part.scope for part in preview.parts])
+    rosters = _county_rosters(ctx.villages) if preview.split else {}
     for part in preview.parts:
-        _diff(engine, part, ctx.villages)
+        _diff(engine, part, ctx.villages, current[part.scope])
         if kind == "village_monthly":
-            _roster_coverage(part, ctx.villages)
+            _roster_coverage(part, rosters.get(part.scope, ctx.villages))
     if preview.split:
         _add_up(preview)
     return preview
+
+
+def _county_rosters(index: VillageIndex) -> dict[str, VillageIndex]:
+    """The roster of each county on its own (so that covering 110 counties reads 15,000 villages, not 110×)."""
+    by_county: dict[str, list[Village]] = {}
+    for village in index.villages:
+        by_county.setdefault(village.county_code, []).append(village)
+    return {county: VillageIndex(villages) for county, villages in by_county.items()}
 
 
 def _split(preview: Preview, ctx: Context) -> list[Preview]:
@@ -425,9 +448,11 @@ def _label(kind: str, record: dict, index: VillageIndex) -> str:
     return str(record.get("name") or record.get("county_code") or "")
 
 
-def _diff(engine: Engine, preview: Preview, index: VillageIndex) -> None:
-    """Count added / changed / unchanged / missing rows against the active version; name up to 50 of each."""
-    current = active_records(engine, preview.kind, preview.period, preview.scope)
+def _diff(engine: Engine, preview: Preview, index: VillageIndex, current: dict | None = None) -> None:
+    """Count added / changed / unchanged / missing rows against the active version (``current``, read here
+    when not given); name up to 50 of each."""
+    if current is None:
+        current = active_records(engine, preview.kind, preview.period, preview.scope)
     records = preview.result.records
     keys = KINDS[preview.kind].key_columns
     key_of = itemgetter(*keys) if len(keys) > 1 else (lambda record, get=itemgetter(keys[0]): (get(record),))
@@ -560,45 +585,51 @@ def commit_batch(engine: Engine, previews: list[Preview], hook=None, allow_parti
 
 def _commit(engine: Engine, previews: list[Preview], hook) -> list[int]:
     now = months.now()
-    ids = []
+    # (part, the file's sha256, the file's bytes on its first part only — shared by sha256, see original_file)
+    versions = [(part, sha256, preview.data if n == 0 else None, len(preview.parts))
+                for preview, sha256 in ((p, p.sha256) for p in previews) for n, part in enumerate(preview.parts)]
+    scopes = sorted({(part.kind, part.period, part.scope) for part, *_ in versions})
     with engine.begin() as conn:
-        # in one order for every writer, so two batches sharing counties cannot deadlock on PostgreSQL
-        for kind, period, scope in sorted({(p.kind, p.period, p.scope) for f in previews for p in f.parts}):
-            _lock(conn, kind, period, scope)
+        _lock_all(conn, scopes)
         hook("locked")
-        for preview in previews:
-            sha256, parts = preview.sha256, preview.parts
-            for n, part in enumerate(parts):
-                # a consolidated file's bytes are kept once, with its first part (original_file finds them)
-                ids.append(_write_version(conn, part, sha256, preview.data if n == 0 else None, len(parts), now, hook))
-                hook("part")
+        for kind, period in sorted({(kind, period) for kind, period, _ in scopes}):
+            conn.execute(update(U).where(U.kind == kind, U.period == period, U.active,
+                                         U.scope.in_([s for k, p, s in scopes if (k, p) == (kind, period)]))
+                         .values(active=False, superseded_at=now))
+        hook("superseded")
+        ids = conn.execute(insert(U).returning(U.id, sort_by_parameter_order=True),
+                           [_version_row(*version, now) for version in versions]).scalars().all()
+        hook("upload")
+        _activate_all(conn, [(upload_id, part.kind, part.period, part.scope)
+                             for upload_id, (part, *_) in zip(ids, versions)], now, "commit")
+        for upload_id, (part, *_) in zip(ids, versions):
+            if part.kind == "roster":
+                _apply_roster(conn, part.result.records)
+            else:
+                _bulk_insert(conn, FACT_TABLE[part.kind].__table__, part.result.records,
+                             {"upload_id": upload_id, "period": part.period}, hook)
+            hook("part")
     return ids
 
 
-def _write_version(conn, part: Preview, sha256: str, content: bytes | None, of: int, now, hook) -> int:
-    """One accepted version of one scope: supersede the active one, record the upload, insert its rows."""
-    conn.execute(update(U).where(U.kind == part.kind, U.period == part.period,
-                                 U.scope == part.scope, U.active).values(active=False, superseded_at=now))
-    hook("superseded")
+def _lock_all(conn, scopes: list[tuple[str, str, str]]) -> None:
+    """:func:`_lock` every kind/period/scope, in one order for every writer (no deadlock between batches);
+    on SQLite the first takes the one write lock there is."""
+    for kind, period, scope in scopes if conn.dialect.name == "postgresql" else scopes[:1]:
+        _lock(conn, kind, period, scope)
+
+
+def _version_row(part: Preview, sha256: str, content: bytes | None, of: int, now) -> dict:
+    """The ``uploads`` row of one accepted version (one county or unit)."""
     records, diff = part.result.records, part.diff
     message = (f"新增 {diff['added']},修改 {diff['changed']},未变 {diff['unchanged']},缺少 {diff['missing']}"
                + (f";部分报送 {len(records)}/{part.roster_total} 村" if part.partial else "")
                + (f";汇总文件(共 {of} 个县),本县为其中之一" if of > 1 else ""))
-    upload_id = conn.execute(insert(U).values(
-        kind=part.kind, period=part.period, scope=part.scope, file_name=part.file_name,
-        sha256=sha256, content=content, uploaded_by=part.user, uploaded_at=now,
-        rows=len(records), expected_rows=part.roster_total, errors=0,
-        warnings=len(part.warnings), outcome="accepted", message=message,
-        issues=_issues_json(part), active=True, is_demo=False,
-    ).returning(U.id)).scalar_one()
-    hook("upload")
-    _activate(conn, upload_id, part.kind, part.period, part.scope, now, "commit")
-    if part.kind == "roster":
-        _apply_roster(conn, records)
-    else:
-        _bulk_insert(conn, FACT_TABLE[part.kind].__table__, records, {"upload_id": upload_id, "period": part.period},
-                     hook)
-    return upload_id
+    return {"kind": part.kind, "period": part.period, "scope": part.scope, "file_name": part.file_name,
+            "sha256": sha256, "content": content, "uploaded_by": part.user, "uploaded_at": now,
+            "rows": len(records), "expected_rows": part.roster_total, "errors": 0, "warnings": len(part.warnings),
+            "outcome": "accepted", "message": message, "issues": _issues_json(part), "active": True,
+            "is_demo": False, "superseded_at": None}
 
 
 def _bulk_insert(conn, table, records: list[dict], extra: dict, hook, chunk: int = 5000) -> None:
@@ -610,8 +641,9 @@ def _bulk_insert(conn, table, records: list[dict], extra: dict, hook, chunk: int
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     fixed = tuple(extra.values())
     keys = cols[:len(cols) - len(extra)]
+    values = itemgetter(*keys) if len(keys) > 1 else (lambda record, get=itemgetter(keys[0]): (get(record),))
     for start in range(0, len(records), chunk):
-        conn.exec_driver_sql(sql, [tuple(r[k] for k in keys) + fixed for r in records[start:start + chunk]])
+        conn.exec_driver_sql(sql, [values(r) + fixed for r in records[start:start + chunk]])
         hook("rows")
 
 
@@ -672,8 +704,14 @@ def _restore(engine: Engine, upload_id: int, user: str) -> int:
 
 def _activate(conn, upload_id: int, kind: str, period: str, scope: str, at, action: str) -> None:
     """Record that ``upload_id`` became the version in effect at ``at`` (views of past months read these)."""
-    conn.execute(insert(models.Activation).values(upload_id=upload_id, kind=kind, period=period, scope=scope,
-                                                  activated_at=at, action=action))
+    _activate_all(conn, [(upload_id, kind, period, scope)], at, action)
+
+
+def _activate_all(conn, versions: list[tuple[int, str, str, str]], at, action: str) -> None:
+    """:func:`_activate` for each (upload id, kind, period, scope), in one statement."""
+    conn.execute(insert(models.Activation), [
+        {"upload_id": upload_id, "kind": kind, "period": period, "scope": scope, "activated_at": at, "action": action}
+        for upload_id, kind, period, scope in versions])
 
 
 def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,

@@ -137,7 +137,9 @@ def test_commit_after_a_crash_writes_the_whole_version(demo_url, tmp_path):
 
 
 CONSOLIDATED = ("北亭县", "新桥区", "下溪县")  # 115 + 125 + 162 villages
-MULTI_STAGES = ("superseded2", "upload3", "rows2", "part2", "part3")  # part3: all three written, not yet committed
+# upload: the three versions recorded, no row yet; rows2: inside the second county's rows;
+# part3: all three counties written, the transaction not yet committed
+MULTI_STAGES = ("upload", "rows2", "part2", "part3")
 
 
 def _consolidated_file(url: str, tmp_path: Path) -> tuple[Path, dict[str, int]]:
