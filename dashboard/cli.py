@@ -143,6 +143,13 @@ def cmd_import(args) -> int:
 
 def _report(previews, clash: list[str], args, dry_run: bool) -> None:
     """One file as before (its preview, or its JSON); several: each under its name, then the conflicts."""
+    try:
+        _write_report(previews, clash, args, dry_run)
+    except BrokenPipeError:  # the reader stopped (`| head`): what was done stands, the exit code still says it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _write_report(previews, clash: list[str], args, dry_run: bool) -> None:
     if args.format == "json":
         if len(previews) == 1 and not clash:
             _print_json(previews[0].to_json())

@@ -85,3 +85,54 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
         row = conn.execute(text("SELECT uploaded_by, rows, scope FROM uploads WHERE active AND kind='village_monthly' "
                                 "AND uploaded_by='李明'")).one()
     assert tuple(row) == ("李明", n, code)
+
+
+def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
+    """No county chosen: a file of two counties and a file of a third, previewed per county, committed together."""
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import text
+
+    from tests.intake_fixtures import monthly_table
+    from tests.test_consolidated_upload import consolidated
+
+    url = copy_store(demo_db, tmp_path)
+    engine = make_engine(url)
+    both, alone = tmp_path / "两县汇总.xlsx", tmp_path / "北亭县.xlsx"
+    both.write_bytes(consolidated(engine, ("新桥区", "下溪县"), drop={"下溪县": 3}).xlsx())
+    alone.write_bytes(monthly_table(engine, "北亭县").xlsx())
+    trap = ProxyTrap()
+    with streamlit_server(url, trap) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        watch = PageWatch(page, base)
+        page.goto(f"{base}/upload")
+        page.get_by_text("下载村级指标月报模板(已预填全市名录)").wait_for(timeout=30_000)
+        user = page.get_by_label("填报人")
+        user.fill("李明")
+        user.press("Enter")
+        page.wait_for_timeout(800)
+        page.locator('input[type="file"]').set_input_files([str(both), str(alone)])
+        page.get_by_text("校验通过").wait_for(timeout=60_000)
+        page.wait_for_timeout(1200)
+        screenshot(page, "upload_consolidated_preview")
+        body = page.inner_text("body")
+        assert "本次共 2 个文件,校验通过的文件含 3 个县(市、区)" in body
+        assert "部分报送:下溪县名录共 162 个村,文件缺少 3 个村" in body
+        assert "确认部分报送(下溪县 159/162 村;其余村在催报清单中显示为部分报送)" in body
+        page.get_by_text("确认部分报送").click()
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已提交:村级指标月报").wait_for(timeout=60_000)
+        page.wait_for_timeout(800)
+        screenshot(page, "upload_consolidated_committed")
+        assert "2 个文件共 3 个县(市、区)、399 行" in page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+    assert not watch.errors
+    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
+    assert trap.requests == []
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT scope, rows, expected_rows, file_name FROM uploads WHERE active "
+                                 "AND uploaded_by = '李明' ORDER BY scope")).all()
+    assert [tuple(r) for r in rows] == [("451301000000", 159, 162, "两县汇总.xlsx"),
+                                        ("451302000000", 125, 125, "两县汇总.xlsx"),
+                                        ("451303000000", 115, 115, "北亭县.xlsx")]
