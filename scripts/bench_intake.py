@@ -146,10 +146,10 @@ def bench_regions(villages: int, seed: int) -> list[dict]:
     return rows
 
 
-def make_store(path: Path, villages: int, seed: int):
+def make_store(path: Path, rows: list[dict]):
+    """A migrated SQLite store at ``path`` holding the regions ``rows`` and the default plan."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    rows = bench_regions(villages, seed)
     with engine.begin() as conn:
         for start in range(0, len(rows), 5000):
             conn.execute(insert(models.Region), rows[start:start + 5000])
@@ -168,17 +168,6 @@ def province_regions(seed: int, villages: int | None) -> list[dict]:
     towns, counties = {r["parent_code"] for r in kept}, {r["county_code"] for r in kept}
     return [r for r in rows if r["level"] == "city" or (r["level"] == "county" and r["code"] in counties)
             or (r["level"] == "township" and r["code"] in towns)] + kept
-
-
-def make_province_store(path: Path, seed: int, villages: int | None):
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    rows = province_regions(seed, villages)
-    with engine.begin() as conn:
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(models.Region), rows[start:start + 5000])
-    ensure_default_plan(engine)
-    return engine, rows
 
 
 def filled_template(engine, period: str, seed: int) -> tuple[bytes, int]:
@@ -263,6 +252,11 @@ class Periods:
         year, month = divmod(self.n, 12)
         self.n += 1
         return f"{2026 + year}-{month + 1:02d}"
+
+    def after(self, engine, last_month_data: bytes) -> str:
+        """A fresh month whose previous month holds ``last_month_data`` (committed here, not timed)."""
+        ours(engine, last_month_data, self.next())
+        return self.next()
 
 
 def timed(fn, repeat: int, before=None) -> tuple[float, list[float], float]:
@@ -367,7 +361,7 @@ def county_cases(args, tmp: Path, fig: Figures) -> None:
     """One county's 15,000-row sheet: first upload (county inferred / chosen), re-upload, naive, split."""
     kind = KINDS[KIND]
     t_setup = time.perf_counter()
-    engine, regions = make_store(tmp / "store.db", args.villages, args.seed)
+    engine, regions = make_store(tmp / "store.db", bench_regions(args.villages, args.seed))
     county = regions[1]["code"]
     title = f"{regions[1]['name']}村级指标月报"
     last_month = month_rows(regions, args.seed + 1)
@@ -384,9 +378,7 @@ def county_cases(args, tmp: Path, fig: Figures) -> None:
     periods = Periods()
 
     def after_last_month():
-        """A fresh month whose previous month holds ``last_month`` (committed here, not timed)."""
-        ours(engine, last_month_data, periods.next())
-        return periods.next()
+        return periods.after(engine, last_month_data)
 
     for name, scope in (("ours_first", None), ("ours_first_scoped", county)):
         seen = fig.previews.setdefault(name, {})
@@ -444,7 +436,7 @@ def county_cases(args, tmp: Path, fig: Figures) -> None:
 def province_case(args, tmp: Path, fig: Figures) -> None:
     """The province-wide file from the template without a county: ours, naive and the bare read."""
     t_setup = time.perf_counter()
-    engine, regions = make_province_store(tmp / "province.db", args.seed, args.province_villages)
+    engine, regions = make_store(tmp / "province.db", province_regions(args.seed, args.province_villages))
     counties = sum(r["level"] == "county" for r in regions)
     villages = [r for r in regions if r["level"] == "village"]
     last_month_data = build_xlsx(month_rows(regions, args.seed + 1), "全省村级指标月报")
@@ -460,8 +452,7 @@ def province_case(args, tmp: Path, fig: Figures) -> None:
     periods = Periods()
 
     def after_last_month():
-        ours(engine, last_month_data, periods.next())
-        return periods.next()
+        return periods.after(engine, last_month_data)
 
     # each run of ours follows a naive run and a bare read of its own, so all three see the same moment
     seen = fig.previews.setdefault("ours_province", {})
