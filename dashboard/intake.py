@@ -369,12 +369,18 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
     return preview
 
 
+_ROSTERS: list[tuple[VillageIndex, dict[str, VillageIndex]]] = []
+
+
 def _county_rosters(index: VillageIndex) -> dict[str, VillageIndex]:
-    """The roster of each county on its own (so that covering 110 counties reads 15,000 villages, not 110×)."""
-    by_county: dict[str, list[Village]] = {}
-    for village in index.villages:
-        by_county.setdefault(village.county_code, []).append(village)
-    return {county: VillageIndex(villages) for county, villages in by_county.items()}
+    """The roster of each county on its own (so that covering 110 counties reads 15,000 villages, not 110×);
+    kept while the roster index is the same one (see :func:`village_index`)."""
+    if not _ROSTERS or _ROSTERS[0][0] is not index:
+        by_county: dict[str, list[Village]] = {}
+        for village in index.villages:
+            by_county.setdefault(village.county_code, []).append(village)
+        _ROSTERS[:] = [(index, {county: VillageIndex(villages) for county, villages in by_county.items()})]
+    return _ROSTERS[0][1]
 
 
 def _split(preview: Preview, ctx: Context) -> list[Preview]:

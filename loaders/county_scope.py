@@ -16,7 +16,7 @@ def resolve_scope(parsed, ctx, report) -> str | None:
     whole roster and the clean file is cut by county (:func:`split`)."""
     if ctx.scope:
         return ctx.scope
-    named = {ctx.villages.county_code(v["county"]) for _, v in parsed if v.get("county")}
+    named = {ctx.villages.county_code(name) for name in {v["county"] for _, v in parsed if v.get("county")}}
     named.discard(None)
     return named.pop() if len(named) == 1 else None
 
