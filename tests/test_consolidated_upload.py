@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from streamlit.testing.v1 import AppTest
 
 from dashboard import completeness, models
 from dashboard import intake as api
 from dashboard.cli_template import template_file
-from tests.intake_fixtures import PERIOD, Table, fingerprint, monthly_table, one
+from dashboard.store import StoreError, make_engine
+from tests.intake_fixtures import PERIOD, Table, fingerprint, monthly_table, one, uploads_rows
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
@@ -329,3 +331,31 @@ def test_the_page_names_the_bad_file_of_a_batch(demo_store):
         recorded = conn.execute(text("SELECT file_name, outcome, scope FROM uploads WHERE period = :p"),
                                 {"p": PERIOD}).all()
     assert [tuple(r) for r in recorded] == [("两县.xlsx", "refused", "未确定")]  # only the bad file, once
+
+
+def test_a_full_disk_during_a_batch_writes_no_county_and_records_each_file(intake):
+    first = intake.accepted(monthly_table(intake.engine, "北亭县").xlsx(), name="北亭县.xlsx", scope=None)
+    second = intake.accepted(consolidated(intake.engine, ("新桥区", "下溪县")).xlsx(), name="两县.xlsx", scope=None)
+    path = intake.engine.url.database
+    intake.engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("VACUUM")  # no free page left: every new row needs a new page
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    full = make_engine(f"sqlite:///{path}")
+
+    @event.listens_for(full, "connect")
+    def _limit(dbapi_conn, _record):  # room for the two small records of the attempt, not for 402 rows
+        dbapi_conn.execute(f"PRAGMA max_page_count={pages + 3}")
+
+    before = fingerprint(intake.engine)
+    try:
+        with pytest.raises(StoreError) as fault:
+            api.commit_batch(full, [first, second])
+    finally:
+        full.dispose()
+    assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
+    after = fingerprint(intake.engine)
+    assert {k: v for k, v in after.items() if k != "uploads"} == {k: v for k, v in before.items() if k != "uploads"}
+    failed = [(r["file_name"], r["outcome"], r["active"], r["content"]) for r in uploads_rows(intake.engine)[-2:]]
+    assert failed == [("北亭县.xlsx", "failed", False, None), ("两县.xlsx", "failed", False, None)]
+    assert api.check_store(intake.engine) == []
