@@ -278,7 +278,9 @@ def _consistent(preview: Preview, chosen: str | None) -> bool:
         if preview.scope is not None or KINDS[preview.kind].scope != "county" or preview.result is None:
             return False
         scopes = [part.scope for part in preview.split]
-        if any(part.split for part in preview.split) or None in scopes or len(set(scopes)) != len(scopes) or any(part.result is None for part in preview.split):
+        if None in scopes or len(set(scopes)) != len(scopes):
+            return False
+        if any(part.split or part.result is None for part in preview.split):
             return False
         if sum(len(part.result.records) for part in preview.split) != len(preview.result.records):
             return False

@@ -359,3 +359,30 @@ def test_a_full_disk_during_a_batch_writes_no_county_and_records_each_file(intak
     failed = [(r["file_name"], r["outcome"], r["active"], r["content"]) for r in uploads_rows(intake.engine)[-2:]]
     assert failed == [("北亭县.xlsx", "failed", False, None), ("两县.xlsx", "failed", False, None)]
     assert api.check_store(intake.engine) == []
+
+
+@pytest.mark.parametrize("tamper", ["row_of_another_county", "same_county_twice", "part_dropped", "split_when_chosen"])
+def test_a_worker_reply_cutting_the_file_wrongly_is_not_taken(intake, monkeypatch, tamper):
+    """The server checks each part's rows against its county, and the parts against the file."""
+    from dashboard.sandbox import Sandbox
+    from loaders.refusals import REFUSALS
+
+    real_run = Sandbox.run
+    data = consolidated(intake.engine, ("北亭县", "新桥区")).xlsx()
+
+    def tampered(self, job, on_wait=None):
+        if tamper == "split_when_chosen":
+            job = {**job, "scope": None}  # the worker splits as if no county had been chosen
+        reply = real_run(self, job, on_wait)
+        parts = reply["parts"]
+        if tamper == "row_of_another_county":
+            parts[0]["result"]["records"][0]["county_code"] = parts[1]["scope"]
+        elif tamper == "same_county_twice":
+            parts[1]["scope"] = parts[0]["scope"]
+        elif tamper == "part_dropped":
+            parts.pop()
+        return reply
+
+    monkeypatch.setattr(Sandbox, "run", tampered)
+    scope = "county" if tamper == "split_when_chosen" else None
+    assert intake.file_error(data, scope=scope) == REFUSALS["crashed"]()
