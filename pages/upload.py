@@ -221,11 +221,17 @@ def upload_tab(ver: tuple) -> None:
         file_name=f"{KIND_LABELS[kind]}_{period}{'_' + scope_label if scope_label else ''}.xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
-    several = "不选县时,一个文件可包含多个县(如全市汇总表),提交时每个县各存一个版本;" \
+    # With a county (or unit) chosen the upload is that one report: a second file would give it twice, and a
+    # new file simply replaces the last. Without one, the city office may send several files at once.
+    several = scope is None
+    mixed = "一个文件也可包含多个县(如全市汇总表),提交时每个县各存一个版本;" \
         if KINDS[kind].scope == "county" and kind != "roster" else ""
-    uploaded = st.file_uploader("上传填好的表格(.xlsx 或 .csv,可一次选择多个文件)", key="up_file",
-                                accept_multiple_files=True,
-                                help=f"{several}一次选择的多个文件一并校验、一并提交:要么全部写入,要么都不写入。")
+    uploaded = st.file_uploader(
+        "上传填好的表格(.xlsx 或 .csv" + (",可一次选择多个文件)" if several else ")"), key="up_file",
+        accept_multiple_files=several,
+        help=f"未选县时可一次选择多个文件;{mixed}多个文件一并校验、一并提交:要么全部写入,要么都不写入。" if several
+        else f"按所选{'单位' if KINDS[kind].scope == 'unit' else '县'}校验;汇总上报多个县时请不要选县。")
+    uploaded = list(uploaded or []) if several else [uploaded] if uploaded is not None else []
     if not uploaded:
         return
     if not user:

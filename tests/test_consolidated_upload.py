@@ -298,6 +298,13 @@ def test_the_page_previews_two_files_per_county_and_commits_them_together(demo_s
         ["新桥区", 125, "生效"], ["下溪县", 160, "生效"], ["北亭县", 115, "生效"]]
 
 
+def test_the_page_takes_several_files_only_without_a_county(demo_store):
+    at = _open_upload_without_county()
+    assert at.file_uploader(key="up_file").accept_multiple_files
+    at.selectbox(key="up_county").set_value(BEITING).run()  # a county's own report: one file, a new one replaces it
+    assert not at.file_uploader(key="up_file").accept_multiple_files
+
+
 def test_the_page_refuses_the_same_county_in_two_files_and_writes_nothing(demo_store):
     alone = monthly_table(demo_store, "北亭县").xlsx()
     both = consolidated(demo_store, ("北亭县", "新桥区")).xlsx()
