@@ -94,7 +94,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    """Import one monthly file through the same path as the upload page."""
+    """Import one or several monthly files through the same path as the upload page, as one batch: every
+    file is checked, then all of them are written in one transaction, or none."""
     import getpass
 
     from dashboard import intake
@@ -107,42 +108,86 @@ def cmd_import(args) -> int:
         period = parse_period(args.period)
     except CellError as exc:
         return _fail(f"报送期「{args.period}」有误:{exc}。", 2)
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return _fail(f"无法读取文件「{path}」:文件不存在或没有读取权限。", 2)
+    files = []
+    for name in args.files:
+        path = Path(name)
+        try:
+            files.append((path, path.read_bytes()))
+        except OSError:
+            return _fail(f"无法读取文件「{path}」:文件不存在或没有读取权限。", 2)
     engine, scope = store_and_scope(args)
     if engine is None:
         return _fail(scope, 2)
-    preview = intake.prepare(engine, data, path.name, args.kind, period, scope, user=args.user or getpass.getuser())
-    if preview.ok and preview.partial and not args.dry_run and not args.allow_partial:
-        _print_preview(preview, True)
-        return _fail(f"文件缺少本县名录中 {len(preview.roster_missing)} 个村(共 {preview.roster_total} 个村),未写入。"
+    user = args.user or getpass.getuser()
+    previews = [intake.prepare(engine, data, path.name, args.kind, period, scope, user=user) for path, data in files]
+    clash = intake.conflicts(previews)
+    ok = all(p.ok for p in previews) and not clash
+    if ok and any(p.partial for p in previews) and not args.dry_run and not args.allow_partial:
+        _report(previews, clash, args, dry_run=True)
+        if len(previews) == 1 and not previews[0].split:
+            return _fail(f"文件缺少本县名录中 {len(previews[0].roster_missing)} 个村(共 {previews[0].roster_total} 个村),"
+                         "未写入。如确属部分报送,请加 --allow-partial 重新导入。", 1)
+        return _fail(f"以下县只报送了名录中的部分村:{intake.partial_text(previews)};未写入任何文件。"
                      "如确属部分报送,请加 --allow-partial 重新导入。", 1)
-    if preview.ok and not args.dry_run:
+    if ok and not args.dry_run:
         try:
-            intake.commit(engine, preview, allow_partial=args.allow_partial)
+            intake.commit_batch(engine, previews, allow_partial=args.allow_partial)
         except StoreError as fault:
             return _fail(fault.commit_text() + f"({fault.where})", 2)
-    elif not preview.ok and not args.dry_run:
-        intake.record_refusal(engine, preview)
+    elif not args.dry_run:
+        for preview in previews:
+            if not preview.ok:
+                intake.record_refusal(engine, preview)
+    _report(previews, clash, args, args.dry_run)
+    return 0 if ok else 1
+
+
+def _report(previews, clash: list[str], args, dry_run: bool) -> None:
+    """One file as before (its preview, or its JSON); several: each under its name, then the conflicts."""
+    try:
+        _write_report(previews, clash, args, dry_run)
+    except BrokenPipeError:  # the reader stopped (`| head`): what was done stands, the exit code still says it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _write_report(previews, clash: list[str], args, dry_run: bool) -> None:
     if args.format == "json":
-        _print_json(preview.to_json())
-    else:
-        _print_preview(preview, args.dry_run)
-    return 0 if preview.ok else 1
+        if len(previews) == 1 and not clash:
+            _print_json(previews[0].to_json())
+        else:
+            _print_json({"ok": all(p.ok for p in previews) and not clash, "conflicts": clash,
+                         "files": [{"file": p.file_name, **p.to_json()} for p in previews]})
+        return
+    written = all(p.ok for p in previews) and not clash
+    for preview in previews:
+        if len(previews) > 1:
+            print(f"文件「{preview.file_name}」")
+        _print_preview(preview, dry_run, written)
+    for line in clash:
+        print("错误:" + line)
+    if clash or (len(previews) > 1 and not written):
+        print("本次上报未写入任何文件。")
 
 
-def _print_preview(preview, dry_run: bool) -> None:
+def _print_preview(preview, dry_run: bool, written: bool = True) -> None:
     d = preview.diff
-    verdict = "校验通过" + ("(试运行,未写入)" if dry_run else ",已写入") if preview.ok else "未通过校验,未写入"
+    if not preview.ok:
+        verdict = "未通过校验,未写入"
+    else:
+        verdict = "校验通过" + ("(试运行,未写入)" if dry_run else ",已写入" if written else ",但未写入")
     print(f"{verdict}:读取 {preview.rows} 行,错误 {len(preview.errors)} 处,提示 {len(preview.warnings)} 处;"
           f"新增 {d['added']},修改 {d['changed']},未变 {d['unchanged']},缺少 {d['missing']}。")
-    if preview.partial:
-        names = "、".join(f"{town}{name}" for town, name, _ in preview.roster_missing[:20])
-        print(f"部分报送:本县名录共 {preview.roster_total} 个村,缺少 {len(preview.roster_missing)} 个村:{names}"
-              + ("……" if len(preview.roster_missing) > 20 else ""))
+    if preview.split:
+        for part in preview.split:
+            p = part.diff
+            print(f"  {part.label}:{part.rows} 行;新增 {p['added']},修改 {p['changed']},未变 {p['unchanged']},"
+                  f"缺少 {p['missing']}" + (f";部分报送 {part.rows}/{part.roster_total} 村" if part.partial else ""))
+    for part in preview.parts:
+        if part.partial:
+            whose = part.label if preview.split else "本县"
+            names = "、".join(f"{town}{name}" for town, name, _ in part.roster_missing[:20])
+            print(f"部分报送:{whose}名录共 {part.roster_total} 个村,缺少 {len(part.roster_missing)} 个村:{names}"
+                  + ("……" if len(part.roster_missing) > 20 else ""))
     for issue in preview.errors[:50]:
         print("错误:" + issue.text())
     for issue in preview.warnings[:50]:
@@ -208,15 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--remove", action="store_true", help="删除全部演示数据(本市自己上报的数据不受影响)")
     demo.set_defaults(func=cmd_demo)
 
-    imp = sub.add_parser("import", help="导入一个月报表格(与上报页面同一流程)")
-    imp.add_argument("file")
+    imp = sub.add_parser("import", help="导入月报表格(与上报页面同一流程;多个文件一并写入或都不写入)")
+    imp.add_argument("files", nargs="+", metavar="FILE",
+                     help="一个或多个文件;村级指标月报等按县填报的报表,不指定 --county 时一个文件可含多个县")
     imp.add_argument("--kind", required=True, choices=tuple(KIND_LABELS), help="报表类型")
     imp.add_argument("--period", required=True, help="报送期,YYYY-MM")
-    imp.add_argument("--county", help="所属县(市、区)名称")
+    imp.add_argument("--county", help="所属县(市、区)名称;不填则按文件中的县识别,多县文件逐县各存一个版本")
     imp.add_argument("--unit", help="填报单位(措施推进月报)")
     imp.add_argument("--user", help="填报人(默认当前系统用户)")
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览,不写入")
-    imp.add_argument("--allow-partial", action="store_true", help="村级指标月报只含本县部分村时仍然写入(部分报送)")
+    imp.add_argument("--allow-partial", action="store_true", help="村级指标月报只含某县部分村时仍然写入(部分报送)")
     imp.add_argument("--format", choices=("json", "text"), default="text")
     imp.set_defaults(func=cmd_import)
 

@@ -12,6 +12,7 @@ import json
 import logging
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 
 from sqlalchemy import Engine, and_, func, insert, select, text, update
@@ -25,8 +26,8 @@ from loaders import reader
 from loaders.cells import norm_text, parse_period
 from loaders.errors import CellError, IntakeError, Issue
 from loaders.refusals import REFUSALS
-from loaders.schema import KINDS
-from loaders.validate import Context, Result, validate
+from loaders.schema import KIND_LABELS, KINDS
+from loaders.validate import Context, Result, kind_module, validate
 from loaders.villages import Village, VillageIndex
 
 log = logging.getLogger("qinglian.intake")
@@ -38,7 +39,14 @@ FACT_TABLE = {"demo_sites": models.DemoSite, "village_monthly": models.VillageRe
 
 @dataclass
 class Preview:
-    """Everything the user sees before committing, and everything a commit needs."""
+    """Everything the user sees of one file before committing, and everything a commit needs.
+
+    A file of one scope is committed as one version. A county file without a chosen county that covers
+    several counties (the city office's consolidated file) is validated as a whole and then ``split``
+    into one part per county: each part is a Preview of its own (its rows, warnings, diff against that
+    county's active version, roster coverage) and becomes one version; the file itself only carries the
+    errors and the totals.
+    """
 
     kind: str
     period: str
@@ -52,11 +60,18 @@ class Preview:
     diff_names: dict = field(default_factory=dict)  # added/changed/missing -> some row names
     roster_total: int | None = None  # roster villages of the county (village reports only)
     roster_missing: list[tuple[str, str, str]] = field(default_factory=list)  # (township, village, code) left out
+    split: list[Preview] = field(default_factory=list)  # one part per county, for a file of several counties
+    scope_name: str | None = None  # the county's (or unit's) name, looked up by the server
+
+    @property
+    def parts(self) -> list[Preview]:
+        """What a commit writes, one version each: the county parts, or the file itself."""
+        return self.split or [self]
 
     @property
     def partial(self) -> bool:
-        """A village report that leaves out villages of the county's roster (committing it needs a tick)."""
-        return bool(self.roster_missing)
+        """A village report that leaves out villages of a county's roster (committing it needs a tick)."""
+        return any(part.roster_missing for part in self.parts)
 
     @property
     def sha256(self) -> str:
@@ -72,17 +87,29 @@ class Preview:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and self.scope is not None
+        return not self.errors and all(part.scope is not None for part in self.parts)
 
     @property
     def rows(self) -> int:
         return self.result.rows_read if self.result else 0
 
+    @property
+    def label(self) -> str:
+        """The scope as people say it: the county's or unit's name."""
+        return self.scope_name or self.scope or "未确定"
+
     def to_json(self) -> dict:
         return {"ok": self.ok, "kind": self.kind, "period": self.period, "rows": self.rows,
                 "errors": [i.to_dict() for i in self.errors], "warnings": [i.to_dict() for i in self.warnings],
                 "diff": dict(self.diff), "roster_total": self.roster_total,
-                "roster_missing": [{"township": t, "village": v, "code": c} for t, v, c in self.roster_missing]}
+                "roster_missing": _missing_json(self.roster_missing),
+                "parts": [{"scope": p.scope, "name": p.label, "rows": p.rows, "warnings": len(p.warnings),
+                           "diff": dict(p.diff), "roster_total": p.roster_total,
+                           "roster_missing": _missing_json(p.roster_missing)} for p in self.parts] if self.ok else []}
+
+
+def _missing_json(missing: list[tuple[str, str, str]]) -> list[dict]:
+    return [{"township": t, "village": v, "code": c} for t, v, c in missing]
 
 
 _INDEX_CACHE: dict[tuple, VillageIndex] = {}
@@ -122,24 +149,32 @@ def county_code(engine: Engine, name: str) -> str | None:
 def active_records(engine: Engine, kind: str, period: str, scope: str) -> dict[tuple, dict]:
     """Records of the active version for kind/period/scope (for snapshot kinds: the latest up to
     ``period``), keyed like the kind's rows."""
+    return active_records_of(engine, kind, period, [scope])[scope]
+
+
+def active_records_of(engine: Engine, kind: str, period: str, scopes: list[str]) -> dict[str, dict[tuple, dict]]:
+    """:func:`active_records` of several scopes (a consolidated file's counties) in two queries."""
     if kind == "roster":
-        return _roster_records(engine, scope)
+        return {scope: _roster_records(engine, scope) for scope in scopes}
     table = FACT_TABLE[kind]
     keys = KINDS[kind].key_columns
     # snapshot kinds (ledger, brands) compare against the latest snapshot up to this period
     period_rule = U.period <= period if KINDS[kind].snapshot else U.period == period
+    out: dict[str, dict[tuple, dict]] = {scope: {} for scope in scopes}
     with engine.connect() as conn:
-        upload_id = conn.scalar(select(U.id).where(U.kind == kind, period_rule, U.scope == scope, U.active)
-                                .order_by(U.period.desc()).limit(1))
-        if upload_id is None:
-            return {}
+        latest: dict[str, tuple[str, int]] = {}
+        for scope, upload_period, upload_id in conn.execute(
+                select(U.scope, U.period, U.id).where(U.kind == kind, period_rule, U.scope.in_(scopes), U.active)):
+            latest[scope] = max(latest.get(scope, (upload_period, upload_id)), (upload_period, upload_id))
+        if not latest:
+            return out
+        scope_of = {upload_id: scope for scope, (_, upload_id) in latest.items()}
         cols = [c for c in table.__table__.c if c.key not in ("id", "upload_id", "period")]
-        rows = conn.execute(select(*cols).where(table.upload_id == upload_id)).all()
+        rows = conn.execute(select(table.upload_id, *cols).where(table.upload_id.in_(list(scope_of)))).all()
     names = [c.key for c in cols]
-    out = {}
-    for row in rows:
-        record = dict(zip(names, row))
-        out[tuple(record[k] for k in keys)] = record
+    for upload_id, *values in rows:
+        record = dict(zip(names, values))
+        out[scope_of[upload_id]][tuple(record[k] for k in keys)] = record
     return out
 
 
@@ -170,22 +205,26 @@ def build_context(engine: Engine, kind: str, period: str, scope: str | None) -> 
     lons = [v.lon for v in villages.villages if v.lon is not None]
     lats = [v.lat for v in villages.villages if v.lat is not None]
     bbox = (min(lons) - 0.3, min(lats) - 0.3, max(lons) + 0.3, max(lats) + 0.3) if lons else None
-    load_previous = (lambda s: previous_counts(engine, months.previous(period), s)) \
-        if kind == "village_monthly" else None
+    load_previous = None
+    if kind == "village_monthly":
+        before = months.previous(period)
+        # no county chosen: the file may hold many, so last month of all of them is read in one query
+        everywhere = cache(lambda: previous_counts(engine, before))
+        load_previous = (lambda s: previous_counts(engine, before, s)) if scope else (lambda s: everywhere())
     removed = facts.removed_villages(engine, period) if kind == "village_monthly" else {}
     return Context(period, scope, villages, measures, load_previous, bbox, removed)
 
 
-def previous_counts(engine: Engine, period: str, scope: str) -> dict[str, dict]:
-    """Village code -> {"legal_persons": n} of the active village report of ``period`` (for fall warnings)."""
+def previous_counts(engine: Engine, period: str, scope: str | None = None) -> dict[str, dict]:
+    """Village code -> {"legal_persons": n} of the active village report(s) of ``period`` — of ``scope``, or
+    of every county (for fall warnings)."""
     V = models.VillageReport
+    query = (select(V.village_code, V.legal_persons).join(U, U.id == V.upload_id)
+             .where(U.kind == "village_monthly", U.period == period, U.active))
+    if scope is not None:
+        query = query.where(U.scope == scope)
     with engine.connect() as conn:
-        upload_id = conn.scalar(select(U.id).where(U.kind == "village_monthly", U.period == period,
-                                                   U.scope == scope, U.active))
-        if upload_id is None:
-            return {}
-        rows = conn.execute(select(V.village_code, V.legal_persons).where(V.upload_id == upload_id))
-        return {code: {"legal_persons": n} for code, n in rows}
+        return {code: {"legal_persons": n} for code, n in conn.execute(query)}
 
 
 def clean_field(text: str, limit: int) -> str:
@@ -232,17 +271,33 @@ def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
     _from_wire(preview, reply)
     if not _consistent(preview, scope):
         log.error("校验「%s」的结果与所选范围不符,已拒收", preview.file_name)
-        preview.result, preview.file_error = None, Issue(None, None, None, None, REFUSALS["crashed"]())
+        preview.result, preview.split = None, []
+        preview.file_error = Issue(None, None, None, None, REFUSALS["crashed"]())
+    _name_scopes(engine, preview)
     return preview
 
 
 def _consistent(preview: Preview, chosen: str | None) -> bool:
-    """The worker's answer fits what the server asked for: its scope, and rows only of that scope.
+    """The worker's answer fits what the server asked for: its scope, and each part's rows only of its scope.
 
     The server does not re-validate the rows (that is the worker's job), but it never takes a worker's
     word for which county or unit the rows belong to."""
-    if chosen is not None and preview.scope not in (None, chosen):
+    if chosen is not None and (preview.split or preview.scope not in (None, chosen)):
         return False
+    if preview.split:
+        if preview.scope is not None or KINDS[preview.kind].scope != "county" or preview.result is None:
+            return False
+        scopes = [part.scope for part in preview.split]
+        if None in scopes or len(set(scopes)) != len(scopes):
+            return False
+        if any(part.split or part.result is None for part in preview.split):
+            return False
+        if sum(len(part.result.records) for part in preview.split) != len(preview.result.records):
+            return False
+    return all(_rows_in_scope(part) for part in preview.parts)
+
+
+def _rows_in_scope(preview: Preview) -> bool:
     result = preview.result
     if result is None or not result.records or preview.scope is None:
         return True
@@ -252,6 +307,20 @@ def _consistent(preview: Preview, chosen: str | None) -> bool:
         return all(r["county_code"] == preview.scope for r in result.records)
     prefix = preview.scope[:6]  # a village's 统计用区划代码 starts with its county's
     return all(str(r.get("village_code") or r.get("code"))[:6] == prefix for r in result.records)
+
+
+def _name_scopes(engine: Engine, preview: Preview) -> None:
+    """Each part's county name, from the store (a unit's name is its scope)."""
+    scopes = {part.scope for part in preview.parts if part.scope is not None}
+    if not scopes:
+        return
+    if KINDS[preview.kind].scope == "county":
+        with engine.connect() as conn:
+            names = dict(conn.execute(select(R.code, R.name).where(R.level == "county", R.code.in_(scopes))).all())
+    else:
+        names = {scope: scope for scope in scopes}
+    for part in preview.parts:
+        part.scope_name = names.get(part.scope)
 
 
 def prepare_job(url: str, data: bytes, file_name: str, kind: str, period: str, scope: str | None, lim: dict) -> dict:
@@ -291,26 +360,73 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
     ctx = build_context(engine, kind, period, scope)
     preview.result = validate(KINDS[kind], table, ctx)
     preview.scope = preview.result.scope
-    if preview.scope is None and not preview.result.errors:
-        preview.file_error = Issue(table.sheet, None, None, None,
-                                   "无法确定上报范围(县或单位)。请在上报时选择所属县(市、区)或填报单位")
-    if preview.ok:
-        _diff(engine, preview, ctx.villages)
+    if preview.result.errors:
+        return preview
+    if preview.scope is None:
+        preview.split = _split(preview, ctx)
+        if len(preview.split) == 1:  # the rows name several counties but all belong to one
+            preview.scope, preview.split = preview.split[0].scope, []
+        elif not preview.split:
+            preview.file_error = Issue(table.sheet, None, None, None,
+                                       "无法确定上报范围(县或单位)。请在上报时选择所属县(市、区)或填报单位")
+            return preview
+    current = active_records_of(engine, kind, period, [part.scope for part in preview.parts])
+    rosters = _county_rosters(ctx.villages) if preview.split else {}
+    for part in preview.parts:
+        _diff(engine, part, ctx.villages, current[part.scope])
         if kind == "village_monthly":
-            _roster_coverage(preview, ctx)
+            _roster_coverage(part, rosters.get(part.scope, ctx.villages), ctx.removed)
+    if preview.split:
+        _add_up(preview)
     return preview
 
 
-def _roster_coverage(preview: Preview, ctx: Context) -> None:
+_ROSTERS: list[tuple[VillageIndex, dict[str, VillageIndex]]] = []
+
+
+def _county_rosters(index: VillageIndex) -> dict[str, VillageIndex]:
+    """The roster of each county on its own (so that covering 110 counties reads 15,000 villages, not 110×);
+    kept while the roster index is the same one (see :func:`village_index`)."""
+    if not _ROSTERS or _ROSTERS[0][0] is not index:
+        by_county: dict[str, list[Village]] = {}
+        for village in index.villages:
+            by_county.setdefault(village.county_code, []).append(village)
+        _ROSTERS[:] = [(index, {county: VillageIndex(villages) for county, villages in by_county.items()})]
+    return _ROSTERS[0][1]
+
+
+def _split(preview: Preview, ctx: Context) -> list[Preview]:
+    """One preview per county of a clean file that names several (kinds without a ``split`` rule: none)."""
+    split = getattr(kind_module(KINDS[preview.kind]), "split", None)
+    if split is None or not preview.result.records:
+        return []
+    return [Preview(preview.kind, preview.period, part.scope, preview.file_name, preview.data, preview.user, part)
+            for part in split(preview.result, ctx)]
+
+
+def _add_up(preview: Preview) -> None:
+    """The file's totals over its county parts (what the file as a whole adds, changes, leaves out)."""
+    for key in preview.diff:
+        preview.diff[key] = sum(part.diff[key] for part in preview.split)
+    preview.diff_names = {key: [name for part in preview.split for name in part.diff_names.get(key, [])][:50]
+                          for key in ("added", "changed", "missing")}
+    totals = [part.roster_total for part in preview.split if part.roster_total is not None]
+    preview.roster_total = sum(totals) if totals else None
+    preview.roster_missing = [m for part in preview.split for m in part.roster_missing]
+
+
+def _roster_coverage(preview: Preview, index: VillageIndex, removed: dict[str, str]) -> None:
     """Which of the county's roster villages (those not 撤销/合并 by the period) the file leaves out."""
-    county = [v for v in ctx.villages.villages if v.county_code == preview.scope and v.code not in ctx.removed]
+    county = [v for v in index.villages if v.county_code == preview.scope and v.code not in removed]
     reported = {r["village_code"] for r in preview.result.records}
     preview.roster_total = len(county)
     preview.roster_missing = [(v.township, v.name, v.code) for v in county if v.code not in reported]
 
 
 def _to_wire(preview: Preview) -> dict:
-    """What the parent needs of a sandboxed preview: plain data only (see dashboard.sandbox)."""
+    """What the parent needs of a sandboxed preview: plain data only (see dashboard.sandbox).
+
+    Parts share their record dicts with the file's result, and pickle sends a shared object once."""
     result = preview.result
     return {
         "scope": preview.scope, "diff": preview.diff, "diff_names": preview.diff_names,
@@ -320,6 +436,7 @@ def _to_wire(preview: Preview) -> dict:
             "kind": result.kind, "sheet": result.sheet, "scope": result.scope, "rows_read": result.rows_read,
             "records": result.records, "errors": [tuple(i.to_dict().values()) for i in result.errors],
             "warnings": [tuple(i.to_dict().values()) for i in result.warnings]},
+        "parts": [_to_wire(part) for part in preview.split],
     }
 
 
@@ -332,6 +449,11 @@ def _from_wire(preview: Preview, wire: dict) -> None:
         preview.result = Result(result["kind"], result["sheet"], result["scope"], result["rows_read"],
                                 result["records"], [Issue(*i) for i in result["errors"]],
                                 [Issue(*i) for i in result["warnings"]])
+    preview.split = []
+    for part_wire in wire["parts"]:
+        part = Preview(preview.kind, preview.period, None, preview.file_name, preview.data, preview.user)
+        _from_wire(part, part_wire)
+        preview.split.append(part)
 
 
 def _label(kind: str, record: dict, index: VillageIndex) -> str:
@@ -344,9 +466,11 @@ def _label(kind: str, record: dict, index: VillageIndex) -> str:
     return str(record.get("name") or record.get("county_code") or "")
 
 
-def _diff(engine: Engine, preview: Preview, index: VillageIndex) -> None:
-    """Count added / changed / unchanged / missing rows against the active version; name up to 50 of each."""
-    current = active_records(engine, preview.kind, preview.period, preview.scope)
+def _diff(engine: Engine, preview: Preview, index: VillageIndex, current: dict | None = None) -> None:
+    """Count added / changed / unchanged / missing rows against the active version (``current``, read here
+    when not given); name up to 50 of each."""
+    if current is None:
+        current = active_records(engine, preview.kind, preview.period, preview.scope)
     records = preview.result.records
     keys = KINDS[preview.kind].key_columns
     key_of = itemgetter(*keys) if len(keys) > 1 else (lambda record, get=itemgetter(keys[0]): (get(record),))
@@ -409,58 +533,124 @@ class PartialNotConfirmed(ValueError):
     """A partial village report was committed without saying so (确认部分报送 / --allow-partial)."""
 
 
-def commit(engine: Engine, preview: Preview, hook=None, allow_partial: bool = False) -> int:
-    """Write an accepted preview in one transaction; returns the new active upload's id.
+class BatchConflict(ValueError):
+    """Two files of one upload give the same county (or unit) for the same report and period."""
 
-    A partial village report (villages of the roster left out) is written only with ``allow_partial``.
+
+def conflicts(previews: list[Preview]) -> list[str]:
+    """Why files uploaded together cannot be committed together: each scope given by two of them, named."""
+    first: dict[tuple, Preview] = {}
+    out = []
+    for preview in previews:
+        for part in preview.parts if preview.ok else []:
+            key = (part.kind, part.period, part.scope)
+            other = first.setdefault(key, preview)
+            if other is not preview:
+                out.append(f"文件「{other.file_name}」和「{preview.file_name}」都含有{part.label}的"
+                           f"{KIND_LABELS[part.kind]}({months.label(part.period)}),同一次上报中每个范围只能有一份。"
+                           "请去掉其中一个文件(或其中重复的行)后重新上传")
+    return out
+
+
+def partial_text(previews: list[Preview]) -> str:
+    """Which counties leave out roster villages, e.g. 北亭县 78/115 村、下溪县 100/120 村."""
+    parts = [part for preview in previews for part in preview.parts if part.roster_missing]
+    return "、".join(f"{part.label} {part.rows}/{part.roster_total} 村" for part in parts)
+
+
+def commit(engine: Engine, preview: Preview, hook=None, allow_partial: bool = False) -> int:
+    """Write an accepted preview of one scope in one transaction; returns the new active upload's id.
+
+    A file of several counties, or several files, go through :func:`commit_batch`."""
+    if preview.split:
+        raise ValueError("文件含多个县的数据,请用 commit_batch 提交")
+    return commit_batch(engine, [preview], hook, allow_partial)[0]
+
+
+def commit_batch(engine: Engine, previews: list[Preview], hook=None, allow_partial: bool = False) -> list[int]:
+    """Write every part of every preview in ONE transaction (all or nothing): one version per county or
+    unit, each superseding that scope's active version. Returns the new upload ids in order.
+
+    A partial village report (villages of a roster left out) is written only with ``allow_partial``;
+    two files giving the same scope raise :class:`BatchConflict`.
 
     A store fault (read-only, disk full, unreachable, locked) leaves the store as it was and raises
     :class:`StoreError`; the failed attempt is recorded when the store still takes that one small write.
     ``hook(stage)`` is called between the steps (tests use it to simulate crashes).
     """
-    if preview.partial and not allow_partial:
-        raise PartialNotConfirmed(f"文件缺少本县 {len(preview.roster_missing)} 个村的数据;确属部分报送时请勾选“确认部分报送”后提交")
+    if not previews or not all(preview.ok for preview in previews):
+        raise ValueError("预览未通过校验,不能提交")
+    clash = conflicts(previews)
+    if clash:
+        raise BatchConflict(";".join(clash))
+    partial = [part for preview in previews for part in preview.parts if part.partial]
+    if partial and not allow_partial:
+        if len(previews) == 1 and not previews[0].split:
+            raise PartialNotConfirmed(f"文件缺少本县 {len(partial[0].roster_missing)} 个村的数据;"
+                                      "确属部分报送时请勾选“确认部分报送”后提交")
+        raise PartialNotConfirmed(f"以下县只报送了名录中的部分村:{partial_text(previews)};"
+                                  "确属部分报送时请勾选“确认部分报送”后提交")
     try:
-        return _commit(engine, preview, hook or (lambda stage: None))
+        return _commit(engine, previews, hook or (lambda stage: None))
     except SQLAlchemyError as exc:
         fault = store_fault(exc, engine.url)
         if fault is None:
             raise
-        record_refusal(engine, preview, "failed", fault.commit_text())
+        for preview in previews:
+            record_refusal(engine, preview, "failed", fault.commit_text())
         raise fault from None
 
 
-def _commit(engine: Engine, preview: Preview, hook) -> int:
-    if not preview.ok:
-        raise ValueError("预览未通过校验,不能提交")
+def _commit(engine: Engine, previews: list[Preview], hook) -> list[int]:
     now = months.now()
+    # (part, the file's sha256, the file's bytes on its first part only — shared by sha256, see original_file)
+    versions = [(part, sha256, preview.data if n == 0 else None, len(preview.parts))
+                for preview, sha256 in ((p, p.sha256) for p in previews) for n, part in enumerate(preview.parts)]
+    scopes = sorted({(part.kind, part.period, part.scope) for part, *_ in versions})
     with engine.begin() as conn:
-        _lock(conn, preview.kind, preview.period, preview.scope)
+        _lock_all(conn, scopes)
         hook("locked")
-        conn.execute(update(U).where(U.kind == preview.kind, U.period == preview.period,
-                                     U.scope == preview.scope, U.active).values(active=False, superseded_at=now))
+        for kind, period in sorted({(kind, period) for kind, period, _ in scopes}):
+            conn.execute(update(U).where(U.kind == kind, U.period == period, U.active,
+                                         U.scope.in_([s for k, p, s in scopes if (k, p) == (kind, period)]))
+                         .values(active=False, superseded_at=now))
         hook("superseded")
-        upload_id = conn.execute(insert(U).values(
-            kind=preview.kind, period=preview.period, scope=preview.scope, file_name=preview.file_name,
-            sha256=preview.sha256, content=preview.data, uploaded_by=preview.user, uploaded_at=now,
-            rows=len(preview.result.records), expected_rows=preview.roster_total, errors=0,
-            warnings=len(preview.warnings), outcome="accepted",
-            message=f"新增 {preview.diff['added']},修改 {preview.diff['changed']},未变 {preview.diff['unchanged']},"
-                    f"缺少 {preview.diff['missing']}" + (f";部分报送 {len(preview.result.records)}/{preview.roster_total} 村"
-                                                        if preview.partial else ""),
-            issues=_issues_json(preview), active=True, is_demo=False,
-        ).returning(U.id)).scalar_one()
+        ids = conn.execute(insert(U).returning(U.id, sort_by_parameter_order=True),
+                           [_version_row(*version, now) for version in versions]).scalars().all()
         hook("upload")
-        _activate(conn, upload_id, preview.kind, preview.period, preview.scope, now, "commit")
-        if preview.kind == "roster":
-            _apply_roster(conn, preview.result.records)
-            _bulk_insert(conn, models.RosterVillage.__table__, [
-                {"village_code": r["code"], "change": r["change"], "change_month": r["change_month"],
-                 "merged_into": r["merged_into"]} for r in preview.result.records], {"upload_id": upload_id}, hook)
-        else:
-            _bulk_insert(conn, FACT_TABLE[preview.kind].__table__, preview.result.records,
-                         {"upload_id": upload_id, "period": preview.period}, hook)
-    return upload_id
+        _activate_all(conn, [(upload_id, part.kind, part.period, part.scope)
+                             for upload_id, (part, *_) in zip(ids, versions)], now, "commit")
+        for upload_id, (part, *_) in zip(ids, versions):
+            if part.kind == "roster":
+                _apply_roster(conn, part.result.records)
+                _bulk_insert(conn, models.RosterVillage.__table__, [
+                    {"village_code": r["code"], "change": r["change"], "change_month": r["change_month"],
+                     "merged_into": r["merged_into"]} for r in part.result.records], {"upload_id": upload_id}, hook)
+            else:
+                _bulk_insert(conn, FACT_TABLE[part.kind].__table__, part.result.records,
+                             {"upload_id": upload_id, "period": part.period}, hook)
+            hook("part")
+    return ids
+
+
+def _lock_all(conn, scopes: list[tuple[str, str, str]]) -> None:
+    """:func:`_lock` every kind/period/scope, in one order for every writer (no deadlock between batches);
+    on SQLite the first takes the one write lock there is."""
+    for kind, period, scope in scopes if conn.dialect.name == "postgresql" else scopes[:1]:
+        _lock(conn, kind, period, scope)
+
+
+def _version_row(part: Preview, sha256: str, content: bytes | None, of: int, now) -> dict:
+    """The ``uploads`` row of one accepted version (one county or unit)."""
+    records, diff = part.result.records, part.diff
+    message = (f"新增 {diff['added']},修改 {diff['changed']},未变 {diff['unchanged']},缺少 {diff['missing']}"
+               + (f";部分报送 {len(records)}/{part.roster_total} 村" if part.partial else "")
+               + (f";汇总文件(共 {of} 个县),本县为其中之一" if of > 1 else ""))
+    return {"kind": part.kind, "period": part.period, "scope": part.scope, "file_name": part.file_name,
+            "sha256": sha256, "content": content, "uploaded_by": part.user, "uploaded_at": now,
+            "rows": len(records), "expected_rows": part.roster_total, "errors": 0, "warnings": len(part.warnings),
+            "outcome": "accepted", "message": message, "issues": _issues_json(part), "active": True,
+            "is_demo": False, "superseded_at": None}
 
 
 def _bulk_insert(conn, table, records: list[dict], extra: dict, hook, chunk: int = 5000) -> None:
@@ -472,8 +662,9 @@ def _bulk_insert(conn, table, records: list[dict], extra: dict, hook, chunk: int
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
     fixed = tuple(extra.values())
     keys = cols[:len(cols) - len(extra)]
+    values = itemgetter(*keys) if len(keys) > 1 else (lambda record, get=itemgetter(keys[0]): (get(record),))
     for start in range(0, len(records), chunk):
-        conn.exec_driver_sql(sql, [tuple(r[k] for k in keys) + fixed for r in records[start:start + chunk]])
+        conn.exec_driver_sql(sql, [values(r) + fixed for r in records[start:start + chunk]])
         hook("rows")
 
 
@@ -534,8 +725,14 @@ def _restore(engine: Engine, upload_id: int, user: str) -> int:
 
 def _activate(conn, upload_id: int, kind: str, period: str, scope: str, at, action: str) -> None:
     """Record that ``upload_id`` became the version in effect at ``at`` (views of past months read these)."""
-    conn.execute(insert(models.Activation).values(upload_id=upload_id, kind=kind, period=period, scope=scope,
-                                                  activated_at=at, action=action))
+    _activate_all(conn, [(upload_id, kind, period, scope)], at, action)
+
+
+def _activate_all(conn, versions: list[tuple[int, str, str, str]], at, action: str) -> None:
+    """:func:`_activate` for each (upload id, kind, period, scope), in one statement."""
+    conn.execute(insert(models.Activation), [
+        {"upload_id": upload_id, "kind": kind, "period": period, "scope": scope, "activated_at": at, "action": action}
+        for upload_id, kind, period, scope in versions])
 
 
 def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,
@@ -551,10 +748,16 @@ def history(engine: Engine, kind: str | None = None, period: str | None = None, 
 
 
 def original_file(engine: Engine, upload_id: int) -> tuple[str, bytes] | None:
-    """(file name, original bytes) of an upload, or None when no bytes were kept (refused or demo)."""
+    """(file name, original bytes) of an upload, or None when no bytes were kept (refused or demo).
+
+    The parts of a consolidated file share the bytes kept with the first of them (same sha256)."""
     with engine.connect() as conn:
-        row = conn.execute(select(U.file_name, U.content).where(U.id == upload_id)).one_or_none()
-    return (row[0], row[1]) if row and row[1] is not None else None
+        row = conn.execute(select(U.file_name, U.content, U.sha256, U.outcome).where(U.id == upload_id)).one_or_none()
+        if row is None or (row[1] is None and row[3] != "accepted"):
+            return None
+        content = row[1] if row[1] is not None else conn.scalar(
+            select(U.content).where(U.sha256 == row[2], U.outcome == "accepted", U.content.is_not(None)).limit(1))
+    return (row[0], content) if content is not None else None
 
 
 def check_store(engine: Engine) -> list[str]:

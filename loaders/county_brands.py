@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loaders.county_scope import check_all, resolve_scope  # noqa: F401
+from loaders.county_scope import check_all, resolve_scope, split  # noqa: F401
 
 DUP_COLUMN = "county"
 ROW_NOUN = "个县"

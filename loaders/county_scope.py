@@ -1,4 +1,5 @@
-"""Shared rules of the per-county kinds: which county a file is for, and which village a row names."""
+"""Shared rules of the per-county kinds: which county a file is for, which village a row names, and how a
+file of several counties (the city office's consolidated upload) is cut into one part per county."""
 
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ ROW_NOUN = "个村"
 
 
 def resolve_scope(parsed, ctx, report) -> str | None:
-    """The county code the file reports for: the one chosen, else the single county named in the file."""
+    """The county code the file reports for: the one chosen, else the single county named in the file.
+
+    None when no county was chosen and the file names several: every row is then validated against the
+    whole roster and the clean file is cut by county (:func:`split`)."""
     if ctx.scope:
         return ctx.scope
-    named = {ctx.villages.county_code(v["county"]) for _, v in parsed if v.get("county")}
+    named = {ctx.villages.county_code(name) for name in {v["county"] for _, v in parsed if v.get("county")}}
     named.discard(None)
-    if len(named) == 1:
-        return named.pop()
-    if len(named) > 1:
-        report.error(None, None, None, "文件中包含多个县(市、区)的数据。请按县分别上报,或在上报时选择所属县")
-    return None
+    return named.pop() if len(named) == 1 else None
 
 
 def village_of(values: dict, row: int, ctx, scope: str | None, report) -> Village | None:
@@ -39,3 +39,29 @@ def village_of(values: dict, row: int, ctx, scope: str | None, report) -> Villag
 
 def check_all(records, ctx, scope, report) -> None:
     """No file-wide rule beyond the row rules for most county kinds."""
+
+
+def county_of(record: dict, ctx) -> str:
+    """The county code a clean record belongs to (its own, else its village's)."""
+    return record.get("county_code") or ctx.villages.by_code[record["village_code"]].county_code
+
+
+def split(result, ctx) -> list:
+    """A clean result without a single county as one result per county, in code order.
+
+    Each part keeps the warnings of its own rows (and those of no row); ``rows_read`` is its row count."""
+    from loaders.validate import Result
+
+    rows: dict[str, list[int]] = {}
+    records: dict[str, list[dict]] = {}
+    for record, row in zip(result.records, result.record_rows):
+        county = county_of(record, ctx)
+        records.setdefault(county, []).append(record)
+        rows.setdefault(county, []).append(row)
+    parts = []
+    for county in sorted(records):
+        own = set(rows[county])
+        warnings = [w for w in result.warnings if w.row is None or w.row in own]
+        parts.append(Result(result.kind, result.sheet, county, len(records[county]), records[county], [],
+                            warnings, rows[county]))
+    return parts

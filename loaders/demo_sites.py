@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, village_of  # noqa: F401
+from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, split, village_of  # noqa: F401
 
 
 def to_record(values: dict, row: int, ctx, scope, report) -> dict | None:

@@ -13,6 +13,7 @@ from loaders.reader import HEADER_SCAN_ROWS, SKIP_SHEETS, TOTAL_WORDS
 from loaders.refusals import REFUSALS
 from loaders.schema import KINDS, TYPE_LABELS, Kind
 from loaders.template import RULE, SPARE_ROWS, choices
+from loaders.validate import kind_module
 
 DOCS_FILE = ROOT / "docs" / "templates.md"
 SCOPES = {"county": "每个县(市、区)一份", "unit": "每个责任单位一份", "city": "全市一份"}
@@ -36,6 +37,9 @@ def _general() -> list[str]:
         "* 接收 .xlsx 和 .csv(UTF-8、UTF-8-BOM、GBK、GB18030)文件;不接收 .xls 和启用宏的 .xlsm。",
         "* 是/否列也识别 √/×、有/无 等写法;区划代码须为 12 位数字,请设为文本格式以保留开头的 0。",
         "* 整个文件校验通过后才会写入;同一报送期重新上报会替换此前版本,此前版本保留可查。",
+        "* 可一次上传多个文件(上报页面不选县时多选,或 `qinglian import` 后跟多个文件):每个文件都逐行校验,全部通过后在"
+        "一个事务中一并写入,任何一个未通过则都不写入;同一批文件中同一报表、同一报送期的同一个县(或单位)只能出现一次,"
+        "重复时提示是哪两个文件。",
         "",
     ]
 
@@ -47,6 +51,10 @@ def _kind(kind: Kind) -> list[str]:
         f"* 用途:{kind.help}",
         f"* 填报范围:{SCOPES[kind.scope]}",
         "* 有效期:" + ("最新一次上报在以后各月持续有效,直到再次上报" if kind.snapshot else "每月报送一次,只对该月有效"),
+        *(["* 汇总上报:上报时不选县,一个文件可包含多个县的数据(例如不选县下载的全市模板);全部行一起校验,"
+           "预览按县列出,提交时每个县各存一个版本(与该县当前版本比对、替换),在一个事务中写入;文件中没有的县不受影响"
+           + (";每个县分别核对名录,缺村的县需确认部分报送" if kind.key == "village_monthly" else "")]
+          if getattr(kind_module(kind), "split", None) else []),
         "",
         "| 列名 | 必填 | 类型 | 可选值 | 可识别的其他写法 | 说明 | 最多字数 |",
         "| --- | --- | --- | --- | --- | --- | --- |",

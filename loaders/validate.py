@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from loaders import cells
 from loaders.errors import CellError, Issue
@@ -60,6 +61,7 @@ class Result:
     records: list[dict]
     errors: list[Issue]
     warnings: list[Issue]
+    record_rows: list[int] = field(default_factory=list)  # the Excel row of each record
 
     @property
     def ok(self) -> bool:
@@ -126,14 +128,18 @@ def _shortcuts(col: Column) -> dict:
 
 
 def _parse_rows(kind: Kind, table: RawTable, report: Report) -> list[tuple[int, dict]]:
-    """Every row's cells parsed by column type; problems go to ``report``."""
-    plan = [(col, table.columns.get(col.key), _shortcuts(col), col.type == "int") for col in kind.columns]
+    """Every row's cells parsed by column type; problems go to ``report``.
+
+    A text cell that parsed cleanly is remembered, so the county and township names repeated on every row
+    (a city-wide file holds thousands of them) are cleaned once."""
+    plan = [(col, table.columns.get(col.key), _shortcuts(col), col.type == "int", col.type == "text")
+            for col in kind.columns]
     percent = table.percent_cells
     miss, max_count = object(), cells.MAX_COUNT
     parsed = []
     for row, raw_cells in table.rows:
         n, values = len(raw_cells), {}
-        for col, idx, shortcuts, whole in plan:
+        for col, idx, shortcuts, whole, learn in plan:
             raw = raw_cells[idx] if idx is not None and idx < n else None
             if raw.__class__ is str:
                 value = shortcuts.get(raw, miss)
@@ -143,7 +149,10 @@ def _parse_rows(kind: Kind, table: RawTable, report: Report) -> list[tuple[int, 
                 value = miss
             if value is miss:
                 fraction = col.type == "percent" and (row, idx + 1) in percent
+                errors = len(report.errors)
                 value = _parse(col, raw, row, report, fraction)
+                if learn and raw.__class__ is str and value is not None and len(report.errors) == errors:
+                    shortcuts[raw] = value
             values[col.key] = value
         parsed.append((row, values))
     return parsed
@@ -159,18 +168,20 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     module = kind_module(kind)
     parsed = _parse_rows(kind, table, report)
     scope = module.resolve_scope(parsed, ctx, report)
-    records, seen = [], {}
+    records, record_rows, seen = [], [], {}
+    key_of = itemgetter(*kind.key_columns)
     for row, values in parsed:
         record = module.to_record(values, row, ctx, scope, report)
         if record is None:
             continue
-        key = tuple(record[k] for k in kind.key_columns)
+        key = key_of(record)
         if key in seen:
             report.error(row, module.DUP_COLUMN, values.get(module.DUP_COLUMN),
                          f"与第{seen[key]}行重复(同一{module.ROW_NOUN}只能填一行)。请删除重复的行")
             continue
         seen[key] = row
         records.append(record)
+        record_rows.append(row)
     if not table.rows:
         report.error(table.header_row, None, None, "表头下面没有数据行。请填写数据后重新上传")
     module.check_all(records, ctx, scope, report)
@@ -178,4 +189,4 @@ def validate(kind: Kind, table: RawTable, ctx: Context) -> Result:
     report.warnings.sort(key=lambda i: i.row or 0)
     ok = not report.errors
     return Result(kind.key, table.sheet, scope, len(table.rows), records if ok else [],
-                  report.errors, report.warnings)
+                  report.errors, report.warnings, record_rows if ok else [])

@@ -6,7 +6,7 @@ import json
 from functools import cache
 
 from dashboard import models
-from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, village_of  # noqa: F401
+from loaders.county_scope import DUP_COLUMN, ROW_NOUN, check_all, resolve_scope, split, village_of  # noqa: F401
 from loaders.schema import indicator_columns
 
 STORE_COLUMNS = set(models.VillageReport.__table__.columns.keys())

@@ -46,17 +46,19 @@ def _issues_table(issues, title: str) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def _partial_notice(preview: intake.Preview) -> None:
-    """A village file that leaves out villages of the county's roster: name them, offer the list."""
-    missing = preview.roster_missing
+def _partial_notice(part: intake.Preview, whose: str = "本县", key: str = "partial_list") -> None:
+    """A village file that leaves out villages of a county's roster: name them, offer the list."""
+    missing = part.roster_missing
     shown = "、".join(f"{town}{name}" for town, name, _ in missing[:20]) + ("……" if len(missing) > 20 else "")
-    st.warning(ui.plain(f"部分报送:本县名录共 {preview.roster_total} 个村,文件缺少 {len(missing)} 个村:{shown}"),
+    st.warning(ui.plain(f"部分报送:{whose}名录共 {part.roster_total} 个村,文件缺少 {len(missing)} 个村:{shown}"),
                icon=":material/rule:")
     frame = pd.DataFrame(missing, columns=["乡镇(街道)", "村(社区)", "区划代码"])
-    st.download_button(f"下载缺少的 {len(missing)} 个村名单(.xlsx)", on_click="ignore", icon=":material/download:",
-                       data=lambda: exports.table_xlsx(frame, "本次上报缺少的村", f"报送期 {ui.period_label(preview.period)}",
-                                                       "缺少的村"),
-                       file_name=f"缺少的村_{preview.period}.xlsx", key="partial_list",
+    label = "" if whose == "本县" else whose
+    st.download_button(f"下载{ui.plain(label)}缺少的 {len(missing)} 个村名单(.xlsx)", on_click="ignore",
+                       icon=":material/download:",
+                       data=lambda: exports.table_xlsx(frame, f"本次上报{label}缺少的村",
+                                                       f"报送期 {ui.period_label(part.period)}", "缺少的村"),
+                       file_name=f"缺少的村_{part.period}{'_' + label if label else ''}.xlsx", key=key,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
@@ -67,19 +69,24 @@ def whole_file_refusal(preview: intake.Preview) -> str | None:
     return None
 
 
+def _tiles(rows: int, errors: int, warnings: int, diff: dict) -> None:
+    c1, c2, c3, c4, c5, c6 = st.columns(6)
+    c1.metric("读取行数", rows)
+    c2.metric("错误", errors)
+    c3.metric("提示", warnings)
+    c4.metric("新增", diff["added"])
+    c5.metric("修改", diff["changed"])
+    c6.metric("较生效版本缺少", diff["missing"], help="当前生效版本中有、本次文件中没有的行")
+
+
 def _show_preview(preview: intake.Preview) -> None:
+    """One file of one county (or unit): totals, what changes, what is missing, every issue."""
     refusal = whole_file_refusal(preview)
     if refusal:
         written = "" if "未写入任何数据" in refusal else "\n\n未写入任何数据。"
         st.error(ui.plain(refusal) + written, icon=":material/block:")
         return
-    c1, c2, c3, c4, c5, c6 = st.columns(6)
-    c1.metric("读取行数", preview.rows)
-    c2.metric("错误", len(preview.errors))
-    c3.metric("提示", len(preview.warnings))
-    c4.metric("新增", preview.diff["added"])
-    c5.metric("修改", preview.diff["changed"])
-    c6.metric("较生效版本缺少", preview.diff["missing"], help="当前生效版本中有、本次文件中没有的行")
+    _tiles(preview.rows, len(preview.errors), len(preview.warnings), preview.diff)
     st.caption(f"与当前生效数据相比:新增 {preview.diff['added']} 行,修改 {preview.diff['changed']} 行,"
                f"未变 {preview.diff['unchanged']} 行,当前有而本次缺少 {preview.diff['missing']} 行。")
     for key, label in (("added", "新增"), ("changed", "修改"), ("missing", "缺少")):
@@ -89,32 +96,106 @@ def _show_preview(preview: intake.Preview) -> None:
                 st.text("、".join(names))
     if preview.ok and preview.partial:
         _partial_notice(preview)
+    _file_issues(preview)
+
+
+def _file_issues(preview: intake.Preview, name: str = "") -> None:
     if preview.errors:
-        _issues_table(preview.errors, "错误:必须修改后重新上传")
+        _issues_table(preview.errors, f"{name}错误:必须修改后重新上传")
     if preview.warnings:
-        _issues_table(preview.warnings, "提示:不影响提交,请确认")
+        _issues_table(preview.warnings, f"{name}提示:不影响提交,请确认")
+
+
+def _batch_frame(previews: list[intake.Preview], clash: set[tuple]) -> pd.DataFrame:
+    """One row per file and county: what each version would be, and whether it can be committed."""
+    rows = []
+    for preview in previews:
+        if not preview.ok:
+            rows.append({"文件": preview.file_name, "县(市、区)": "—", "行数": preview.rows,
+                         "状态": f"未通过校验({len(preview.errors)} 处错误)"})
+            continue
+        for part in preview.parts:
+            if (part.kind, part.period, part.scope) in clash:
+                status = "与其他文件重复"
+            else:
+                status = f"部分报送({part.rows}/{part.roster_total} 村)" if part.partial else "可提交"
+            rows.append({"文件": preview.file_name, "县(市、区)": part.label, "行数": part.rows,
+                         "新增": part.diff["added"], "修改": part.diff["changed"], "未变": part.diff["unchanged"],
+                         "较生效版本缺少": part.diff["missing"], "提示": len(part.warnings), "状态": status})
+    columns = ["文件", "县(市、区)", "行数", "新增", "修改", "未变", "较生效版本缺少", "提示", "状态"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in columns[2:8]:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _show_batch(previews: list[intake.Preview], clash: list[str]) -> None:
+    """Several files, or a file of several counties: the totals, a row per file and county, each file's issues."""
+    if len(previews) == 1 and not previews[0].split:
+        _show_preview(previews[0])
+        return
+    parts = [part for preview in previews if preview.ok for part in preview.parts]
+    diff = {key: sum(part.diff[key] for part in parts) for key in ("added", "changed", "unchanged", "missing")}
+    _tiles(sum(p.rows for p in previews), sum(len(p.errors) for p in previews),
+           sum(len(p.warnings) for p in previews), diff)
+    st.caption(f"本次共 {len(previews)} 个文件,校验通过的文件含 {len(parts)} 个县(市、区);"
+               "提交时每个县各存一个版本,全部文件在一个事务中写入:要么全部写入,要么都不写入。")
+    seen: dict[tuple, int] = {}
+    for part in parts:
+        key = (part.kind, part.period, part.scope)
+        seen[key] = seen.get(key, 0) + 1
+    st.dataframe(_batch_frame(previews, {key for key, n in seen.items() if n > 1}), hide_index=True, width="stretch")
+    for line in clash:
+        st.error(ui.plain(line), icon=":material/content_copy:")
+    for i, preview in enumerate(previews):
+        name = f"「{ui.plain(preview.file_name)}」"
+        refusal = whole_file_refusal(preview)
+        if refusal:
+            st.error(f"文件{name}:" + ui.plain(refusal), icon=":material/block:")
+            continue
+        if preview.ok:
+            for j, part in enumerate(preview.parts):
+                if part.partial:
+                    _partial_notice(part, part.label, key=f"partial_list_{i}_{j}")
+        _file_issues(preview, f"文件{name}的")
+
+
+def _attempt(data: bytes, name: str, kind: str, period: str, scope: str | None, user: str) -> str:
+    return hashlib.sha256(data + f"{kind}|{period}|{scope}|{user}|{name}".encode()).hexdigest()
 
 
 def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope: str | None,
              user: str) -> intake.Preview:
     """The preview of this attempt: checked once in the parse sandbox, then kept for the reruns that follow."""
-    kept = st.session_state.get("up_preview")
-    if kept and kept[0] == attempt:
-        return kept[1]
+    kept = st.session_state.setdefault("up_previews", {})
+    if attempt in kept:
+        return kept[attempt]
     queue, waited = st.empty(), []
 
     def waiting(ahead: int) -> None:
         waited.append(ahead)
         queue.info(f"前面还有 {ahead} 个文件在校验,请稍候……", icon=":material/hourglass_top:")
 
-    with st.spinner("正在校验文件(读取并检查每一行)……"):
+    with st.spinner(f"正在校验文件「{ui.plain(name)}」(读取并检查每一行)……"):
         preview = intake.prepare(ui.engine(), data, name, kind, period, scope, user=user, on_wait=waiting)
     if waited:
         queue.caption(f"本文件排在其他 {max(waited)} 个文件之后校验(同一时间只校验一个文件,以免影响看板使用)。")
     else:
         queue.empty()
-    st.session_state["up_preview"] = (attempt, preview)
+    kept[attempt] = preview
     return preview
+
+
+def _committed_text(kind: str, period: str, previews: list[intake.Preview], ids: list[int],
+                    scope_label: str | None) -> str:
+    head = f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)}"
+    parts = [part for preview in previews for part in preview.parts]
+    rows = sum(len(part.result.records) for part in parts)
+    if len(parts) == 1:
+        return f"{head} {ui.plain(scope_label or parts[0].label)},共 {rows} 行,版本号 {ids[0]}。看板数据已更新。"
+    numbers = "、".join(map(str, ids)) if len(ids) <= 10 else f"{ids[0]} 起共 {len(ids)} 个,见「历史版本」"
+    return (f"{head},{len(previews)} 个文件共 {len(parts)} 个县(市、区)、{rows} 行,每个县各存一个版本"
+            f"(版本号 {numbers})。看板数据已更新。")
 
 
 def upload_tab(ver: tuple) -> None:
@@ -140,39 +221,60 @@ def upload_tab(ver: tuple) -> None:
         file_name=f"{KIND_LABELS[kind]}_{period}{'_' + scope_label if scope_label else ''}.xlsx", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
-    uploaded = st.file_uploader("上传填好的表格(.xlsx 或 .csv)", key="up_file")
-    if uploaded is None:
+    # With a county (or unit) chosen the upload is that one report: a second file would give it twice, and a
+    # new file simply replaces the last. Without one, the city office may send several files at once.
+    several = scope is None
+    mixed = "一个文件也可包含多个县(如全市汇总表),提交时每个县各存一个版本;" \
+        if KINDS[kind].scope == "county" and kind != "roster" else ""
+    uploaded = st.file_uploader(
+        "上传填好的表格(.xlsx 或 .csv" + (",可一次选择多个文件)" if several else ")"), key="up_file",
+        accept_multiple_files=several,
+        help=f"未选县时可一次选择多个文件;{mixed}多个文件一并校验、一并提交:要么全部写入,要么都不写入。" if several
+        else f"按所选{'单位' if KINDS[kind].scope == 'unit' else '县'}校验;汇总上报多个县时请不要选县。")
+    uploaded = list(uploaded or []) if several else [uploaded] if uploaded is not None else []
+    if not uploaded:
         return
     if not user:
         st.warning("请先填写填报人姓名,再上传表格。")
         return
-    data = uploaded.getvalue()
-    attempt = hashlib.sha256(data + f"{kind}|{period}|{scope}|{user}|{uploaded.name}".encode()).hexdigest()
-    preview = _checked(attempt, data, uploaded.name, kind, period, scope, user)
-    _show_preview(preview)
-    if not preview.ok:
-        if st.session_state.get("refused") != attempt:
+    files = [(f.getvalue(), f.name) for f in uploaded]
+    attempts = [_attempt(data, name, kind, period, scope, user) for data, name in files]
+    previews = [_checked(a, data, name, kind, period, scope, user) for a, (data, name) in zip(attempts, files)]
+    st.session_state["up_previews"] = dict(zip(attempts, previews))  # only what is on screen is kept
+    batch = hashlib.sha256("|".join(attempts).encode()).hexdigest()
+    clash = intake.conflicts(previews)
+    _show_batch(previews, clash)
+    refused = st.session_state.setdefault("refused", set())
+    for attempt, preview in zip(attempts, previews):
+        if not preview.ok and attempt not in refused:
             intake.record_refusal(ui.engine(), preview)
-            st.session_state["refused"] = attempt
-        if not whole_file_refusal(preview):
+            refused.add(attempt)
+    if not all(preview.ok for preview in previews) or clash:
+        if len(previews) > 1:
+            st.error("本次选择的文件未全部通过检查,没有写入任何数据(包括校验通过的文件)。请按上面的提示修改后重新上传。",
+                     icon=":material/block:")
+        elif not whole_file_refusal(previews[0]):
             st.error("未通过校验,没有写入任何数据。请按上表逐项修改后重新上传。", icon=":material/block:")
         return
-    if st.session_state.get("committed") == attempt:
+    if st.session_state.get("committed") == batch:
         st.success(st.session_state["committed_msg"], icon=":material/check_circle:")
         return
     st.info("校验通过。确认无误后点击“确认提交”;同一报表、同一报送期、同一范围再次提交会替换当前版本,旧版本保留在历史中。")
-    partial_ok = st.checkbox(f"确认部分报送(本次只报 {preview.rows}/{preview.roster_total} 个村,其余村在催报清单中显示为部分报送)",
-                             key="partial_ok") if preview.partial else False
-    if st.button("确认提交", type="primary", icon=":material/upload:", disabled=preview.partial and not partial_ok):
+    partial = any(preview.partial for preview in previews)
+    if partial and len(previews) == 1 and not previews[0].split:
+        label = (f"确认部分报送(本次只报 {previews[0].rows}/{previews[0].roster_total} 个村,"
+                 "其余村在催报清单中显示为部分报送)")
+    else:
+        label = f"确认部分报送({intake.partial_text(previews)};其余村在催报清单中显示为部分报送)"
+    partial_ok = st.checkbox(ui.plain(label), key="partial_ok") if partial else False
+    if st.button("确认提交", type="primary", icon=":material/upload:", disabled=partial and not partial_ok):
         try:
-            upload_id = intake.commit(ui.engine(), preview, allow_partial=partial_ok)
+            ids = intake.commit_batch(ui.engine(), previews, allow_partial=partial_ok)
         except StoreError as fault:
             st.error(fault.commit_text(), icon=":material/error:")
             return
-        st.session_state["committed"] = attempt
-        st.session_state["committed_msg"] = (
-            f"已提交:{KIND_LABELS[kind]} {ui.period_label(period)} {ui.plain(scope_label or '')},"
-            f"共 {len(preview.result.records)} 行,版本号 {upload_id}。看板数据已更新。")
+        st.session_state["committed"] = batch
+        st.session_state["committed_msg"] = _committed_text(kind, period, previews, ids, scope_label)
         st.rerun()
 
 

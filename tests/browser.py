@@ -133,3 +133,28 @@ def copy_store(src: Path, dest_dir: Path) -> str:
     dest = dest_dir / "browser.db"
     shutil.copy(src, dest)
     return f"sqlite:///{dest}"
+
+
+@contextmanager
+def chromium_page(db_url: str, path: str):
+    """A real server on ``db_url`` and a 1920×1080 Chinese-locale chromium page opened at ``path``;
+    yields (page, watch, trap) — the page's foreign requests and errors, the server's outbound attempts."""
+    from playwright.sync_api import sync_playwright
+
+    trap = ProxyTrap()
+    with streamlit_server(db_url, trap) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        watch = PageWatch(page, base)
+        page.goto(f"{base}{path}")
+        try:
+            yield page, watch, trap
+        finally:
+            browser.close()
+
+
+def assert_clean(watch: PageWatch, trap: ProxyTrap) -> None:
+    """No page error, no request from the page to a foreign host, nothing outbound from the server."""
+    assert not watch.errors
+    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
+    assert trap.requests == []

@@ -2,10 +2,12 @@
 
     python tests/fault_worker.py FILE SCOPE PERIOD STAGE [GO_FILE]
 
-The store is ``QINGLIAN_DB_URL``. STAGE is a commit stage (locked / superseded / upload / rows) at which
-the process SIGKILLs itself, ``none`` to commit normally, or ``hold`` to sleep inside the transaction
+The store is ``QINGLIAN_DB_URL``. SCOPE ``-`` chooses no county (a file of several counties is committed
+as one version per county, in one transaction). STAGE is a commit stage (locked / superseded / upload /
+rows / part) at which the process SIGKILLs itself — with a number, at that stage's n-th time (``rows3``:
+while writing the third county) — ``none`` to commit normally, or ``hold`` to sleep inside the transaction
 (after superseding) so that parallel commits overlap. With GO_FILE the worker writes ``GO_FILE.ready.<pid>``
-once its preview is ready and waits for GO_FILE to appear before committing. Prints the upload id as JSON.
+once its preview is ready and waits for GO_FILE to appear before committing. Prints the upload id(s) as JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.intake import commit, prepare  # noqa: E402
+from dashboard.intake import commit_batch, prepare  # noqa: E402
 from dashboard.store import make_engine  # noqa: E402
 
 HOLD_SECONDS = 0.3
@@ -36,22 +38,26 @@ def _wait_for(go_file: Path, timeout: float = 60.0) -> None:
 
 def main(argv: list[str]) -> int:
     path, scope, period, stage = Path(argv[0]), argv[1], argv[2], argv[3]
+    scope = None if scope == "-" else scope
     engine = make_engine()
     preview = prepare(engine, path.read_bytes(), path.name, "village_monthly", period, scope, user="fault_worker")
     if not preview.ok:
         print("\n".join(i.text() for i in preview.errors), file=sys.stderr)
         return 2
 
+    seen: dict[str, int] = {}
+
     def hook(at: str) -> None:
-        if at == stage:
+        seen[at] = seen.get(at, 0) + 1
+        if stage in (at, f"{at}{seen[at]}"):
             os.kill(os.getpid(), signal.SIGKILL)
         if stage == "hold" and at == "superseded":
             time.sleep(HOLD_SECONDS)
 
     if len(argv) > 4:
         _wait_for(Path(argv[4]))
-    upload_id = commit(engine, preview, hook=hook)
-    print(json.dumps({"upload_id": upload_id, "rows": len(preview.result.records)}))
+    ids = commit_batch(engine, [preview], hook=hook)
+    print(json.dumps({"upload_id": ids[0], "upload_ids": ids, "rows": len(preview.result.records)}))
     return 0
 
 

@@ -8,14 +8,11 @@ import pytest
 from dashboard import intake, queries
 from dashboard.store import make_engine
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PageWatch,
-    ProxyTrap,
+    assert_clean,
     browser_missing,
+    chromium_page,
     copy_store,
     screenshot,
-    streamlit_server,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
@@ -37,18 +34,11 @@ def _monthly_xlsx(engine, county_code: str, path) -> int:
 
 
 def test_upload_flow_in_chromium(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     url = copy_store(demo_db, tmp_path)
     engine = make_engine(url)
     code, name = list(queries.counties(engine).items())[2]
     n = _monthly_xlsx(engine, code, tmp_path / "月报.xlsx")
-    trap = ProxyTrap()
-    with streamlit_server(url, trap) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-        watch = PageWatch(page, base)
-        page.goto(f"{base}/upload")
+    with chromium_page(url, "/upload") as (page, watch, trap):
         page.get_by_text("下载村级指标月报模板").wait_for(timeout=30_000)
         # a first visit straight to /upload still goes through the router (not Streamlit's v1 pages mode)
         nav = page.inner_text('[data-testid="stSidebarNav"]')
@@ -75,13 +65,52 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
         page.wait_for_timeout(1500)
         screenshot(page, "upload_reminders")
         assert page.locator('[data-testid="stException"]').count() == 0
-        browser.close()
-    assert not watch.errors
-    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
-    assert trap.requests == []
+    assert_clean(watch, trap)
     with engine.connect() as conn:
         from sqlalchemy import text
 
         row = conn.execute(text("SELECT uploaded_by, rows, scope FROM uploads WHERE active AND kind='village_monthly' "
                                 "AND uploaded_by='李明'")).one()
     assert tuple(row) == ("李明", n, code)
+
+
+def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
+    """No county chosen: a file of two counties and a file of a third, previewed per county, committed together."""
+    from sqlalchemy import text
+
+    from tests.intake_fixtures import monthly_table
+    from tests.test_consolidated_upload import consolidated
+
+    url = copy_store(demo_db, tmp_path)
+    engine = make_engine(url)
+    both, alone = tmp_path / "两县汇总.xlsx", tmp_path / "北亭县.xlsx"
+    both.write_bytes(consolidated(engine, ("新桥区", "下溪县"), drop={"下溪县": 3}).xlsx())
+    alone.write_bytes(monthly_table(engine, "北亭县").xlsx())
+    with chromium_page(url, "/upload") as (page, watch, trap):
+        page.get_by_text("下载村级指标月报模板(已预填全市名录)").wait_for(timeout=30_000)
+        user = page.get_by_label("填报人")  # no county chosen
+        user.fill("李明")
+        user.press("Enter")
+        page.wait_for_timeout(800)
+        page.locator('input[type="file"]').set_input_files([str(both), str(alone)])
+        page.get_by_text("校验通过。确认无误").wait_for(timeout=60_000)
+        page.wait_for_timeout(1200)
+        screenshot(page, "upload_consolidated_preview")
+        body = page.inner_text("body")
+        assert "本次共 2 个文件,校验通过的文件含 3 个县(市、区)" in body
+        assert "部分报送:下溪县名录共 162 个村,文件缺少 3 个村" in body
+        assert "确认部分报送(下溪县 159/162 村;其余村在催报清单中显示为部分报送)" in body
+        page.get_by_text("确认部分报送").click()
+        page.get_by_role("button", name="确认提交").click()
+        page.get_by_text("已提交:村级指标月报").wait_for(timeout=60_000)
+        page.wait_for_timeout(800)
+        screenshot(page, "upload_consolidated_committed")
+        assert "2 个文件共 3 个县(市、区)、399 行" in page.inner_text("body")
+        assert page.locator('[data-testid="stException"]').count() == 0
+    assert_clean(watch, trap)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT scope, rows, expected_rows, file_name FROM uploads WHERE active "
+                                 "AND uploaded_by = '李明' ORDER BY scope")).all()
+    assert [tuple(r) for r in rows] == [("451301000000", 159, 162, "两县汇总.xlsx"),
+                                        ("451302000000", 125, 125, "两县汇总.xlsx"),
+                                        ("451303000000", 115, 115, "北亭县.xlsx")]

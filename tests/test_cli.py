@@ -108,7 +108,10 @@ def test_import_dry_run_then_commit_json(demo_store, tmp_path):
     warnings = out.pop("warnings")
     assert out == {"ok": True, "kind": "village_monthly", "period": "2026-01", "rows": n, "errors": [],
                    "diff": {"added": n, "changed": 0, "unchanged": 0, "missing": 0}, "roster_total": n,
-                   "roster_missing": []}
+                   "roster_missing": [],
+                   "parts": [{"scope": code, "name": name, "rows": n, "warnings": len(warnings),
+                              "diff": {"added": n, "changed": 0, "unchanged": 0, "missing": 0}, "roster_total": n,
+                              "roster_missing": []}]}
     from sqlalchemy import text
 
     with demo_store.connect() as conn:  # villages that had more than 3 last month: a fall is warned

@@ -422,13 +422,17 @@ def test_village_of_another_county(intake, demo):
         f"不属于本次上报的县。请删除该行,或在{OTHER_COUNTY}的报表中上报")
 
 
-def test_two_counties_without_a_chosen_scope(intake, demo):
+def test_two_counties_without_a_chosen_scope_are_two_parts(intake, demo):
+    """No county chosen: a file naming two counties is the city office's consolidated file, cut by county."""
     other = next(v for v in demo["villages"] if v.county == OTHER_COUNTY)
     table = intake.table()
+    replaced = table.rows[6][:4]
     table.rows[6][:4] = [other.county, other.township, other.name, other.code]
-    error = one(intake.refused(table.xlsx(), scope=None))
-    assert error == Issue(SHEET, None, None, None,
-                          "文件中包含多个县(市、区)的数据。请按县分别上报,或在上报时选择所属县")
+    preview = intake.accepted(table.xlsx(), scope=None)
+    assert preview.scope is None
+    assert [(p.scope_name, p.rows, p.roster_total) for p in preview.split] == [(OTHER_COUNTY, 1, 162), ("北亭县", 114, 115)]
+    assert preview.split[1].roster_missing == [tuple(replaced[1:4])]
+    assert preview.partial and len(preview.split[0].roster_missing) == 161
 
 
 def test_duplicate_rows(intake):

@@ -136,6 +136,65 @@ def test_commit_after_a_crash_writes_the_whole_version(demo_url, tmp_path):
         engine.dispose()
 
 
+CONSOLIDATED = ("北亭县", "新桥区", "下溪县")  # 115 + 125 + 162 villages
+# upload: the three versions recorded, no row yet; rows2: inside the second county's rows;
+# part3: all three counties written, the transaction not yet committed
+MULTI_STAGES = ("upload", "rows2", "part2", "part3")
+
+
+def _consolidated_file(url: str, tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    """One file holding every village of three counties (legal persons 43); returns it and rows per county code."""
+    engine = make_engine(url)
+    try:
+        tables = [monthly_table(engine, county) for county in CONSOLIDATED]
+        codes = [county_code_of(engine, county) for county in CONSOLIDATED]
+    finally:
+        engine.dispose()
+    counts = {code: len(t.rows) for code, t in zip(codes, tables)}
+    table = tables[0]
+    table.rows = [row for t in tables for row in t.rows]
+    for i in range(len(table.rows)):
+        table.set(i, "法律明白人数", 43)
+    path = tmp_path / "全市汇总.xlsx"
+    path.write_bytes(table.xlsx())
+    return path, counts
+
+
+@pytest.mark.parametrize("stage", MULTI_STAGES)
+def test_sigkill_during_a_consolidated_commit_leaves_the_store_as_it_was(demo_url, tmp_path, stage):
+    """Killed after one or all of the counties are written (inside the one transaction): none of them is."""
+    path, _ = _consolidated_file(demo_url, tmp_path)
+    before, problems = _state(demo_url)
+    assert problems == []
+    result = _run(demo_url, path, "-", KILL_PERIOD, stage)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    after, problems = _state(demo_url)
+    assert after == before
+    assert problems == []
+
+
+def test_a_consolidated_commit_writes_one_version_per_county(demo_url, tmp_path):
+    path, rows = _consolidated_file(demo_url, tmp_path)
+    assert sorted(rows.values()) == [115, 125, 162]
+    result = _run(demo_url, path, "-", KILL_PERIOD, "none")
+    assert result.returncode == 0, result.stderr
+    ids = json.loads(result.stdout)["upload_ids"]
+    engine = make_engine(demo_url)
+    try:
+        with engine.connect() as conn:
+            versions = conn.execute(select(U.id, U.scope, U.rows, U.active).where(U.id.in_(ids)).order_by(U.id)).all()
+            values = conn.execute(select(VR.upload_id, VR.legal_persons, func.count()).where(VR.upload_id.in_(ids))
+                                  .group_by(VR.upload_id, VR.legal_persons).order_by(VR.upload_id)).all()
+            active = conn.execute(select(U.scope, U.id).where(U.kind == "village_monthly", U.period == KILL_PERIOD,
+                                                              U.scope.in_(list(rows)), U.active)).all()
+        assert [(v.scope, v.rows, v.active) for v in versions] == [(code, n, True) for code, n in sorted(rows.items())]
+        assert [tuple(v) for v in values] == [(v.id, 43, v.rows) for v in versions]
+        assert dict(active) == {v.scope: v.id for v in versions}  # each county's earlier version superseded
+        assert check_store(engine) == []
+    finally:
+        engine.dispose()
+
+
 def test_parallel_imports_of_one_county_month(demo_url, tmp_path):
     values = (21, 22, 23, 24)
     files = [_file(demo_url, tmp_path, v, f"月报{v}.xlsx") for v in values]
