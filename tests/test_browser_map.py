@@ -11,14 +11,11 @@ from sqlalchemy import text
 from dashboard import charts_map, coverage, facts
 from dashboard.store import make_engine
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PageWatch,
-    ProxyTrap,
+    assert_clean,
     browser_missing,
+    chromium_page,
     copy_store,
     screenshot,
-    streamlit_server,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
@@ -56,19 +53,13 @@ def _screen_point(engine, county: str, lon: float, lat: float, box: dict) -> tup
 
 
 def test_map_offline_with_text_tooltips_in_chromium(demo_db, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     url = copy_store(demo_db, tmp_path)
     engine = make_engine(url)
     village, county, lon, lat = _lonely_site(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE demo_sites SET brand = :b WHERE village_code = :v"), {"b": BRAND, "v": village})
-    trap = ProxyTrap()
-    with streamlit_server(url, trap) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-        watch = PageWatch(page, base)
-        page.goto(f"{base}/map")
+    with chromium_page(url, "/map") as (page, watch, trap):
+        base = page.url.rsplit("/map", 1)[0]
         page.locator(CANVAS).first.wait_for(timeout=60_000)
         page.get_by_text("尚无示范点的乡镇(街道)").wait_for(timeout=60_000)
         page.wait_for_timeout(2500)  # let deck.gl draw
@@ -94,8 +85,5 @@ def test_map_offline_with_text_tooltips_in_chromium(demo_db, tmp_path):
         # set as text: the only elements are the <br> deck.gl makes of line breaks
         assert tooltip.evaluate("el => [...el.querySelectorAll('*')].map(e => e.tagName)") == ["BR"] * 4
         assert page.evaluate("window.__xss") is None
-        browser.close()
     assert path.exists()
-    assert not watch.errors, watch.errors
-    assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
-    assert trap.requests == []
+    assert_clean(watch, trap)
