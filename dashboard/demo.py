@@ -232,6 +232,8 @@ def region_rows(city: Area) -> list[dict]:
 
 
 FACT_TABLES = (models.DemoSite, models.VillageReport, models.MeasureReport, models.CountyBrand)
+# rows of uploads the demo never makes itself (roster versions, kinds without a table), kept in step with them
+UPLOAD_ROWS = (*FACT_TABLES, models.RosterVillage, models.ReportRow)
 
 
 def _shift_upload_ids(rows: dict[type, list[dict]], offset: int) -> None:
@@ -259,7 +261,7 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
         if session.scalar(select(models.Region.code).limit(1)) is not None:
             if not replace:
                 raise ValueError("数据库中已有区划数据,未写入演示数据。如需覆盖,请加 --replace 参数。")
-            for table in (*FACT_TABLES, models.Activation, models.Upload):
+            for table in (*UPLOAD_ROWS, models.Activation, models.Upload):
                 session.execute(delete(table))
             session.execute(delete(models.Region).where(models.Region.level == "village"))
             for level in ("township", "county", "city"):
@@ -299,7 +301,7 @@ def remove_demo(engine: Engine) -> dict:
     demo_regions = select(R.code).where(R.is_demo)
     with Session(engine) as session, session.begin():
         own = 0
-        for table in FACT_TABLES:
+        for table in UPLOAD_ROWS:
             refs = [table.__table__.c[c].in_(demo_regions) for c in ("village_code", "county_code")
                     if c in table.__table__.c]
             if refs:
@@ -314,7 +316,7 @@ def remove_demo(engine: Engine) -> dict:
         session.execute(update(R).where(R.level == "city", R.is_demo, R.code.in_(kept_city))
                         .values(is_demo=False, name="本市"))
         counts = {}
-        for table in FACT_TABLES:
+        for table in UPLOAD_ROWS:
             counts[table.__tablename__] = session.execute(
                 delete(table).where(table.upload_id.in_(demo_uploads))).rowcount
         session.execute(delete(models.Activation).where(models.Activation.upload_id.in_(demo_uploads)))

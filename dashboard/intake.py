@@ -156,7 +156,7 @@ def active_records_of(engine: Engine, kind: str, period: str, scopes: list[str])
     """:func:`active_records` of several scopes (a consolidated file's counties) in two queries."""
     if kind == "roster":
         return {scope: _roster_records(engine, scope) for scope in scopes}
-    table = FACT_TABLE[kind]
+    table = FACT_TABLE.get(kind, models.ReportRow)
     keys = KINDS[kind].key_columns
     # snapshot kinds (ledger, brands) compare against the latest snapshot up to this period
     period_rule = U.period <= period if KINDS[kind].snapshot else U.period == period
@@ -173,7 +173,7 @@ def active_records_of(engine: Engine, kind: str, period: str, scopes: list[str])
         rows = conn.execute(select(table.upload_id, *cols).where(table.upload_id.in_(list(scope_of)))).all()
     names = [c.key for c in cols]
     for upload_id, *values in rows:
-        record = dict(zip(names, values))
+        record = json.loads(values[0]) if table is models.ReportRow else dict(zip(names, values))
         out[scope_of[upload_id]][tuple(record[k] for k in keys)] = record
     return out
 
@@ -360,6 +360,9 @@ def prepare_here(engine: Engine, data: bytes, file_name: str, kind: str, period:
         return preview
     ctx = build_context(engine, kind, period, scope)
     preview.result = validate(KINDS[kind], table, ctx)
+    if kind not in FACT_TABLE and kind != "roster":  # stored as JSON: compared and kept as JSON reads them back
+        preview.result.records = [json.loads(json.dumps(r, ensure_ascii=False, default=str))
+                                  for r in preview.result.records]
     preview.scope = preview.result.scope
     if preview.result.errors:
         return preview
@@ -627,8 +630,12 @@ def _commit(engine: Engine, previews: list[Preview], hook) -> list[int]:
                 _bulk_insert(conn, models.RosterVillage.__table__, [
                     {"village_code": r["code"], "change": r["change"], "change_month": r["change_month"],
                      "merged_into": r["merged_into"]} for r in part.result.records], {"upload_id": upload_id}, hook)
-            else:
+            elif part.kind in FACT_TABLE:
                 _bulk_insert(conn, FACT_TABLE[part.kind].__table__, part.result.records,
+                             {"upload_id": upload_id, "period": part.period}, hook)
+            else:  # a kind without a table of its own: each row as JSON (records were made JSON-plain)
+                _bulk_insert(conn, models.ReportRow.__table__,
+                             [{"data": json.dumps(r, ensure_ascii=False)} for r in part.result.records],
                              {"upload_id": upload_id, "period": part.period}, hook)
             hook("part")
     return ids
@@ -773,7 +780,8 @@ def check_store(engine: Engine) -> list[str]:
         dup = conn.execute(select(U.kind, U.period, U.scope).where(U.active)
                            .group_by(U.kind, U.period, U.scope).having(func.count() > 1)).all()
         problems += [f"{k}/{p}/{s} 有多个生效版本" for k, p, s in dup]
-        for kind, table in FACT_TABLE.items():
+        for kind in KINDS.keys() - {"roster"}:
+            table = FACT_TABLE.get(kind, models.ReportRow)
             counts = conn.execute(
                 select(U.id, U.rows, func.count(table.id)).outerjoin(table, table.upload_id == U.id)
                 .where(and_(U.kind == kind, U.outcome == "accepted")).group_by(U.id, U.rows)).all()

@@ -226,6 +226,18 @@ class RosterVillage(Base):
     merged_into: Mapped[str | None] = mapped_column(String(12))  # 合并: the village it joined
 
 
+class ReportRow(Base):
+    """A row of a report kind without a table of its own (a kind added by its schema and loader only):
+    the validated record as JSON. The five original kinds keep their typed tables below."""
+
+    __tablename__ = "report_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    data: Mapped[str] = mapped_column(Text)
+
+
 class DemoSite(Base):
     """A row of the 示范点台账 as uploaded for one period."""
 

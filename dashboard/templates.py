@@ -37,6 +37,8 @@ def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None)
 
     if kind_key == "measure_progress":
         return _measure_rows(engine, period, scope), scope
+    if KINDS[kind_key].scope == "unit":  # a kind added by its schema and loader only: a blank sheet
+        return [], scope
     counties = queries.counties(engine)
     if scope is not None and scope not in counties:
         raise ValueError(f"未知的县(市、区)代码「{scope}」")
@@ -58,7 +60,28 @@ def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None)
     if kind_key == "village_monthly":  # villages 撤销/合并 by ``period`` no longer report
         gone = facts.removed_villages(engine, period)
         return _monthly_rows(engine, period, chosen, [v for v in villages if v.code not in gone]), label
-    raise ValueError(f"未知的报表类型「{kind_key}」")
+    return _generic_rows(engine, kind_key, period, chosen, counties, villages), label
+
+
+def _generic_rows(engine: Engine, kind_key: str, period: str, counties: list[str], names: dict[str, str],
+                  villages: list[Village]) -> list[dict]:
+    """The template of a kind added by its schema and loader only: one row per village on the roster (or per
+    county, for a kind without a village column), a register (snapshot kind) prefilled with its latest rows."""
+    from dashboard import facts, intake
+
+    kind = KINDS[kind_key]
+    columns = {c.key for c in kind.columns}
+    latest: dict[str, dict] = {}
+    if kind.snapshot:
+        for county in counties:
+            for record in intake.active_records(engine, kind_key, period, county).values():
+                latest[record.get("village_code") or record.get("county_code")] = record
+    if "village" not in columns:
+        return [{**{k: v for k, v in latest.get(code, {}).items() if k in columns}, "county": names[code]}
+                for code in counties]
+    gone = facts.removed_villages(engine, period)
+    return [{**{k: x for k, x in latest.get(v.code, {}).items() if k in columns}, **_identity(v)}
+            for v in villages if v.code not in gone]
 
 
 def _identity(v: Village) -> dict:
