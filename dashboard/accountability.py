@@ -105,6 +105,19 @@ def completed_in(reports: pd.DataFrame, number: int, unit: str, as_of: str) -> s
     return None if done.empty else str(done["period"].min())
 
 
+def finished_measures(plan_measures: list[dict], reports: pd.DataFrame, before: str) -> set[int]:
+    """Measures their lead unit reported 已完成 at 100 % in a month up to ``before``: no further report is due."""
+    return {m["number"] for m in plan_measures
+            if m["lead_unit"] and completed_in(reports, m["number"], m["lead_unit"], before) is not None}
+
+
+def finished_units(plan_measures: list[dict], reports: pd.DataFrame, before: str) -> set[str]:
+    """Lead units all of whose measures were finished up to ``before``: nobody chases them for a report."""
+    done = finished_measures(plan_measures, reports, before)
+    leads = {m["lead_unit"] for m in plan_measures if m["lead_unit"]}
+    return {u for u in leads if all(m["number"] in done for m in plan_measures if m["lead_unit"] == u)}
+
+
 def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as_of: str,
                   plan_start: date | str, rule: LampRule, due: str | None = None) -> pd.DataFrame:
     """One row per measure: units, the lead unit's latest report up to ``as_of``, expected progress, lamp and why.
@@ -164,12 +177,13 @@ def unit_table(plan_measures: list[dict], reports: pd.DataFrame, as_of: str, mea
     units = units or plan_units(plan_measures)
     this_month = reports[reports["period"] == as_of]
     reported = set(zip(this_month["measure_number"].astype(int), this_month["unit_name"]))
+    finished = finished_measures(plan_measures, reports, months.previous(as_of))  # no report due any more
     state = measures.set_index("序号")
     behind = set(state.index[(state["灯"] == LAMP_LABELS["red"]) | (state["最新状态"] == "滞后")])
     rows = []
     for unit in units:
         led = [m["number"] for m in plan_measures if m["lead_unit"] == unit]
-        done = [n for n in led if (n, unit) in reported]
+        done = [n for n in led if (n, unit) in reported or n in finished]
         rows.append({
             "单位": unit,
             "牵头措施(项)": len(led),

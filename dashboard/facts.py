@@ -260,16 +260,20 @@ def partial_reports(engine: Engine, period: str) -> dict[tuple[str, str], tuple[
     return {(kind, scope): (n, total) for kind, scope, n, total in rows}
 
 
-def expected_reports(engine: Engine, county: str | None = None) -> list:
-    """The reports expected each period (:func:`dashboard.completeness.expected`): every county from the
-    regions, every lead unit of the active plan."""
+def expected_reports(engine: Engine, county: str | None = None, period: str | None = None) -> list:
+    """The reports expected for ``period`` (:func:`dashboard.completeness.expected`): every county from the
+    regions, every lead unit of the active plan — but a unit that finished every measure it leads (已完成 at
+    100 %) before ``period`` is not expected any more."""
+    from dashboard.accountability import finished_units
     from dashboard.catalog import active_plan
     from dashboard.completeness import expected
 
     with engine.connect() as conn:
         counties = conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all()
     plan = active_plan(engine)
-    return expected(counties, (m["lead_unit"] for m in (plan.measures if plan else [])), county)
+    measures = plan.measures if plan else []
+    done = finished_units(measures, measure_reports(engine, View(period)), months.previous(period)) if period else set()
+    return expected(counties, (m["lead_unit"] for m in measures if m["lead_unit"] not in done), county)
 
 
 def completeness(engine: Engine, period: str, now: datetime | None = None, county: str | None = None
@@ -281,5 +285,5 @@ def completeness(engine: Engine, period: str, now: datetime | None = None, count
     from dashboard.settings import deadline_day
 
     at = months.local(now) if now else months.now()
-    return classify(expected_reports(engine, county), first_reports(engine, period, at),
+    return classify(expected_reports(engine, county, period), first_reports(engine, period, at),
                     months.deadline(period, deadline_day()), at, partial_reports(engine, period))

@@ -304,19 +304,24 @@ def test_kpis_and_reminder_match_sql(demo_store):
     with demo_store.connect() as conn:
         reported = set(conn.execute(text(f"SELECT DISTINCT r.unit_name, r.measure_number {IN_EFFECT} "
                                          "AND r.period = :as_of"), {"as_of": "2025-12"}).all())
+        # finished (已完成 at 100 %) before the month: no report is due for it any more
+        finished = set(conn.execute(text(f"SELECT DISTINCT r.unit_name, r.measure_number {IN_EFFECT} "
+                                         "AND r.period < :as_of AND r.status = '已完成' AND r.progress >= 100"),
+                                    {"as_of": "2025-12"}).all())
     leads: dict[str, set[int]] = {}
     for number, unit in EXPECTED_LEADS.items():
         if number != 14:
             leads.setdefault(unit, set()).add(number)
-    complete = [u for u, numbers in leads.items() if all((u, n) in reported for n in numbers)]
-    assert tiles["2025年12月已报单位"] == f"{len(complete)}/{len(leads)}" == "5/7"
+    complete = [u for u, numbers in leads.items() if all((u, n) in reported | finished for n in numbers)]
+    assert ("市生态环境局", 8) in finished
+    assert tiles["2025年12月已报单位"] == f"{len(complete)}/{len(leads)}" == "6/7"
     assert tiles["工作措施"] == "14 项"
     for label in ("绿灯", "黄灯", "红灯"):
         assert tiles[label] == f"{(measures['灯'] == label).sum()} 项"
-    assert "2025年12月尚未报送的牵头单位:市生态环境局\\(措施 8\\)、市委宣传部\\(措施 13\\)" in [
+    assert "2025年12月尚未报送的牵头单位:市委宣传部\\(措施 13\\)" in [
         w.value for w in at.warning]
     rows = units.set_index("单位")
-    assert (rows.loc["市生态环境局", "本月未报"], rows.loc["市委宣传部", "本月未报"]) == ("8", "13")
+    assert (rows.loc["市生态环境局", "本月未报"], rows.loc["市委宣传部", "本月未报"]) == ("—", "13")
     assert rows.loc["市委组织部", "牵头措施序号"] == "1、2、3、4、7"
     assert rows.loc["市农业农村局", "牵头措施(项)"] == 0 and rows.loc["市农业农村局", "配合措施(项)"] == 7
 

@@ -78,3 +78,17 @@ def test_the_default_month_is_the_newest_whose_deadline_has_passed():
         assert ui.month_choice("2026-02") == "2026年2月(报送中)" and ui.month_choice("2026-01") == "2026年1月"
     with time_machine.travel(datetime(2026, 3, 6, 0, 0, 1, tzinfo=months.zone()), tick=False):
         assert ui.default_month(["2026-01", "2026-02", "2026-03"]) == "2026-02"
+
+
+def test_a_unit_that_finished_every_measure_it_leads_is_not_chased():
+    measures = [{**MEASURES[0], "number": 1, "lead_unit": "甲局"}, {**MEASURES[0], "number": 2, "lead_unit": "甲局"},
+                {**MEASURES[0], "number": 3, "lead_unit": "乙局"}]
+    reports = pd.concat([_reports(("2025-06", "已完成", 100.0)),
+                         _reports(("2025-07", "已完成", 100.0)).assign(measure_number=2),
+                         _reports(("2025-07", "已完成", 100.0)).assign(measure_number=3, unit_name="乙局", progress=90.0)])
+    assert acc.finished_measures(measures, reports, "2025-06") == {1}
+    assert acc.finished_units(measures, reports, "2025-06") == set()  # measure 2 still open
+    assert acc.finished_units(measures, reports, "2025-07") == {"甲局"}  # 乙局 said 已完成 at 90 %: still due
+    units = acc.unit_table(measures, reports, "2025-08", acc.measure_table(measures, SECTIONS, reports, "2025-08",
+                                                                            START, LampRule()))
+    assert units.set_index("单位").loc["甲局", ["本月已报(项)", "本月未报"]].tolist() == [2, "—"]

@@ -11,7 +11,8 @@ the intake at its own moment (Beijing time):
 * 丙县 uploads its roster and never reports anything else.
 * Lead units: 市民政局 every month from November, January in .xlsx with "1" typed in a progress cell;
   市司法局 December late (2024-01-20), January as a CSV with "1"; 市委组织部 November and December only;
-  市生态环境局 reports measure 8 已完成 at 100 % from November on; the other lead units never report.
+  市生态环境局 reports measure 8 已完成 at 100 % in November and, needing no further report, stops;
+  the other lead units never report.
 
 Nothing here is computed by the code under test: the expected figures live, written by hand, in
 tests/test_tricky_city.py.
@@ -138,8 +139,6 @@ def events() -> list[tuple[str, str, dict]]:
     upload("2023-12-15 10:00", "roster", "2023-12", YI, roster_file(YI, {"乙二村": ("合并", "2023-12", "乙一村")}),
            "乙县名录(撤并).xlsx")
     # December
-    upload("2024-01-03 10:00", "measure_progress", "2023-12", "市生态环境局",
-           sheet_xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局12月.xlsx")
     upload("2024-01-04 10:00", "village_monthly", "2023-12", JIA, village_file(JIA, 7, 9, 10), "甲县12月.xlsx")
     upload("2024-01-04 11:00", "measure_progress", "2023-12", "市民政局",
            sheet_xlsx(MEASURE_HEADER, measure_rows("市民政局", [(5, "推进中", 35), (6, "推进中", 30)])), "民政局12月.xlsx")
@@ -159,8 +158,6 @@ def events() -> list[tuple[str, str, dict]]:
            "甲县台账1月(误传).xlsx", user="赵强")
     upload("2024-02-04 11:00", "measure_progress", "2024-01", "市司法局",
            _csv(MEASURE_HEADER, measure_rows("市司法局", [(10, "推进中", 1)])), "司法局1月.csv")
-    upload("2024-02-04 12:00", "measure_progress", "2024-01", "市生态环境局",
-           sheet_xlsx(MEASURE_HEADER, measure_rows("市生态环境局", [(8, "已完成", 100)])), "生态环境局1月.xlsx")
     upload("2024-02-05 20:00", "village_monthly", "2024-01", JIA, village_file(JIA, 8, 10, 10), "甲县1月.xlsx")
     out.append(("2024-02-06 09:00", "restore", {"kind": "demo_sites", "period": "2024-01", "scope": JIA,
                                                 "file": "甲县台账1月.xlsx"}))
