@@ -122,7 +122,7 @@ with ui.guarded("责任落实"):
     _download(measures, "措施落实情况", view.as_of, "acc_dl_measures")
 
     st.subheader("责任单位落实情况")
-    st.caption(f"本月指所选的 {ui.period_label(view.as_of)};本月已报 / 本月未报只统计单位牵头的措施;"
+    st.caption(f"本月指所选的 {ui.period_label(view.as_of)};本月已报 / 本月未报只统计单位牵头的措施,此前已报“已完成”(进度 100%)的措施无需再报,计入本月已报;"
                "滞后措施指牵头措施中亮红灯或最新状态为「滞后」的措施。")
     st.dataframe(units, hide_index=True, width="stretch", height=_rows_height(units), column_config={
         "单位": st.column_config.TextColumn(width=260),
