@@ -104,6 +104,9 @@ def test_the_file_uploader_speaks_chinese(browser, app_url):
     page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     page.goto(f"{app_url}/upload")
     page.locator("[data-testid=stFileUploaderDropzone]").wait_for(timeout=60_000)
+    page.wait_for_function(  # the page's style arrives with the script run, a moment after the widgets
+        "() => { const p = document.querySelector('[data-testid=stFileUploaderDropzone] button p');"
+        " return p && getComputedStyle(p).fontSize === '0px'; }", timeout=30_000)
     drawn = page.evaluate("""() => {
         const button = document.querySelector('[data-testid=stFileUploaderDropzone] button p');
         const hint = document.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span');
