@@ -17,7 +17,7 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Engine, Integer, case, cast, func, literal, select
 
-from dashboard import models, months
+from dashboard import coverage, models, months
 
 U = models.Upload
 R = models.Region
@@ -108,18 +108,15 @@ def roster_versions(engine: Engine, view: View) -> dict[str, int]:
     """County code -> the roster version the view counts villages on: the one in effect at the view's cut-off
     (latest month up to the as-of month); for a county whose roster only came later, its earliest version."""
     eff = effective_uploads("roster", view).subquery()
+    columns = ["id", "period", "scope"]
     with engine.connect() as conn:
-        in_effect = conn.execute(select(eff.c.id, eff.c.period, eff.c.scope)).all()
-        active = conn.execute(select(U.id, U.period, U.scope).where(U.kind == "roster", U.active)).all()
-    chosen: dict[str, tuple[str, int]] = {}
-    for upload_id, period, scope in in_effect:
-        if scope not in chosen or period > chosen[scope][0]:
-            chosen[scope] = (period, upload_id)
-    first: dict[str, tuple[str, int]] = {}
-    for upload_id, period, scope in active:
-        if scope not in chosen and (scope not in first or period < first[scope][0]):
-            first[scope] = (period, upload_id)
-    return {scope: upload_id for scope, (_, upload_id) in (chosen | first).items()}
+        in_effect = frame_of(conn.execute(select(eff.c.id, eff.c.period, eff.c.scope)).all(), columns)
+        active = frame_of(conn.execute(select(U.id, U.period, U.scope).where(U.kind == "roster", U.active)).all(),
+                          columns)
+    chosen = coverage.latest_per_scope(in_effect, view.as_of, ["scope"])
+    later = active[~active["scope"].isin(chosen["scope"])].sort_values("period").drop_duplicates("scope")
+    return {scope: int(upload_id) for scope, upload_id in  # plain ints: drivers do not bind numpy's
+            [*zip(chosen["scope"], chosen["id"]), *zip(later["scope"], later["id"])]}
 
 
 def villages(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
