@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/map.py", title="示范点地图", icon=":material/map:"),
     st.Page("pages/targets.py", title="目标进度", icon=":material/flag:"),
     st.Page("pages/accountability.py", title="责任落实", icon=":material/assignment_ind:"),
+    st.Page("pages/meeting.py", title="会议材料", icon=":material/co_present:"),
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
     st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
 ]

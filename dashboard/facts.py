@@ -86,7 +86,7 @@ def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
     as-of month's village reports, and each scope's latest register or measure report up to the as-of month
     (carried forward, with the month it is from); superseded versions never. ``late`` marks 迟报."""
     frames = []
-    columns = ["kind", "period", "scope", "file_name", "uploaded_by", "uploaded_at", "is_demo", "late"]
+    columns = ["id", "kind", "period", "scope", "file_name", "uploaded_by", "uploaded_at", "is_demo", "late"]
     with engine.connect() as conn:
         for kind in kinds:
             eff = effective_uploads(kind, view).subquery()
@@ -97,7 +97,7 @@ def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
                 chosen = select(eff.c.id, eff.c.late).join(
                     latest, (latest.c.scope == eff.c.scope) & (latest.c.period == eff.c.period))
             chosen = chosen.subquery()
-            query = (select(U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo,
+            query = (select(U.id, U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo,
                             chosen.c.late).join(chosen, chosen.c.id == U.id))
             frames.append(frame_of(conn.execute(query).all(), columns=columns))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -313,3 +313,31 @@ class CountyBrand(Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10))  # 培育中 / 已形成
+
+
+class FrozenMonth(Base):
+    """A month frozen for the 通报: every figure of the city and of each county as a snapshot
+    (:mod:`dashboard.report`, zlib-compressed JSON), the uploads behind them, who froze it and when.
+
+    Unfreezing keeps the row (``active`` false, with who, when and why); freezing again adds a new one, so
+    the record of what was sent to a meeting is never lost.
+    """
+
+    __tablename__ = "frozen_months"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    snapshots: Mapped[bytes] = mapped_column(LargeBinary)
+    upload_ids: Mapped[str] = mapped_column(Text)  # JSON list of the upload versions behind the figures
+    frozen_by: Mapped[str] = mapped_column(String(100))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unfrozen_by: Mapped[str | None] = mapped_column(String(100))
+    unfrozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unfreeze_reason: Mapped[str | None] = mapped_column(Text)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("uq_frozen_months_one_active", "period", unique=True,
+              sqlite_where=text("active"), postgresql_where=text("active")),
+    )
