@@ -194,6 +194,112 @@ def _print_preview(preview, dry_run: bool, written: bool = True) -> None:
         print("提示:" + issue.text())
 
 
+def _month(text: str) -> str | None:
+    from loaders.cells import parse_period
+    from loaders.errors import CellError
+
+    try:
+        return parse_period(text)
+    except CellError:
+        return None
+
+
+def cmd_freeze(args) -> int:
+    """Freeze a month for the 通报 (exit 1 when it cannot be: no data, already frozen)."""
+    import getpass
+
+    from dashboard import freeze
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    period = _month(args.month)
+    if period is None:
+        return _fail(f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。", 2)
+    engine = make_engine(args.db)
+    ready(engine)
+    try:
+        done = freeze.freeze(engine, period, args.user or getpass.getuser())
+    except freeze.FreezeError as exc:
+        return _fail(str(exc), 1)
+    print(f"已冻结{months_label(period)}:冻结人 {done.frozen_by},时间 {done.frozen_at:%Y-%m-%d %H:%M},"
+          f"依据上报 {len(done.upload_ids)} 份。此后导出的会议材料均使用冻结时的数字。")
+    return 0
+
+
+def cmd_unfreeze(args) -> int:
+    import getpass
+
+    from dashboard import freeze
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    period = _month(args.month)
+    if period is None:
+        return _fail(f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。", 2)
+    engine = make_engine(args.db)
+    ready(engine)
+    try:
+        freeze.unfreeze(engine, period, args.user or getpass.getuser(), args.reason)
+    except freeze.FreezeError as exc:
+        return _fail(str(exc), 1)
+    print(f"已解除{months_label(period)}的冻结,原因已记录:{args.reason.strip()}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    """The month's meeting files, by the same code path as the page buttons (exit 0 written, 1 refused, 2 usage)."""
+    from dashboard import meeting, queries
+    from dashboard.pictures import FontMissing
+
+    period = _month(args.month)
+    if period is None:
+        return _fail(f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。", 2)
+    engine, scope = _store_and_county(args)
+    if engine is None:
+        return _fail(scope, 2)
+    if period not in queries.periods(engine):
+        return _fail(f"{months_label(period)}没有任何上报数据,无法导出。", 1)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fail(f"无法创建输出目录「{out}」:{exc.strerror or exc}。", 2)
+    try:
+        files = meeting.export(engine, period, args.format, scope)
+    except FontMissing as exc:
+        return _fail(str(exc), 1)
+    for name, data in files:
+        try:
+            (out / name).write_bytes(data)
+        except OSError as exc:
+            return _fail(f"无法写入文件「{out / name}」:{exc.strerror or exc}。", 2)
+        print(out / name)
+    return 0
+
+
+def _store_and_county(args):
+    """(engine, county code or None) for ``--county 县名``, or (None, Chinese message) for an unknown county."""
+    from dashboard import queries
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    if not args.county:
+        return engine, None
+    codes = {name: code for code, name in queries.counties(engine).items()}
+    if args.county not in codes:
+        known = "、".join(codes) or "(尚无区划)"
+        return None, f"未找到县(市、区)「{args.county}」。可选:{known}。"
+    return engine, codes[args.county]
+
+
+def months_label(period: str) -> str:
+    from dashboard.months import label
+
+    return label(period)
+
+
 def cmd_serve(args) -> int:
     """Migrate, seed the demo city if the store is empty, then replace this process with Streamlit."""
     from dashboard.catalog import ready
@@ -269,6 +375,26 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboard.templates import add_template_parser
 
     add_template_parser(sub)
+
+    frz = sub.add_parser("freeze", help="冻结某月数据(通报口径):此后该月导出的材料不再随新上报变化")
+    frz.add_argument("--month", required=True, help="月份,YYYY-MM")
+    frz.add_argument("--user", help="冻结人(默认当前系统用户)")
+    frz.set_defaults(func=cmd_freeze)
+    unf = sub.add_parser("unfreeze", help="解除某月的冻结(须说明原因,冻结记录保留)")
+    unf.add_argument("--month", required=True, help="月份,YYYY-MM")
+    unf.add_argument("--reason", required=True, help="解除原因")
+    unf.add_argument("--user", help="操作人(默认当前系统用户)")
+    unf.set_defaults(func=cmd_unfreeze)
+
+    from dashboard.meeting import FORMATS
+
+    exp = sub.add_parser("export", help="导出某月会议材料:幻灯片、通报稿、图片或数据表(与页面按钮同一流程)")
+    exp.add_argument("--month", required=True, help="月份,YYYY-MM;已冻结的月份使用冻结时的数字")
+    exp.add_argument("--format", required=True, choices=tuple(FORMATS),
+                     help="pptx 幻灯片、docx 通报稿、png 全部图表和地图、xlsx 全部数据表")
+    exp.add_argument("--county", help="县(市、区)名称;不填则为全市")
+    exp.add_argument("--out", required=True, help="输出目录(不存在则创建)")
+    exp.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)
