@@ -261,7 +261,7 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
         if session.scalar(select(models.Region.code).limit(1)) is not None:
             if not replace:
                 raise ValueError("数据库中已有区划数据,未写入演示数据。如需覆盖,请加 --replace 参数。")
-            for table in (*UPLOAD_ROWS, models.Activation, models.Upload):
+            for table in (*UPLOAD_ROWS, models.Activation, models.Upload, models.FrozenMonth):
                 session.execute(delete(table))
             session.execute(delete(models.Region).where(models.Region.level == "village"))
             for level in ("township", "county", "city"):
@@ -321,6 +321,8 @@ def remove_demo(engine: Engine) -> dict:
                 delete(table).where(table.upload_id.in_(demo_uploads))).rowcount
         session.execute(delete(models.Activation).where(models.Activation.upload_id.in_(demo_uploads)))
         counts["uploads"] = session.execute(delete(U).where(U.is_demo)).rowcount
+        # a month frozen on demo figures is demo data too; the city's own frozen months stay
+        counts["frozen_months"] = session.execute(delete(models.FrozenMonth).where(models.FrozenMonth.is_demo)).rowcount
         counts["regions"] = 0
         for level in ("village", "township", "county", "city"):
             counts["regions"] += session.execute(delete(R).where(R.is_demo, R.level == level)).rowcount

@@ -125,9 +125,13 @@ def _own_roster(engine) -> tuple[str, int]:
 
 
 def test_removing_the_demo_keeps_the_citys_own_data(demo_store):
+    from dashboard import freeze
+
+    freeze.freeze(demo_store, "2025-11", "刘秘书")  # a month frozen on demo figures goes with the demo
     county, upload_id = _own_roster(demo_store)
     removed = remove_demo(demo_store)
-    assert removed["uploads"] > 100 and removed["regions"] > 1000
+    assert removed["uploads"] > 100 and removed["regions"] > 1000 and removed["frozen_months"] == 1
+    assert freeze.frozen_periods(demo_store) == [] and freeze.history(demo_store).empty
     with demo_store.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(models.Region).where(models.Region.is_demo)) == 0
         assert conn.scalar(select(func.count()).select_from(models.Upload).where(models.Upload.is_demo)) == 0
