@@ -1,0 +1,74 @@
+"""The 会议材料 page as a user works it: freeze after confirming, unfreeze only with a reason, build a month's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard import freeze
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+MONTH = "2025-11"
+
+
+def _open(month: str = MONTH) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["month"] = month
+    at.run()
+    at.switch_page("pages/meeting.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_freeze_asks_for_confirmation_then_records_who(demo_store):
+    at = _open()
+    assert any("2025年11月尚未冻结" in i.value for i in at.info)
+    assert _button(at, "冻结2025年11月").disabled  # nobody named yet
+    at.text_input(key="freeze_user").input("刘秘书").run()
+    _button(at, "冻结2025年11月").click().run()
+    assert freeze.frozen(demo_store, MONTH) is None  # not before the confirmation
+    assert any("确认冻结2025年11月?" in w.value for w in at.warning)
+    _button(at, "确认冻结").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    done = freeze.frozen(demo_store, MONTH)
+    assert done is not None and done.frozen_by == "刘秘书"
+    assert any("2025年11月已冻结(通报口径):冻结人 刘秘书" in s.value for s in at.success)
+    history = next(d.value for d in at.dataframe if "冻结人" in d.value.columns)
+    assert list(history["状态"]) == ["冻结中"] and list(history["冻结人"]) == ["刘秘书"]
+
+
+def test_cancel_does_not_freeze(demo_store):
+    at = _open()
+    at.text_input(key="freeze_user").input("刘秘书").run()
+    _button(at, "冻结2025年11月").click().run()
+    _button(at, "取消").click().run()
+    assert freeze.frozen(demo_store, MONTH) is None
+    assert not any("确认冻结" in w.value for w in at.warning)
+
+
+def test_unfreeze_needs_a_reason(demo_store):
+    freeze.freeze(demo_store, MONTH, "刘秘书")
+    at = _open()
+    at.text_input(key="unfreeze_user").input("李主任")
+    at.text_area(key="unfreeze_reason").input("   ")
+    _button(at, "解除冻结").click().run()
+    assert any("解除冻结须填写原因" in e.value for e in at.error)
+    assert freeze.frozen(demo_store, MONTH) is not None
+    at.text_area(key="unfreeze_reason").input("义溪区更正了台账")
+    _button(at, "解除冻结").click().run()
+    assert freeze.frozen(demo_store, MONTH) is None
+    history = next(d.value for d in at.dataframe if "解除原因" in d.value.columns)
+    assert history.iloc[0]["解除原因"] == "义溪区更正了台账" and history.iloc[0]["解除人"] == "李主任"
+
+
+def test_month_workbook_is_built_and_offered(demo_store):
+    at = _open()
+    _button(at, "生成数据表(.xlsx)").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "下载 清源市清廉乡村建设_2025-11_数据表.xlsx" in labels
