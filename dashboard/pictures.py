@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib import font_manager, patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
@@ -23,13 +25,23 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
+from dashboard import charts
 from dashboard.charts import FONT
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
+from dashboard.metrics import Milestone
 from dashboard.settings import DEMO_SITE_STATUSES
+from loaders.schema import KIND_LABELS
 
 WIDTH, HEIGHT = 1920, 1080
 DPI = 100
-SOURCE_MAP = "来源:示范点台账、村级名录"
+SCALE = 2  # Vega-Lite charts are laid out at 960×540 and rendered at twice that
+TITLE_BAND = (0, 0, WIDTH, 110)  # every picture's title and stamp are drawn in this band
+RANKED_METRIC = "township_demo_coverage"
+RANKING_PAGE = 30  # counties per ranking picture; more would not leave their names legible
+# The reports each figure is counted from (kinds of :mod:`loaders.schema`), named on the picture.
+SOURCES = {"township_demo_coverage": ("demo_sites", "roster"), "county_brand_coverage": ("county_brands",)}
+VILLAGE_SOURCES = ("village_monthly", "roster")
+SOURCE_MAP = "来源:" + "、".join(KIND_LABELS[k] for k in SOURCES["township_demo_coverage"])
 # Where Debian's fonts-noto-cjk puts the font; matplotlib's font cache may predate an install, so these
 # files are added to it by hand when the family is not found.
 FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -137,12 +149,17 @@ def _png(fig: Figure) -> bytes:
     return out.getvalue()
 
 
+def source_of(metric: str) -> str:
+    """来源:… for one target's figures."""
+    return "来源:" + "、".join(KIND_LABELS[k] for k in SOURCES.get(metric, VILLAGE_SOURCES))
+
+
 def stamp_lines(snap: dict, source: str) -> str:
     """The line under every picture's title: 数据截至 …, 来源 …, and 演示数据 when it is."""
     parts = [f"数据截至 {snap['as_of_label']}", source]
     if snap.get("demo"):
         parts.append("演示数据")
-    return "    ".join(parts)
+    return "  ·  ".join(parts)
 
 
 # --- the map -------------------------------------------------------------------------------------------
@@ -337,3 +354,144 @@ def map_png(snap: dict) -> bytes:
         _draw_furniture(ax, (x0, y0, x1, y1), view)
     _legend(fig, m)
     return _png(fig)
+
+
+# --- charts (Vega-Lite through vl-convert) --------------------------------------------------------------
+
+def _exact(png: bytes) -> bytes:
+    """The PNG at exactly 1920×1080: padded with white or cropped at the right/bottom when a renderer
+    is a few pixels off (deterministic either way)."""
+    image = Image.open(io.BytesIO(png))
+    if image.size == (WIDTH, HEIGHT):
+        return png
+    canvas = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    canvas.paste(image.convert("RGB").crop((0, 0, min(image.width, WIDTH), min(image.height, HEIGHT))), (0, 0))
+    out = io.BytesIO()
+    canvas.save(out, format="png")
+    return out.getvalue()
+
+
+def chart_png(spec: dict) -> bytes:
+    """A Vega-Lite spec as a 1920×1080 PNG: laid out to fit 960×540 (padding included) and drawn at 2×."""
+    import vl_convert
+
+    font_check()
+    spec = {**spec, "width": WIDTH // SCALE, "height": HEIGHT // SCALE,
+            "autosize": {"type": "fit", "contains": "padding"}}
+    return _exact(vl_convert.vegalite_to_png(spec, scale=SCALE))
+
+
+def _picture_spec(chart, title: str, snap: dict, source: str) -> dict:
+    """An Altair chart's spec with the picture's title, stamp and type sizes for a 16:9 slide."""
+    spec = chart.to_dict()
+    spec["title"] = {"text": title, "subtitle": stamp_lines(snap, source), "fontSize": 22, "subtitleFontSize": 13,
+                     "subtitleColor": MUTED, "color": TEXT, "font": FONT, "subtitleFont": FONT, "anchor": "start",
+                     "offset": 14, "subtitlePadding": 6}
+    spec["padding"] = {"left": 24, "right": 36, "top": 20, "bottom": 14}
+    config = spec.setdefault("config", {})
+    config.setdefault("axis", {}).update(labelFontSize=13, titleFontSize=13)
+    config.setdefault("legend", {}).update(labelFontSize=14, titleFontSize=13, symbolSize=220)
+    _keep_series_legend(spec)
+    return spec
+
+
+def _keep_series_legend(spec: dict) -> None:
+    """Let a strokeDash on the colour's own field join the colour legend instead of hiding it: with
+    ``legend=None`` on the dash, Vega-Lite merges the two and drops the legend altogether."""
+    for layer in spec.get("layer", [spec]):
+        enc = layer.get("encoding", {})
+        dash, colour = enc.get("strokeDash"), enc.get("color")
+        if dash and colour and dash.get("field") == colour.get("field") and dash.get("legend", 0) is None:
+            del dash["legend"]
+            colour["legend"] = {"symbolType": "stroke", "symbolSize": 900, "symbolStrokeWidth": 3}
+
+
+def _table(tab: dict) -> pd.DataFrame:
+    return pd.DataFrame(tab["rows"], columns=tab["columns"])
+
+
+def ladder_spec(snap: dict, target: dict) -> dict:
+    """One target's monthly actual against its straight milestone path, as a picture spec."""
+    series = _table(target["series"])
+    frame = pd.DataFrame({"period": series["月份"], "actual": pd.to_numeric(series["实际(%)"]),
+                          "expected": pd.to_numeric(series["应达(%)"])})
+    milestones = [Milestone(date.fromisoformat(m["deadline"]), float(m["value"])) for m in target["milestones"]]
+    chart = charts.milestone_ladder(frame, milestones, target["label"])
+    return _picture_spec(chart, f"{snap['where']}{target['label']}进度", snap, source_of(target["metric"]))
+
+
+def ranking_bars(target: dict) -> pd.DataFrame:
+    """A target's county table as :func:`charts.county_bars` rows, highest first, ties by name, 未报送 last."""
+    counties = _table(target["counties"])
+    noun = target["noun"]
+    actual = pd.to_numeric(counties["实际(%)"])
+    labels = [f"{a:.1f}%({c}/{t})" if pd.notna(a) else "未报送"
+              for a, c, t in zip(actual, counties[f"达标{noun}"], counties[f"{noun}总数"])]
+    bars = pd.DataFrame({"县(市、区)": counties["县(市、区)"], "实际(%)": actual, "灯": counties["灯"], "标签": labels})
+    return (bars.assign(_a=actual.fillna(-1)).sort_values(["_a", "县(市、区)"], ascending=[False, True])
+            .drop(columns="_a").reset_index(drop=True))
+
+
+def ranking_pages(target: dict) -> int:
+    """How many pictures the ranking takes at ``RANKING_PAGE`` counties each (province-sized maps)."""
+    return max(1, math.ceil(len(target["counties"]["rows"]) / RANKING_PAGE))
+
+
+def ranking_spec(snap: dict, target: dict, page: int = 0) -> dict:
+    """Counties' coverage as bars coloured by lamp, with the month's expected value as a dashed rule;
+    ``page`` of :func:`ranking_pages` when there are more counties than fit one picture."""
+    bars = ranking_bars(target).iloc[page * RANKING_PAGE:(page + 1) * RANKING_PAGE]
+    pages = ranking_pages(target)
+    part = f"(第 {page + 1}/{pages} 页)" if pages > 1 else ""
+    spec = _picture_spec(charts.county_bars(bars, target["label"]),
+                         f"{snap['where']}各县(市、区){target['label']}排名{part}", snap, source_of(target["metric"]))
+    # sort="-x" is dropped where layers share the y scale (Vega-Lite unions the domains), so the order is written out.
+    for layer in spec["layer"]:
+        if "y" in layer.get("encoding", {}):
+            layer["encoding"]["y"]["sort"] = list(bars["县(市、区)"])
+    if target.get("expected") is not None:
+        expected = float(target["expected"])
+        at = {"datum": expected, "type": "quantitative"}
+        spec["layer"].append({"mark": {"type": "rule", "color": charts.EXPECTED, "strokeDash": [6, 4], "strokeWidth": 2},
+                              "encoding": {"x": at}})
+        spec["layer"].append({"mark": {"type": "text", "color": charts.EXPECTED, "align": "left", "dx": 4, "dy": -6,
+                                       "fontSize": 12, "baseline": "bottom"},
+                              "encoding": {"x": at, "y": {"value": 0}, "text": {"value": f"本月应达 {expected:g}%"}}})
+    return spec
+
+
+def titles(snap: dict) -> list[str]:
+    """The short Chinese titles of :func:`build_all`'s pictures, in order (also the file name endings)."""
+    return [title for title, _ in _plan(snap)]
+
+
+def _plan(snap: dict) -> list[tuple[str, Callable[[], bytes]]]:
+    out: list[tuple[str, Callable[[], bytes]]] = []
+    for target in snap["targets"]:
+        out.append((f"{target['label']}_进度", lambda t=target: chart_png(ladder_spec(snap, t))))
+    ranked = next((t for t in snap["targets"] if t["metric"] == RANKED_METRIC), None)
+    if ranked is not None and snap.get("county") is None:  # a county's own export has no one to rank against
+        pages = ranking_pages(ranked)
+        for page in range(pages):
+            title = f"县区排名_{page + 1}" if pages > 1 else "县区排名"
+            out.append((title, lambda p=page: chart_png(ranking_spec(snap, ranked, p))))
+    out.append(("示范点分布图", lambda: map_png(snap)))
+    return out
+
+
+def build_all(snap: dict, progress: Progress | None = None) -> list[tuple[str, bytes]]:
+    """Every picture of the month: [(short Chinese title, 1920×1080 PNG)] — each target's progress
+    ladder, the county ranking (city exports only) and the demo-site map."""
+    font_check()
+    plan = _plan(snap)
+    out = []
+    for i, (title, draw) in enumerate(plan):
+        if progress:
+            progress(i / len(plan), f"正在生成图片:{title.replace('_', ' ')}({i + 1}/{len(plan)})")
+        png = draw()
+        if ink(png, TITLE_BAND) < 500:
+            raise _missing(f"图片「{title}」的标题为空白")
+        out.append((title, png))
+    if progress:
+        progress(1.0, f"已生成图片 {len(out)} 张")
+    return out

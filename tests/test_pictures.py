@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import pytest
+import vl_convert
 from PIL import Image
 
-from dashboard import pictures, report
+from dashboard import pictures, queries, report
 from dashboard.charts_map import STATUS_COLORS
 from dashboard.store import make_engine
 
 TITLE_BAND = (0, 0, 1920, 110)  # where every picture's title and stamp are drawn
+INKED = 3000  # dark pixels of a drawn title and stamp (a blank band has none)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +26,28 @@ def snap(demo_db):
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def county_snap(demo_db):
+    engine = make_engine(f"sqlite:///{demo_db}")
+    try:
+        return report.build(engine, "2025-11", min(queries.counties(engine)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pictures_of_month(snap):
+    shown = []
+    out = pictures.build_all(snap, lambda share, text: shown.append((share, text)))
+    return out, shown
+
+
+@pytest.fixture
+def no_font_checked(monkeypatch):
+    """Forget that the font check passed, so a test can point it at another font."""
+    monkeypatch.setattr(pictures, "_font_path", None)
+
+
 def square(lon: float, lat: float, size: float = 0.1) -> list[list[float]]:
     return [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
 
@@ -30,7 +55,7 @@ def square(lon: float, lat: float, size: float = 0.1) -> list[list[float]]:
 def small_snap(demo: bool = False) -> dict:
     """Two townships of one county, the left one covered by an accepted site, the right one not."""
     return {
-        "where": "测试县", "as_of_label": "2025年11月", "demo": demo,
+        "where": "测试县", "as_of_label": "2025年11月", "demo": demo, "county": None, "targets": [],
         "map": {"sites": [[107.05, 23.05, "已验收命名"], [107.15, 23.05, "非示范点"]],
                 "townships": [{"ring": square(107.0, 23.0), "covered": True},
                               {"ring": square(107.1, 23.0), "covered": False}],
@@ -59,7 +84,13 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 def test_map_is_1920_by_1080_with_inked_title(snap):
     png = pictures.map_png(snap)
     assert size(png) == (1920, 1080)
-    assert pictures.ink(png, TITLE_BAND) > 2000
+    assert pictures.ink(png, TITLE_BAND) > INKED
+
+
+def test_county_map_is_1920_by_1080_with_inked_title(county_snap):
+    png = pictures.map_png(county_snap)
+    assert size(png) == (1920, 1080)
+    assert pictures.ink(png, TITLE_BAND) > INKED
 
 
 def test_map_shows_accepted_sites_in_their_colour(snap):
@@ -89,3 +120,117 @@ def test_map_of_nothing_still_renders():
     snap = small_snap()
     snap["map"].update(sites=[], townships=[], counties=[], status_counts={}, covered=0, township_total=0)
     assert size(pictures.map_png(snap)) == (1920, 1080)
+
+
+# --- every picture of a month ---------------------------------------------------------------------
+
+def test_every_picture_is_1920_by_1080_with_inked_title(pictures_of_month):
+    out, _ = pictures_of_month
+    for title, png in out:
+        assert png.startswith(b"\x89PNG"), title
+        assert size(png) == (1920, 1080), title
+        assert pictures.ink(png, TITLE_BAND) > INKED, title
+
+
+def test_build_all_gives_a_ladder_per_target_then_ranking_and_map(snap, pictures_of_month):
+    out, _ = pictures_of_month
+    labels = [t["label"] for t in snap["targets"]]
+    assert len(labels) == 5
+    assert [title for title, _ in out] == [f"{label}_进度" for label in labels] + ["县区排名", "示范点分布图"]
+    assert out[0][0] == "乡镇示范点覆盖率_进度"
+
+
+def test_build_all_titles_follow_the_targets(snap):
+    two = {**snap, "targets": snap["targets"][:2]}
+    assert pictures.titles(two) == ["乡镇示范点覆盖率_进度", f"{snap['targets'][1]['label']}_进度", "县区排名", "示范点分布图"]
+    none = {**snap, "targets": []}
+    assert pictures.titles(none) == ["示范点分布图"]
+
+
+def test_a_county_export_has_no_ranking(county_snap):
+    assert "县区排名" not in pictures.titles(county_snap)
+    assert pictures.titles(county_snap)[-1] == "示范点分布图"
+
+
+def test_progress_is_reported_per_picture_in_chinese(pictures_of_month):
+    out, shown = pictures_of_month
+    assert len(shown) == len(out) + 1
+    assert [share for share, _ in shown] == sorted(share for share, _ in shown)
+    assert shown[0][1] == f"正在生成图片:乡镇示范点覆盖率 进度(1/{len(out)})"
+    assert shown[-1] == (1.0, f"已生成图片 {len(out)} 张")
+
+
+def test_charts_are_the_same_bytes_twice(snap):
+    spec = pictures.ladder_spec(snap, snap["targets"][0])
+    assert pictures.chart_png(spec) == pictures.chart_png(copy.deepcopy(spec))
+
+
+def test_ladder_shows_its_stamp_and_a_legend(snap):
+    spec = pictures.ladder_spec(snap, snap["targets"][0])
+    assert spec["title"]["text"] == "全市乡镇示范点覆盖率进度"
+    assert spec["title"]["subtitle"] == "数据截至 2025年11月  ·  来源:示范点台账、村级名录  ·  演示数据"
+    svg = vl_convert.vegalite_to_svg(spec)
+    assert "role-legend" in svg and "直线进度应达" in svg
+
+
+def test_ranking_lists_counties_highest_first(snap):
+    target = snap["targets"][0]
+    spec = pictures.ranking_spec(snap, target)
+    order = spec["layer"][0]["encoding"]["y"]["sort"]
+    rows = {r[0]: r[4] for r in target["counties"]["rows"]}  # 县(市、区) -> 实际(%)
+    assert sorted(order) == sorted(rows)
+    assert [rows[c] for c in order] == sorted(rows.values(), reverse=True)
+    assert spec["title"]["text"] == "全市各县(市、区)乡镇示范点覆盖率排名"
+
+
+def test_ranking_of_many_counties_is_split_into_pages(snap):
+    target = copy.deepcopy(snap["targets"][0])
+    target["counties"]["rows"] = [[f"第{i:02d}县", i % 10, 10, 0, 10.0 * (i % 10), 70.0, "红灯"] for i in range(31)]
+    many = {**snap, "targets": [target]}
+    assert pictures.titles(many) == ["乡镇示范点覆盖率_进度", "县区排名_1", "县区排名_2", "示范点分布图"]
+    last = pictures.ranking_spec(many, target, 1)
+    assert last["layer"][0]["encoding"]["y"]["sort"] == ["第30县"]
+    assert last["title"]["text"].endswith("(第 2/2 页)")
+
+
+def test_stamp_says_demo_only_for_demo_data():
+    assert pictures.stamp_lines(small_snap(demo=False), "来源:x") == "数据截至 2025年11月  ·  来源:x"
+    assert pictures.stamp_lines(small_snap(demo=True), "来源:x").endswith("演示数据")
+
+
+# --- the font check -------------------------------------------------------------------------------
+
+def test_font_check_passes_here(no_font_checked):
+    pictures.font_check()
+    assert pictures._font_path.endswith(".ttc")
+
+
+def test_font_check_without_the_font_raises_in_chinese(no_font_checked, monkeypatch):
+    monkeypatch.setattr(pictures, "FONT", "无此字体")
+    with pytest.raises(pictures.FontMissing) as caught:
+        pictures.font_check()
+    assert isinstance(caught.value, ValueError)
+    assert str(caught.value).startswith("未找到中文字体「无此字体」")
+    assert "请安装 fonts-noto-cjk(apt-get install fonts-noto-cjk)" in str(caught.value)
+    with pytest.raises(pictures.FontMissing):
+        pictures.build_all(small_snap())
+    with pytest.raises(pictures.FontMissing):
+        pictures.map_png(small_snap())
+
+
+def test_font_check_sees_vl_convert_drop_the_text(no_font_checked, monkeypatch):
+    """vl-convert leaves text out, silently, in a font it does not know: the check must notice."""
+    real = pictures._find_font()
+    monkeypatch.setattr(pictures, "FONT", "无此字体")
+    monkeypatch.setattr(pictures, "_find_font", lambda: real)
+    with pytest.raises(pictures.FontMissing, match="vl-convert 绘出的文字为空白"):
+        pictures.font_check()
+
+
+def test_ink_counts_dark_pixels_only():
+    blank = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(blank, format="png")
+    assert pictures.ink(blank.getvalue()) == 0
+    dark = io.BytesIO()
+    Image.new("RGB", (40, 20), "black").save(dark, format="png")
+    assert pictures.ink(dark.getvalue(), (0, 0, 10, 10)) == 100
