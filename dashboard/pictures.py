@@ -38,6 +38,7 @@ SCALE = 2  # Vega-Lite charts are laid out at 960×540 and rendered at twice tha
 TITLE_BAND = (0, 0, WIDTH, 110)  # every picture's title and stamp are drawn in this band
 RANKED_METRIC = "township_demo_coverage"
 RANKING_PAGE = 30  # counties per ranking picture; more would not leave their names legible
+LABEL_AT = "标签位置"
 # The reports each figure is counted from (kinds of :mod:`loaders.schema`), named on the picture.
 SOURCES = {"township_demo_coverage": ("demo_sites", "roster"), "county_brand_coverage": ("county_brands",)}
 VILLAGE_SOURCES = ("village_monthly", "roster")
@@ -55,7 +56,7 @@ GAP_FACE = "#f8cdcd"
 COUNTY_EDGE = "#31333f"
 OTHER_COUNTY_EDGE = "#b4b7bf"
 OTHER_COUNTY_FACE = "#f1f2f4"
-TEXT, MUTED, DEMO_MARK = "#1f2330", "#5a5f6b", "#b3541e"
+TEXT, MUTED = "#1f2330", "#5a5f6b"
 DRAW_ORDER = (NO_SITE, *DEMO_SITE_STATUSES)  # later statuses on top
 
 
@@ -427,7 +428,8 @@ def ranking_bars(target: dict) -> pd.DataFrame:
     actual = pd.to_numeric(counties["实际(%)"])
     labels = [f"{a:.1f}%({c}/{t})" if pd.notna(a) else "未报送"
               for a, c, t in zip(actual, counties[f"达标{noun}"], counties[f"{noun}总数"])]
-    bars = pd.DataFrame({"县(市、区)": counties["县(市、区)"], "实际(%)": actual, "灯": counties["灯"], "标签": labels})
+    bars = pd.DataFrame({"县(市、区)": counties["县(市、区)"], "实际(%)": actual, "灯": counties["灯"], "标签": labels,
+                         LABEL_AT: actual.fillna(0)})
     return (bars.assign(_a=actual.fillna(-1)).sort_values(["_a", "县(市、区)"], ascending=[False, True])
             .drop(columns="_a").reset_index(drop=True))
 
@@ -449,6 +451,9 @@ def ranking_spec(snap: dict, target: dict, page: int = 0) -> dict:
     for layer in spec["layer"]:
         if "y" in layer.get("encoding", {}):
             layer["encoding"]["y"]["sort"] = list(bars["县(市、区)"])
+        mark = layer.get("mark")
+        if (mark.get("type") if isinstance(mark, dict) else mark) == "text":  # 未报送: no bar, written at 0
+            layer["encoding"]["x"]["field"] = LABEL_AT
     if target.get("expected") is not None:
         expected = float(target["expected"])
         at = {"datum": expected, "type": "quantitative"}

@@ -87,10 +87,11 @@ def test_map_is_1920_by_1080_with_inked_title(snap):
     assert pictures.ink(png, TITLE_BAND) > INKED
 
 
-def test_county_map_is_1920_by_1080_with_inked_title(county_snap):
+def test_county_map_is_1920_by_1080_with_inked_title_and_its_neighbours(county_snap):
     png = pictures.map_png(county_snap)
     assert size(png) == (1920, 1080)
     assert pictures.ink(png, TITLE_BAND) > INKED
+    assert pixels_near(png, hex_rgb(pictures.OTHER_COUNTY_FACE), 2) > 10_000  # the counties around it, greyed
 
 
 def test_map_shows_accepted_sites_in_their_colour(snap):
@@ -181,6 +182,15 @@ def test_ranking_lists_counties_highest_first(snap):
     assert sorted(order) == sorted(rows)
     assert [rows[c] for c in order] == sorted(rows.values(), reverse=True)
     assert spec["title"]["text"] == "全市各县(市、区)乡镇示范点覆盖率排名"
+
+
+def test_ranking_writes_unreported_counties_last_at_zero(snap):
+    target = copy.deepcopy(snap["targets"][0])
+    target["counties"]["rows"][0][4], target["counties"]["rows"][0][6] = None, "未报送"
+    bars = pictures.ranking_bars(target)
+    assert list(bars.iloc[-1][["县(市、区)", "标签", pictures.LABEL_AT]]) == [target["counties"]["rows"][0][0], "未报送", 0]
+    text = pictures.ranking_spec(snap, target)["layer"][1]
+    assert text["mark"]["type"] == "text" and text["encoding"]["x"]["field"] == pictures.LABEL_AT
 
 
 def test_ranking_of_many_counties_is_split_into_pages(snap):
