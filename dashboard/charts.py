@@ -26,13 +26,14 @@ def milestone_ladder(series: pd.DataFrame, milestones: list[Milestone], title: s
         frame.assign(系列="实际", 值=frame["actual"]),
         frame.assign(系列="直线进度应达", 值=frame["expected"]),
     ])[["月份", "系列", "值"]]
-    colour = alt.Color("系列:N", title=None, scale=alt.Scale(domain=["实际", "直线进度应达"],
-                                                          range=[ACTUAL, EXPECTED]))
+    # the dash joins the colour legend (a legend=None on it would make Vega-Lite drop the merged legend)
+    colour = alt.Color("系列:N", title=None, scale=alt.Scale(domain=["实际", "直线进度应达"], range=[ACTUAL, EXPECTED]),
+                       legend=alt.Legend(symbolType="stroke", symbolSize=900, symbolStrokeWidth=3))
     lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("月份:T", title=None, axis=alt.Axis(format="%Y年%m月", labelAngle=0, tickCount=8)),
         y=alt.Y("值:Q", title="百分比(%)", scale=alt.Scale(domain=[0, 100])),
         color=colour,
-        strokeDash=alt.StrokeDash("系列:N", legend=None, scale=alt.Scale(
+        strokeDash=alt.StrokeDash("系列:N", scale=alt.Scale(
             domain=["实际", "直线进度应达"], range=[[1, 0], [6, 4]])),
         tooltip=[alt.Tooltip("月份:T", title="月份", format="%Y年%m月"), alt.Tooltip("系列:N", title="系列"),
                  alt.Tooltip("值:Q", title="百分比(%)", format=".1f")],
@@ -48,9 +49,10 @@ def milestone_ladder(series: pd.DataFrame, milestones: list[Milestone], title: s
 
 
 def county_bars(table: pd.DataFrame, title: str, height: int = 300):
-    """Horizontal bars of each county's actual % with its lamp as colour and text label."""
+    """Horizontal bars of each county's actual % with its lamp as colour and text label, top to bottom in the
+    table's order (a sort="-x" would be dropped: the two layers share the y scale)."""
     colours = alt.Scale(domain=["绿灯", "黄灯", "红灯"], range=["#2e7d32", "#f9a825", "#c62828"])
-    base = alt.Chart(table).encode(y=alt.Y("县(市、区):N", sort="-x", title=None))
+    base = alt.Chart(table).encode(y=alt.Y("县(市、区):N", sort=list(table["县(市、区)"]), title=None))
     bars = base.mark_bar().encode(
         x=alt.X("实际(%):Q", title="百分比(%)", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("灯:N", scale=colours, title="亮灯"),

@@ -392,19 +392,7 @@ def _picture_spec(chart, title: str, snap: dict, source: str) -> dict:
     config = spec.setdefault("config", {})
     config.setdefault("axis", {}).update(labelFontSize=13, titleFontSize=13)
     config.setdefault("legend", {}).update(labelFontSize=14, titleFontSize=13, symbolSize=220)
-    _keep_series_legend(spec)
     return spec
-
-
-def _keep_series_legend(spec: dict) -> None:
-    """Let a strokeDash on the colour's own field join the colour legend instead of hiding it: with
-    ``legend=None`` on the dash, Vega-Lite merges the two and drops the legend altogether."""
-    for layer in spec.get("layer", [spec]):
-        enc = layer.get("encoding", {})
-        dash, colour = enc.get("strokeDash"), enc.get("color")
-        if dash and colour and dash.get("field") == colour.get("field") and dash.get("legend", 0) is None:
-            del dash["legend"]
-            colour["legend"] = {"symbolType": "stroke", "symbolSize": 900, "symbolStrokeWidth": 3}
 
 
 def _table(tab: dict) -> pd.DataFrame:
@@ -447,10 +435,7 @@ def ranking_spec(snap: dict, target: dict, page: int = 0) -> dict:
     part = f"(第 {page + 1}/{pages} 页)" if pages > 1 else ""
     spec = _picture_spec(charts.county_bars(bars, target["label"]),
                          f"{snap['where']}各县(市、区){target['label']}排名{part}", snap, source_of(target["metric"]))
-    # sort="-x" is dropped where layers share the y scale (Vega-Lite unions the domains), so the order is written out.
-    for layer in spec["layer"]:
-        if "y" in layer.get("encoding", {}):
-            layer["encoding"]["y"]["sort"] = list(bars["县(市、区)"])
+    for layer in spec["layer"]:  # charts.county_bars keeps the order of ``bars``
         mark = layer.get("mark")
         if (mark.get("type") if isinstance(mark, dict) else mark) == "text":  # 未报送: no bar, written at 0
             layer["encoding"]["x"]["field"] = LABEL_AT
