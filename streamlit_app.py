@@ -1,16 +1,17 @@
-"""Router only: page config, the page list, run the chosen page."""
+"""Router only: page config, the page list, meeting mode (?meeting=1), run the chosen page."""
 
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard.ui import chinese_chrome
+from dashboard import ui
 
+meeting = ui.meeting_flag()
 st.set_page_config(
     page_title="清廉乡村建设监测看板",
     page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="collapsed" if meeting else "expanded",
 )
 
 pages = [
@@ -22,5 +23,10 @@ pages = [
     st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
     st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
 ]
-chinese_chrome()
-st.navigation(pages).run()
+ui.chinese_chrome()
+if meeting:
+    ui.meeting_chrome()
+page = st.navigation(pages, position="hidden" if meeting else "sidebar")
+if meeting and page.title not in ui.MEETING_PAGES.values():  # meeting mode shows the four dashboard pages only
+    st.switch_page(pages[0])
+page.run()

@@ -17,11 +17,13 @@ from loaders.cells import neutralise
 
 def _sheet(ws, frame: pd.DataFrame, title: str, stamp: str) -> None:
     """Title row, stamp row (e.g. 数据截至…), bold header frozen under them, rows; widths fit the text.
-    Strings are neutralised, so no text typed by a user becomes a live formula."""
-    ws.append([title])
+    Every string is neutralised — title and stamp (they may hold a county or file name) and headers too — so no
+    text typed by a user becomes a live formula."""
+    ws.append([neutralise(title)])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([stamp])
-    ws.append([str(c) for c in frame.columns])
+    ws.append([neutralise(stamp)])
+    ws["A2"].font = Font(color="666666")
+    ws.append([neutralise(str(c)) for c in frame.columns])
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):

@@ -239,8 +239,29 @@ def ranking(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
         "名次": ranks["rank"], "县(市、区)": now.index,
         "覆盖率(%)": now["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
         "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, NOT_REPORTED)),
-        "较上月": ranks["change"].map(lambda c: "—" if pd.isna(c) or c == 0 else (f"↑{c}" if c > 0 else f"↓{-c}")),
+        "较上月": ranks["change"].map(places),
         "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
     }).sort_values(["名次", "县(市、区)"], na_position="last").reset_index(drop=True)
     # the rank as text: a county 未报送 shows "—", never "None" or "nan"
     return table.assign(名次=table["名次"].map(lambda r: "—" if pd.isna(r) else str(int(r))))
+
+
+def places(change) -> str:
+    """Places gained as the rankings show it: ↑2, ↓1, or — (unchanged, or no rank to compare)."""
+    return "—" if change is None or pd.isna(change) or change == 0 else (f"↑{change}" if change > 0 else f"↓{-change}")
+
+
+def rank_vs(now: pd.DataFrame, before: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The ranking ``now`` (as :func:`ranking` gives it) with ``column`` after 较上月: places gained since the
+    ranking ``before`` (e.g. the one a frozen month's 通报 printed), by county name; — for a county without a
+    rank in either."""
+    def rank(text) -> int | None:
+        return int(text) if str(text).isdigit() else None
+
+    was = {county: rank(r) for county, r in zip(before["县(市、区)"], before["名次"])}
+    change = [None if rank(r) is None or was.get(county) is None else was[county] - rank(r)
+              for county, r in zip(now["县(市、区)"], now["名次"])]
+    out = now.copy()
+    at = list(out.columns).index("较上月") + 1 if "较上月" in out.columns else len(out.columns)
+    out.insert(at, column, [places(c) for c in change])
+    return out

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 from sqlalchemy import Engine
 
-from dashboard import charts, coverage, facts, months, queries, targets
+from dashboard import charts, coverage, exports, facts, freeze, months, queries, report, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
 from dashboard.settings import db_url, deadline_day, intake_limits, lamp_rule
@@ -37,8 +38,10 @@ def engine() -> Engine:
 
 
 def version() -> tuple:
-    """Current store and data version: the cache key of everything read from the store."""
-    return (db_url(), *queries.data_version(engine()))
+    """Current store and data version: the cache key of everything read from the store. Freezing or
+    unfreezing a month changes it too (the frozen months and how many freezes were ever made)."""
+    eng = engine()
+    return (db_url(), *queries.data_version(eng), tuple(freeze.frozen_periods(eng)), len(freeze.history(eng)))
 
 
 @st.cache_data(show_spinner=False)
@@ -67,8 +70,8 @@ def has_demo_data(ver: tuple) -> bool:
 
 
 def demo_banner(ver: tuple) -> None:
-    """A visible notice when the figures come from the generated demo city."""
-    if has_demo_data(ver):
+    """A visible notice when the figures come from the generated demo city (in meeting mode the stamp says it)."""
+    if has_demo_data(ver) and not meeting_mode():
         st.warning("当前显示的是**演示数据**(虚构的清源市),并非真实上报数据。", icon=":material/science:")
 
 
@@ -171,7 +174,8 @@ def _remember(name: str) -> None:
 
 
 def frame() -> facts.View:
-    """Sidebar "数据截至" month and county, kept in the URL (?month=YYYY-MM&county=CODE) and across pages."""
+    """Sidebar "数据截至" month and county, kept in the URL (?month=YYYY-MM&county=CODE) and across pages.
+    In meeting mode the sidebar is hidden: the same month and county are taken from the session or the URL."""
     ver = version()
     available = periods(ver)
     names = counties(ver)
@@ -186,20 +190,34 @@ def frame() -> facts.View:
         st.session_state["_month"] = default  # follow the newest complete month until the user picks one
     if "_county" not in st.session_state:
         st.session_state["_county"] = params.get("county") if params.get("county") in names else ALL
-    options = [ALL, *names]
-    with st.sidebar:
-        month = st.selectbox("数据截至", available[::-1], index=available[::-1].index(st.session_state["_month"])
-                             if st.session_state["_month"] in available else 0, format_func=month_choice,
-                             key="month_widget", on_change=_remember, args=("month",),
-                             help="显示截至该月的上报数据;采用该月之后一个月月底时的版本,可重现当时的看板。")
-        county = st.selectbox("县(市、区)", options, index=options.index(st.session_state["_county"])
-                              if st.session_state["_county"] in options else 0,
-                              format_func=lambda c: "全市" if c == ALL else names[c],
-                              key="county_widget", on_change=_remember, args=("county",))
+    month = st.session_state["_month"] if st.session_state["_month"] in available else available[-1]
+    county = st.session_state["_county"] if st.session_state["_county"] in names else ALL
+    if not meeting_mode():
+        month, county = _frame_widgets(available, names, month, county)
     st.session_state["_month"], st.session_state["_county"] = month, county
     st.query_params["month"] = month
     st.query_params["county"] = county
+    if meeting_mode():
+        st.query_params["meeting"] = "1"
+    elif "meeting" in st.query_params:  # ?meeting=0 has done its work
+        del st.query_params["meeting"]
     return facts.View(month, None if county == ALL else county)
+
+
+def _frame_widgets(available: list[str], names: dict[str, str], month: str, county: str) -> tuple[str, str]:
+    options = [ALL, *names]
+    with st.sidebar:
+        month = st.selectbox("数据截至", available[::-1], index=available[::-1].index(month), format_func=month_choice,
+                             key="month_widget", on_change=_remember, args=("month",),
+                             help="显示截至该月的上报数据;采用该月之后一个月月底时的版本,可重现当时的看板。")
+        county = st.selectbox("县(市、区)", options, index=options.index(county),
+                              format_func=lambda c: "全市" if c == ALL else names[c],
+                              key="county_widget", on_change=_remember, args=("county",))
+        st.link_button("会议模式", f"?meeting=1&embed=true&month={month}&county={county}",
+                       icon=":material/co_present:", width="stretch",
+                       help="在新标签页中以会议模式打开本页,供投影和截图:隐藏侧边栏、放大字号,每页标明数据截至和来源,"
+                            "点「下一页」依次切换总览、示范点地图、目标进度、责任落实。关闭该标签页即退出。")
+    return month, county
 
 
 def view_caption(view: facts.View) -> str:
@@ -213,23 +231,168 @@ def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str):
     return facts.sources(engine(), kinds, facts.View(as_of))
 
 
+def _page_sources(view: facts.View, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """The uploads behind a page's figures, for the chosen county (city-wide registers and units included)."""
+    frame_ = _sources(version(), kinds, view.as_of)
+    if view.county and not frame_.empty:
+        frame_ = frame_[frame_["scope"].isin([view.county]) | ~frame_["scope"].isin(counties(version()))]
+    return frame_
+
+
 def sources_expander(view: facts.View, kinds: tuple[str, ...]) -> None:
     """"数据来源": exactly the uploads (file, uploader, time) the page's figures rest on."""
-    ver = version()
-    frame_ = _sources(ver, kinds, view.as_of)
-    names = counties(ver)
+    frame_ = _page_sources(view, kinds)
+    names = counties(version())
     with st.expander(f"数据来源(共 {len(frame_)} 份上报)", icon=":material/source:"):
         if frame_.empty:
             st.caption("没有对应的上报数据。")
             return
-        if view.county:
-            frame_ = frame_[frame_["scope"].isin([view.county]) | ~frame_["scope"].isin(names)]
-        st.dataframe(pd.DataFrame({
+        table(pd.DataFrame({
             "报表": frame_["kind"].map(KIND_LABELS), "报送期": frame_["period"],
             "范围": frame_["scope"].map(lambda s: names.get(s, s)), "文件": frame_["file_name"],
             "填报人": frame_["uploaded_by"], "上报时间": pd.to_datetime(frame_["uploaded_at"]).dt.strftime("%Y-%m-%d %H:%M"),
             "说明": frame_["late"].map(lambda late: "迟报(截止点后首次上报)" if late else ""),
-        }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(frame_)))
+        }), "数据来源", view, "sources", height=min(400, 38 + 35 * len(frame_)))
+
+
+# --- tables: every table on a page comes with its .xlsx ------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_NOT_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def table(data: pd.DataFrame | Styler, title: str, view: facts.View | None, key: str, *, stamp: str | None = None,
+          export: pd.DataFrame | None = None, sheet: str = "数据", **dataframe_kwargs) -> None:
+    """A table and, right under it, "下载(.xlsx)": the same rows (a Styler's frame, or ``export`` when the file
+    should hold the full table behind a compact one) under a title row and a stamp row — ``stamp``, else the
+    view's "{全市/县名} · 数据截至 …". ``key`` is unique on the page. In meeting mode the table is drawn as
+    plain HTML, whose text the projector's larger font reaches, and the button is left out."""
+    if meeting_mode():
+        _meeting_table(data)
+        return
+    st.dataframe(data, **{"hide_index": True, "width": "stretch"} | dataframe_kwargs)
+    frame_ = export if export is not None else data.data if isinstance(data, Styler) else data
+    download(frame_, title, view, key, stamp=stamp, sheet=sheet)
+
+
+MEETING_ROWS = 40
+
+
+def _meeting_table(data: pd.DataFrame | Styler) -> None:
+    """st.table reads Markdown in its cells: text goes through :func:`plain`. Long lists are cut for the screen."""
+    if isinstance(data, Styler):
+        st.table(data.format(_cell, na_rep="—"), hide_index=True)
+        return
+    st.table(data.head(MEETING_ROWS).style.format(_cell, na_rep="—"), hide_index=True)
+    if len(data) > MEETING_ROWS:
+        st.caption(f"共 {len(data):,} 行,此处显示前 {MEETING_ROWS} 行;完整清单请在看板中下载。")
+
+
+def _cell(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else plain(value)
+
+
+def download(frame_: pd.DataFrame, title: str, view: facts.View | None, key: str, *, stamp: str | None = None,
+             sheet: str = "数据") -> None:
+    """The "下载(.xlsx)" button of :func:`table`, for a table shown otherwise (st.table); built on click."""
+    stamp = stamp or view_caption(view)
+    month = f"_{view.as_of}" if view else ""
+    st.download_button(
+        "下载(.xlsx)", data=lambda: exports.table_xlsx(frame_, title, stamp, sheet), on_click="ignore",
+        file_name=f"{_NOT_IN_FILE_NAMES.sub('_', title)}{month}.xlsx", mime=XLSX, key=f"xlsx_{key}",
+        icon=":material/download:", type="tertiary", help=plain(f"下载「{title}」(Excel 表格,注明{stamp})"))
+
+
+# --- meeting mode: projection and live screenshots ------------------------------------------------
+
+MEETING_PAGES = {"pages/overview.py": "总览", "pages/map.py": "示范点地图", "pages/targets.py": "目标进度",
+                 "pages/accountability.py": "责任落实"}  # the 下一页 cycle, in order
+
+
+def meeting_flag() -> bool:
+    """Turn meeting mode on (?meeting=1) or off (?meeting=0). The flag lives in the session because Streamlit
+    drops a page's own query parameters when the page changes; while on, :func:`frame` puts it back in the URL
+    (with the month and county), so a reload stays in meeting mode."""
+    asked = st.query_params.get("meeting")
+    if asked in ("0", "1"):
+        st.session_state["_meeting"] = asked == "1"
+    return meeting_mode()
+
+
+def meeting_mode() -> bool:
+    return bool(st.session_state.get("_meeting"))
+
+
+_MEETING_CSS = """<style>
+[data-testid=stSidebar], [data-testid=stSidebarCollapsedControl], [data-testid=stExpandSidebarButton],
+header[data-testid=stHeader], [data-testid=stToolbar], [data-testid=stDecoration] {display: none !important}
+[data-testid=stMainBlockContainer] {padding: 1.5rem 2.5rem 2rem; max-width: none}
+[data-testid=stMetricValue] p {font-size: 3rem}
+[data-testid=stMetricLabel] p {font-size: 1.15rem}
+[data-testid=stMetricDelta] p {font-size: 1.05rem}
+[data-testid=stMarkdown] p, [data-testid=stMarkdown] li {font-size: 1.2rem}
+[data-testid=stCaptionContainer] p {font-size: 1.05rem}
+[data-testid=stTable] th, [data-testid=stTable] td {font-size: 1.1rem; min-width: 3em}
+[data-testid=stTable] th, [data-testid=stTable] th * {white-space: nowrap}
+[data-testid=stAlert] p {font-size: 1.1rem}
+.st-key-meeting_stamp [data-testid=stMarkdown] p {font-size: 1.3rem}
+.st-key-meeting_stamp [data-testid=stPageLink] p {font-size: 1.25rem; font-weight: 600}
+</style>"""
+
+
+def meeting_chrome() -> None:
+    """Meeting mode's look: no sidebar, header or toolbar; larger figures, text and tables for a projector."""
+    st.html(_MEETING_CSS)
+
+
+def title(text: str) -> None:
+    """The page title; in meeting mode :func:`meeting_stamp` shows it with the stamp instead."""
+    if not meeting_mode():
+        st.title(text)
+
+
+def meeting_stamp(page: str, title_text: str, view: facts.View, kinds: tuple[str, ...], city_wide: bool = False) -> None:
+    """Meeting mode's header: the page title, "{全市/县名} · 数据截至 …" (全市 on a ``city_wide`` page whatever
+    county is chosen), the reports behind the page, and 下一页 (same month and county)."""
+    if not meeting_mode():
+        return
+    shown = facts.View(view.as_of) if city_wide else view
+    used = _page_sources(shown, kinds)
+    demo = ";演示数据(虚构的清源市),并非真实上报数据" if has_demo_data(version()) else ""
+    with st.container(key="meeting_stamp"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.title(title_text)
+        right.container(horizontal_alignment="right").page_link(**next_page(page, view))
+        st.markdown(plain(f"{view_caption(shown)} · 来源:{'、'.join(KIND_LABELS[k] for k in kinds)}"
+                          f"(共 {len(used)} 份上报){demo}"))
+
+
+def next_page(current: str, view: facts.View) -> dict:
+    """st.page_link arguments of 下一页: the next page of the meeting cycle, with the same month and county."""
+    order = list(MEETING_PAGES)
+    following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+    return {"page": following, "label": f"下一页:{MEETING_PAGES[following]}", "icon": ":material/arrow_forward:",
+            "query_params": {"meeting": "1", "month": view.as_of, "county": view.county or ALL}}
+
+
+def export_button(view: facts.View, sections: tuple[str, ...]) -> None:
+    """"导出会议材料" for this page's slides; not in meeting mode (the screen is being shown)."""
+    if not meeting_mode():
+        from dashboard import export_ui  # it imports this module
+
+        export_ui.meeting_button(view, sections)
+
+
+# --- the ranking as last 通报ed: the latest frozen month before the as-of month -------------------
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def frozen_ranking(ver: tuple, as_of: str) -> tuple[str, str, pd.DataFrame] | None:
+    """(month, frozen-at text, ranking table) of the latest month frozen before ``as_of``, or None."""
+    period = freeze.previous_frozen(engine(), as_of)
+    snap = freeze.stored(engine(), period) if period else None
+    if snap is None:
+        return None
+    return period, snap["frozen"]["at"][:16].replace("T", " "), report.frame(snap["ranking"])
 
 
 # --- cached facts (keyed by data version and as-of month; county filters are applied by pages) ----

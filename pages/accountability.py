@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import accountability as acc
-from dashboard import exports, ui
+from dashboard import facts, ui
 from dashboard.plan import load_plan_config
 from dashboard.settings import lamp_rule
 
@@ -14,16 +14,7 @@ def _rows_height(frame: pd.DataFrame) -> int:
     return 38 + 35 * len(frame)
 
 
-def _download(frame: pd.DataFrame, title: str, as_of: str, key: str) -> None:
-    st.download_button(
-        f"下载「{title}」(Excel)", key=key, on_click="ignore", icon=":material/download:",
-        data=lambda: exports.table_xlsx(frame, title, f"数据截至 {ui.period_label(as_of)}"),
-        file_name=f"{title}_{as_of}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-
-
-def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None:
+def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame, city: facts.View) -> None:
     """A chosen measure: its lamp and units, its report history and the plan's own text."""
     titles = {m["number"]: m["title"] for m in plan.measures}
     number = st.columns([2, 3])[0].selectbox(
@@ -47,9 +38,9 @@ def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None
     if rows.empty:
         st.info("该措施尚无报送记录。")
         return
-    st.dataframe(
-        rows.assign(**{"完成进度(%)": acc.percent_text(rows["完成进度(%)"])}), hide_index=True, width="stretch",
-        height=min(420, _rows_height(rows)),
+    ui.table(
+        rows.assign(**{"完成进度(%)": acc.percent_text(rows["完成进度(%)"])}), f"措施{number}历次报送", city,
+        f"history_{number}", height=min(420, _rows_height(rows)),
         column_config={
             "报送月份": st.column_config.TextColumn(width=76),
             "报送单位": st.column_config.TextColumn(width=235),
@@ -63,12 +54,15 @@ def _measure_detail(plan, measures: pd.DataFrame, reports: pd.DataFrame) -> None
     )
 
 
-st.title("责任落实")
+PAGE, TITLE = "pages/accountability.py", "责任落实"
+ui.title(TITLE)
 
 with ui.guarded("责任落实"):
     ver = ui.version()
     ui.demo_banner(ver)
     view = ui.frame()
+    city = facts.View(view.as_of)  # measures are reported by city units: the page is city-wide
+    ui.meeting_stamp(PAGE, TITLE, view, ("measure_progress",), city_wide=True)
     ui.missing_notice(view, ("measure_progress",))
     plan = ui.plan_view(ver)
     if plan is None or not plan.measures:
@@ -82,6 +76,7 @@ with ui.guarded("责任落实"):
     if view.county:
         caption += " · 工作措施由市级单位牵头报送,本页不按县(市、区)筛选"
     st.caption(caption)
+    ui.export_button(view, ("accountability",))
 
     counts = acc.lamp_counts(measures)
     done, leading = acc.units_reported(units)
@@ -101,8 +96,9 @@ with ui.guarded("责任落实"):
     st.caption(f"应达进度:从方案起始({start},0%)到措施完成期限(方案未写明的按 "
                f"{rule.measure_deadline})达到 100% 的直线,取所选月份月末的值;只按牵头单位的报送计算。")
     sections_help = ui.plain(";".join(f"{acc.section_numeral(s.number)}{s.title}" for s in plan.sections))
-    st.dataframe(
-        acc.lamp_style(acc.compact(measures)), hide_index=True, width="stretch", height=_rows_height(measures),
+    ui.table(
+        acc.lamp_style(acc.compact(measures)), "措施落实情况", city, "measures", export=measures,
+        height=_rows_height(measures),
         column_config={
             "篇章": st.column_config.TextColumn(width=48, help=sections_help),
             "序号": st.column_config.NumberColumn(width=45),
@@ -119,29 +115,27 @@ with ui.guarded("责任落实"):
             "灯号说明": st.column_config.TextColumn(width=250),
         },
     )
-    _download(measures, "措施落实情况", view.as_of, "acc_dl_measures")
 
     st.subheader("责任单位落实情况")
     st.caption(f"本月指所选的 {ui.period_label(view.as_of)};本月已报 / 本月未报只统计单位牵头的措施,此前已报“已完成”(进度 100%)的措施无需再报,计入本月已报;"
                "滞后措施指牵头措施中亮红灯或最新状态为「滞后」的措施。")
-    st.dataframe(units, hide_index=True, width="stretch", height=_rows_height(units), column_config={
+    ui.table(units, "责任单位落实情况", city, "units", height=_rows_height(units), column_config={
         "单位": st.column_config.TextColumn(width=260),
         **{c: st.column_config.NumberColumn(width=110) for c in ("牵头措施(项)", "配合措施(项)", "本月已报(项)")},
     })
-    _download(units, "责任单位落实情况", view.as_of, "acc_dl_units")
 
     st.subheader("措施 × 责任单位")
     st.caption("● 牵头  ○ 配合;列名为措施序号和灯号,有标记的单元格按该措施的灯色着色。")
     grid = acc.matrix(plan.measures, measures, plan.units)
     titles = dict(zip(measures["序号"], measures["措施"]))
-    st.dataframe(
-        acc.matrix_style(grid), hide_index=True, width="stretch", height=_rows_height(grid),
+    ui.table(
+        acc.matrix_style(grid), "措施 × 责任单位", city, "matrix", height=_rows_height(grid),
         column_config={"单位": st.column_config.TextColumn(width=250)} | {
             col: st.column_config.TextColumn(width="small", alignment="center", help=ui.plain(f"{n}. {titles[n]}"))
             for col, n in zip(grid.columns[1:], measures["序号"])},
     )
 
     st.subheader("措施详情")
-    _measure_detail(plan, measures, reports)
+    _measure_detail(plan, measures, reports, city)
 
     ui.sources_expander(view, ("measure_progress",))

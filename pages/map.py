@@ -4,7 +4,7 @@ list of townships still without a built demo site. No basemap by default, so it 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts_map, exports, metrics, ui
+from dashboard import charts_map, facts, metrics, ui
 from dashboard.settings import BUILT_STATUSES, tile_url
 
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
@@ -29,25 +29,20 @@ def _summary(marked: pd.DataFrame, towns: pd.DataFrame, gaps: pd.DataFrame, stat
                 "深色粗线:县(市、区)界")
 
 
-def _gap_list(gaps: pd.DataFrame, where: str, as_of: str) -> None:
-    """The townships without a built site, by name, with an .xlsx for the meeting."""
+def _gap_list(gaps: pd.DataFrame, where: str, view: facts.View) -> None:
+    """The townships without a built site, by name, with an .xlsx for the meeting (codes included)."""
     st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps)} 个**")
     if gaps.empty:
         st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
         return
-    st.dataframe(gaps.drop(columns="区划代码"), hide_index=True, width="stretch",
-                 height=min(280, 38 + 35 * len(gaps)),
-                 column_config={"在建或计划示范点": st.column_config.NumberColumn(
-                     "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
-    st.download_button(
-        "下载名单(.xlsx)", icon=":material/download:", on_click="ignore",
-        data=lambda: exports.table_xlsx(gaps, f"{where}尚无示范点的乡镇(街道)名单",
-                                        f"数据截至 {ui.period_label(as_of)} · 来源:示范点台账"),
-        file_name=f"{where}尚无示范点的乡镇名单_{as_of}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ui.table(gaps.drop(columns="区划代码"), f"{where}尚无示范点的乡镇(街道)名单", view, "gap_townships", export=gaps,
+             stamp=f"{ui.view_caption(view)} · 来源:示范点台账", height=min(280, 38 + 35 * len(gaps)),
+             column_config={"在建或计划示范点": st.column_config.NumberColumn(
+                 "在建/计划", help="该乡镇处于创建中或计划创建状态的示范点数")})
 
 
-st.title("示范点地图")
+PAGE, TITLE = "pages/map.py", "示范点地图"
+ui.title(TITLE)
 
 with ui.guarded("示范点地图"):
     ver = ui.version()
@@ -57,8 +52,10 @@ with ui.guarded("示范点地图"):
     if villages.empty:
         st.info("数据库中还没有村级区划。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
+    ui.meeting_stamp(PAGE, TITLE, view, ("demo_sites",))
     ui.missing_notice(view, ("demo_sites",))
     st.caption(ui.plain(ui.view_caption(view)))
+    ui.export_button(view, ("map",))
 
     marked = ui.village_sites(ver, view.as_of)
     towns = ui.townships(ver)
@@ -83,6 +80,6 @@ with ui.guarded("示范点地图"):
             st.caption("未选择任何示范点状态,地图上不显示村点。")
     with right:
         _summary(marked, towns, gaps, statuses)
-        _gap_list(gaps, ui.counties(ver).get(view.county, "全市") if view.county else "全市", view.as_of)
+        _gap_list(gaps, ui.counties(ver).get(view.county, "全市") if view.county else "全市", view)
 
     ui.sources_expander(view, ("demo_sites",))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import accountability, completeness, metrics, months, targets, ui
+from dashboard import accountability, completeness, facts, metrics, months, targets, ui
 from dashboard.settings import deadline_day, lamp_rule
 
-st.title("清廉乡村建设总览")
+PAGE, TITLE = "pages/overview.py", "清廉乡村建设总览"
+SOURCES = ("village_monthly", "demo_sites", "county_brands", "measure_progress")
+ui.title(TITLE)
 
 
 def _figure(value) -> float | None:
@@ -50,10 +52,20 @@ def kpi_tiles(ver: tuple, view) -> None:
                         f"黄灯 {int(lamps.get('黄灯', 0))} 项、红灯 {int(lamps.get('红灯', 0))} 项(亮灯规则见页面底部)")
 
 
-def ranking(ver: tuple, view) -> pd.DataFrame:
+RANKING_WIDTHS = {"名次": 44, "覆盖率(%)": 74, "应达(%)": 60, "亮灯": 48, "较上月": 56}
+
+
+def ranking(ver: tuple, view) -> tuple[pd.DataFrame, str | None]:
+    """The county ranking, with the places gained since the latest frozen 通报 when there is one (and its note)."""
     now = ui.target_table(ver, view.as_of, None, "township_demo_coverage")
     before = ui.target_table(ver, view.as_of, None, "township_demo_coverage", months.previous(view.as_of))
-    return targets.ranking(now, before)
+    table = targets.ranking(now, before)
+    frozen = ui.frozen_ranking(ver, view.as_of)
+    if frozen is None:
+        return table, None
+    period, at, reported = frozen
+    table = targets.rank_vs(table, reported, f"较{ui.period_label(period)}通报")
+    return table, f"名次变化对比 {ui.period_label(period)} 通报(冻结于 {at})"
 
 
 with ui.guarded("总览"):
@@ -64,12 +76,15 @@ with ui.guarded("总览"):
         st.info("数据库中还没有区划或上报数据。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
-    ui.missing_notice(view, ("village_monthly", "demo_sites", "county_brands", "measure_progress"))
+    ui.meeting_stamp(PAGE, TITLE, view, SOURCES)
+    ui.missing_notice(view, SOURCES)
     st.caption(f"{ui.plain(ui.view_caption(view))} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
                f"{counts['village']:,} 个行政村(社区)")
+    ui.export_button(view, ("overview",))
     kpi_tiles(ver, view)
 
-    left, right = st.columns([3, 2], gap="large")
+    city = facts.View(view.as_of)  # the ranking and the measures are city-wide whichever county is chosen
+    left, right = st.columns([4, 3], gap="large")  # the ranking may carry a 较…通报 column too
     with left:
         spec = next(s for s in ui.target_specs(ver) if s.metric == "township_demo_coverage")
         st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, "乡镇示范点覆盖率与方案节点"),
@@ -78,8 +93,11 @@ with ui.guarded("总览"):
             st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
     with right:
         st.markdown("**各县(市、区)示范点覆盖率排名**")
-        table = ranking(ver, view)
-        st.dataframe(table, hide_index=True, width="stretch", height=min(320, 38 + 35 * len(table)))
+        table, compared = ranking(ver, view)
+        ui.table(table, "各县(市、区)示范点覆盖率排名", city, "ranking", height=min(320, 38 + 35 * len(table)),
+                 column_config={c: st.column_config.Column(width=w) for c, w in RANKING_WIDTHS.items()})
+        if compared:
+            st.caption(compared)
         st.caption(f"亮灯规则:{lamp_rule().text()}")
 
     st.markdown("**推进最滞后的措施及牵头单位**")
@@ -89,7 +107,7 @@ with ui.guarded("总览"):
                              _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
     behind = behind.sort_values(["_o", "_gap"], ascending=[True, False]).head(5)
     shown = accountability.compact(behind)
-    st.dataframe(shown[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
-                 hide_index=True, width="stretch")
+    ui.table(shown[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
+             "推进最滞后的措施及牵头单位", city, "lagging")
 
-    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands", "measure_progress"))
+    ui.sources_expander(view, SOURCES)

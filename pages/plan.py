@@ -17,23 +17,24 @@ with ui.guarded("实施方案"):
     st.markdown(f"### {ui.plain(plan.title)}")
 
     st.subheader("目标与时间节点")
-    targets = pd.DataFrame(  # st.table reads Markdown in its cells: every cell goes through ui.plain
+    targets = pd.DataFrame(
         {
-            "目标": [ui.plain(t.text) for t in plan.targets],
-            "要求": [ui.plain(f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}")
-                   for t in plan.targets],
+            "目标": [t.text for t in plan.targets],
+            "要求": [f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}" for t in plan.targets],
             "期限": [f"{t.deadline:%Y-%m-%d}" + (" (配置默认值)" if t.deadline_configured else "")
                    for t in plan.targets],
-            "方案原文": [ui.plain(t.source) for t in plan.targets],
+            "方案原文": [t.source for t in plan.targets],
         }
     )
-    st.table(targets.set_index("目标"))
+    st.table(targets.map(ui.plain).set_index("目标"))  # st.table reads Markdown in its cells: shown escaped
+    stamp = f"来源文件:{plan.source_name}"
+    ui.download(targets, "实施方案目标与时间节点", None, "targets", stamp=stamp)
     if any(t.deadline_configured for t in plan.targets):
         st.caption("方案原文中部分年份以「XX年」遮盖,标注「配置默认值」的期限取自 data/plan_config.toml,可按实际修改。")
 
     st.subheader("工作措施与责任单位")
     st.caption("责任单位中排列首位的为牵头单位,其余为配合单位。")
-    for section in plan.sections:
+    for i, section in enumerate(plan.sections):
         measures = [m for m in plan.measures if m["section"] == section.number]
         st.markdown(f"**({'一二三四五六七八九十'[section.number - 1]}){ui.plain(section.title)}**")
         table = pd.DataFrame(
@@ -45,7 +46,8 @@ with ui.guarded("实施方案"):
                 "各县(市、区)负责": ["是" if m["counties_responsible"] else "否" for m in measures],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        ui.table(table, f"工作措施与责任单位({'一二三四五六七八九十'[section.number - 1]}){section.title}", None,
+                 f"measures_{i}", stamp=stamp)
 
     flagged = [m for m in plan.measures if m["flags"]]
     for m in flagged:

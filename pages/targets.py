@@ -6,11 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import exports, targets, ui
+from dashboard import targets, ui
 from dashboard.metrics import LAMP_LABELS, pace_text
 from dashboard.settings import lamp_rule
 
-st.title("目标进度")
+PAGE, TITLE = "pages/targets.py", "目标进度"
+SOURCES = ("village_monthly", "demo_sites", "county_brands")
+ui.title(TITLE)
 
 
 def target_section(ver: tuple, view, spec: targets.Spec) -> None:
@@ -45,22 +47,17 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
         columns = ["县(市、区)", f"达标{spec.noun}", f"{spec.noun}总数", f"未报送{spec.noun}", "实际(%)", "应达(%)", "灯"]
         if spec.noun != "村":  # registers stand until replaced: say from which month
             columns = [c for c in columns if not c.startswith("未报送")] + ["来自"]
-        st.dataframe(shown_table.rename(columns={
+        ui.table(shown_table.rename(columns={
             "county": "县(市、区)", "count": f"达标{spec.noun}", "total": f"{spec.noun}总数",
             "unreported": f"未报送{spec.noun}", "actual": "实际(%)", "expected": "应达(%)"})[columns],
-            hide_index=True, width="stretch")
+            f"{spec.label}:分县(市、区)情况", view, f"counties_{spec.metric}")
 
     gaps = ui.target_gaps(ver, view.as_of, view.county, spec.metric)
     split = (f",其中未达标 {int((gaps['情况'] == '未达标').sum())} 个、未报送 {int((gaps['情况'] == targets.NOT_REPORTED).sum())} 个"
              if "情况" in gaps.columns else "")
     with st.expander(f"缺口清单:尚未达标的{spec.noun}(共 {len(gaps)} 个{split})", expanded=spec.noun != "村"):
-        st.dataframe(gaps, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(gaps), 1)))
-        stamp = f"{ui.view_caption(view)};亮灯规则见看板"
-        st.download_button(
-            f"下载{ui.plain(spec.label)}缺口清单(.xlsx)", on_click="ignore", icon=":material/download:",
-            data=lambda: exports.table_xlsx(gaps, f"{spec.label}缺口清单", stamp, "缺口清单"),
-            file_name=f"缺口清单_{spec.label}_{view.as_of}.xlsx", key=f"gap_{spec.metric}",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        ui.table(gaps, f"{spec.label}缺口清单", view, f"gaps_{spec.metric}", sheet="缺口清单",
+                 stamp=f"{ui.view_caption(view)};亮灯规则见看板", height=min(420, 38 + 35 * max(len(gaps), 1)))
 
 
 with ui.guarded("目标进度"):
@@ -70,10 +67,12 @@ with ui.guarded("目标进度"):
         st.info("还没有上报数据。请先在「数据上报」页上传报表,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     view = ui.frame()
-    ui.missing_notice(view, ("village_monthly", "demo_sites", "county_brands"))
+    ui.meeting_stamp(PAGE, TITLE, view, SOURCES)
+    ui.missing_notice(view, SOURCES)
     st.caption(f"{ui.plain(ui.view_caption(view))}。亮灯规则:{lamp_rule().text()}")
+    ui.export_button(view, ("targets",))
     specs = {s.metric: s for s in ui.target_specs(ver)}
     metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,
                                   default=next(iter(specs)), required=True, key="target_metric")
     target_section(ver, view, specs[metric or next(iter(specs))])
-    ui.sources_expander(view, ("demo_sites", "village_monthly", "county_brands"))
+    ui.sources_expander(view, SOURCES)

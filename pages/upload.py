@@ -38,12 +38,17 @@ def _scope_picker(kind: str, ver: tuple, key: str) -> tuple[str | None, str | No
     return code, options.get(code) if code else None
 
 
-def _issues_table(issues, title: str) -> None:
+def _issues_table(preview: intake.Preview, issues, heading: str, what: str, key: str) -> None:
     frame = pd.DataFrame([i.to_dict() for i in issues], columns=list(ISSUE_COLUMNS)).rename(columns=ISSUE_COLUMNS)
     frame["行号"] = frame["行号"].map(lambda r: "" if r is None or pd.isna(r) else str(int(r)))
     frame = frame.fillna("")
-    st.markdown(f"**{title}(共 {len(frame)} 处)**")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.markdown(f"**{heading}(共 {len(frame)} 处)**")
+    ui.table(frame, f"「{preview.file_name}」的{what}", None, key, sheet=what,
+             stamp=f"{KIND_LABELS[preview.kind]} · 报送期 {ui.period_label(preview.period)} · 校验于 {_now()}")
+
+
+def _now() -> str:
+    return f"{months.now():%Y-%m-%d %H:%M}"
 
 
 def _partial_notice(part: intake.Preview, whose: str = "本县", key: str = "partial_list") -> None:
@@ -99,11 +104,11 @@ def _show_preview(preview: intake.Preview) -> None:
     _file_issues(preview)
 
 
-def _file_issues(preview: intake.Preview, name: str = "") -> None:
+def _file_issues(preview: intake.Preview, name: str = "", key: str = "issues") -> None:
     if preview.errors:
-        _issues_table(preview.errors, f"{name}错误:必须修改后重新上传")
+        _issues_table(preview, preview.errors, f"{name}错误:必须修改后重新上传", "错误", f"{key}_errors")
     if preview.warnings:
-        _issues_table(preview.warnings, f"{name}提示:不影响提交,请确认")
+        _issues_table(preview, preview.warnings, f"{name}提示:不影响提交,请确认", "提示", f"{key}_warnings")
 
 
 def _batch_frame(previews: list[intake.Preview], clash: set[tuple]) -> pd.DataFrame:
@@ -144,7 +149,9 @@ def _show_batch(previews: list[intake.Preview], clash: list[str]) -> None:
     for part in parts:
         key = (part.kind, part.period, part.scope)
         seen[key] = seen.get(key, 0) + 1
-    st.dataframe(_batch_frame(previews, {key for key, n in seen.items() if n > 1}), hide_index=True, width="stretch")
+    ui.table(_batch_frame(previews, {key for key, n in seen.items() if n > 1}), "本次上传的文件与县(市、区)", None,
+             "batch", stamp=f"{KIND_LABELS[previews[0].kind]} · 报送期 {ui.period_label(previews[0].period)} · "
+                            f"校验于 {_now()}")
     for line in clash:
         st.error(ui.plain(line), icon=":material/content_copy:")
     for i, preview in enumerate(previews):
@@ -157,7 +164,7 @@ def _show_batch(previews: list[intake.Preview], clash: list[str]) -> None:
             for j, part in enumerate(preview.parts):
                 if part.partial:
                     _partial_notice(part, part.label, key=f"partial_list_{i}_{j}")
-        _file_issues(preview, f"文件{name}的")
+        _file_issues(preview, f"文件{name}的", key=f"issues_{i}")
 
 
 def _attempt(data: bytes, name: str, kind: str, period: str, scope: str | None, user: str) -> str:
@@ -292,7 +299,7 @@ def history_tab(ver: tuple) -> None:
         "填报人": frame["uploaded_by"], "时间": frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
         "行数": frame["rows"], "状态": frame["状态"], "说明": frame["message"],
     })
-    st.dataframe(view, hide_index=True, width="stretch")
+    ui.table(view, "上报记录(最近 300 份)", None, "history", stamp=f"生成于 {_now()}")
     files = dict(zip(view["版本号"], view["文件"]))  # option labels, looked up once per rerun
     labels = dict(zip(view["版本号"], view["报表"] + " " + view["报送期"] + " " + view["范围"].astype(str)))
     kept = frame[frame["outcome"] == "accepted"]["id"].tolist()
@@ -353,12 +360,9 @@ def completeness_tab(ver: tuple) -> None:
         col.metric(status, int(counts.get(status.split("(")[0], 0)))
     behind = frame[frame["状态"] != completeness.STATUS_ON_TIME]
     st.markdown("**需催报 / 逾期的报送对象**" if not behind.empty else "**本期全部按时报送**")
-    st.dataframe(behind if not behind.empty else frame, hide_index=True, width="stretch")
-    stamp = f"报送期 {ui.period_label(period)};生成于 {months.today():%Y-%m-%d}"
-    st.download_button("下载催报清单(.xlsx)", on_click="ignore", icon=":material/download:",
-                       data=lambda: exports.table_xlsx(frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", stamp, "催报清单"),
-                       file_name=f"催报清单_{period}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    ui.table(behind if not behind.empty else frame, f"清廉乡村建设数据报送情况 {ui.period_label(period)}", None,
+             "completeness", export=frame, sheet="催报清单",
+             stamp=f"报送期 {ui.period_label(period)};生成于 {months.today():%Y-%m-%d}")
 
 
 st.title("数据上报")

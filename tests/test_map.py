@@ -301,7 +301,8 @@ def test_map_page_draws_every_village_and_township_offline(demo_store):
     assert at.multiselect(key="map_statuses").placeholder == "选择示范点状态"
     legend = next(m.value for m in at.markdown if "已验收命名" in m.value)
     assert f":green[●] 已验收命名:{want['accepted']:,} 个村" in legend
-    assert any(b.label == "下载名单(.xlsx)" for b in at.get("download_button"))
+    assert any(b.proto.label == "下载(.xlsx)" and "尚无示范点的乡镇(街道)名单" in b.proto.help.replace("\\", "")
+               for b in at.get("download_button"))
     assert any("数据来源" in e.label for e in at.expander)
 
 
