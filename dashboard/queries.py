@@ -45,12 +45,14 @@ def periods(engine: Engine) -> list[str]:
 
 
 def data_version(engine: Engine) -> tuple:
-    """A cheap fingerprint that changes whenever uploads or the plan change (cache key)."""
+    """A cheap fingerprint that changes whenever uploads, the plan or a frozen month change (cache key)."""
     with engine.connect() as conn:
         uploads = conn.execute(select(func.max(U.id), func.count(U.id))).one()
         activation = conn.scalar(select(func.max(models.Activation.id)))  # a restore makes a new one
         plan = conn.scalar(select(func.max(models.Plan.id)))
-    return (*uploads, activation, plan)
+        # freezing adds a row, unfreezing sets unfrozen_at: both move this part of the key
+        frozen = conn.execute(select(func.max(models.FrozenMonth.id), func.max(models.FrozenMonth.unfrozen_at))).one()
+    return (*uploads, activation, plan, *frozen)
 
 
 def townships(engine: Engine) -> pd.DataFrame:

@@ -38,10 +38,9 @@ def engine() -> Engine:
 
 
 def version() -> tuple:
-    """Current store and data version: the cache key of everything read from the store. Freezing or
-    unfreezing a month changes it too (the frozen months and how many freezes were ever made)."""
-    eng = engine()
-    return (db_url(), *queries.data_version(eng), tuple(freeze.frozen_periods(eng)), len(freeze.history(eng)))
+    """Current store and data version: the cache key of everything read from the store (freezing or
+    unfreezing a month changes it too)."""
+    return (db_url(), *queries.data_version(engine()))
 
 
 @st.cache_data(show_spinner=False)

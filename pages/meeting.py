@@ -99,4 +99,5 @@ with ui.guarded("会议材料"):
     if history.empty:
         st.caption("还没有冻结过任何月份。")
     else:
-        st.dataframe(history, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(history)))
+        ui.table(history, "冻结记录", view, "freezes", stamp="会议材料冻结与解除记录",
+                 height=min(400, 38 + 35 * len(history)))
