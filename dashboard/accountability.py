@@ -158,6 +158,16 @@ def measure_table(plan_measures: list[dict], sections, reports: pd.DataFrame, as
     return out.astype({"序号": int, "完成进度(%)": float, "应达进度(%)": float})
 
 
+def lagging(measures: pd.DataFrame) -> pd.DataFrame:
+    """The measures furthest behind first: red, then yellow, then green, each by how far progress lags the
+    straight path (a never-reported measure counts as 0 %), then by number — the one order the overview's
+    "推进最滞后的措施" and the meeting materials share."""
+    order = {LAMP_LABELS["red"]: 0, LAMP_LABELS["yellow"]: 1, LAMP_LABELS["green"]: 2}
+    ranked = measures.assign(_o=measures["灯"].map(order),
+                             _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
+    return ranked.sort_values(["_o", "_gap", "序号"], ascending=[True, False, True]).drop(columns=["_o", "_gap"])
+
+
 def lamp_counts(measures: pd.DataFrame) -> dict[str, int]:
     """Number of measures per lamp label (绿灯/黄灯/红灯), zero included."""
     return {label: int((measures["灯"] == label).sum()) for label in LAMP_LABELS.values()}

@@ -171,15 +171,6 @@ def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, wh
     }
 
 
-def lagging(measures: pd.DataFrame) -> pd.DataFrame:
-    """The measures not on track (red, then yellow), the furthest behind their straight path first — the
-    one order the overview's "推进最滞后的措施" and the meeting materials share."""
-    order = {"红灯": 0, "黄灯": 1, "绿灯": 2}
-    ranked = measures.assign(_o=measures["灯"].map(order),
-                             _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
-    return ranked.sort_values(["_o", "_gap", "序号"], ascending=[True, False, True]).drop(columns=["_o", "_gap"])
-
-
 def _map(sites: pd.DataFrame, townships: pd.DataFrame, town_bounds: pd.DataFrame, county_bounds: pd.DataFrame,
          county: str | None) -> dict:
     from dashboard import charts_map  # pydeck import: only when a map is drawn
@@ -273,7 +264,7 @@ class Month:
             "lamp_rule": rule.text(), "due": self.due,
             "targets": shown_targets,
             "ranking": table(ranking), "ranking_lamps": lamps,
-            "measures": table(measures_), "lagging": table(lagging(measures_)[lambda f: f["灯"] != "绿灯"]),
+            "measures": table(measures_), "lagging": table(accountability.lagging(measures_)[lambda f: f["灯"] != "绿灯"]),
             "lamp_counts": accountability.lamp_counts(measures_),
             "units": table(units), "late_units": table(late_units),
             "completeness": table(done), "received": {"rate": rate, "received": got, "expected": expected},

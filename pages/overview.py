@@ -102,10 +102,7 @@ with ui.guarded("总览"):
 
     st.markdown("**推进最滞后的措施及牵头单位**")
     measures = ui.measure_table(ver, view.as_of)
-    order = {"红灯": 0, "黄灯": 1, "绿灯": 2}
-    behind = measures.assign(_o=measures["灯"].map(order),
-                             _gap=measures["应达进度(%)"] - measures["完成进度(%)"].fillna(0))
-    behind = behind.sort_values(["_o", "_gap"], ascending=[True, False]).head(5)
+    behind = accountability.lagging(measures).head(5)
     shown = accountability.compact(behind)
     ui.table(shown[["序号", "措施", "牵头单位", "完成进度(%)", "应达进度(%)", "最近报送", "灯", "灯号说明"]],
              "推进最滞后的措施及牵头单位", city, "lagging")

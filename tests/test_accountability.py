@@ -373,3 +373,10 @@ def test_earlier_month_and_a_county(demo_store):
     at.selectbox(key="county_widget").set_value(county).run()
     assert any("本页不按县(市、区)筛选" in c.value for c in at.caption)
 
+
+
+def test_lagging_orders_red_then_yellow_by_how_far_behind():
+    measures = pd.DataFrame({"序号": [1, 2, 3, 4, 5], "灯": ["绿灯", "红灯", "黄灯", "红灯", "红灯"],
+                             "完成进度(%)": [90.0, 70.0, 85.0, None, 50.0], "应达进度(%)": [80.0, 80.0, 90.0, 40.0, 80.0]})
+    # gaps: 2 → 10, 3 → 5, 4 → 40 (never reported counts as 0 %), 5 → 30; green last whatever its gap
+    assert list(acc.lagging(measures)["序号"]) == [4, 5, 2, 3, 1]
