@@ -135,7 +135,8 @@ def sentence(spec: targets.Spec, where: str, count: int, total: int, actual: flo
 
 
 def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, where: str, rule,
-            reports: pd.DataFrame) -> dict:
+            reports: pd.DataFrame, city_gaps: pd.DataFrame | None = None) -> dict:
+    """One target's figures; a county's gap list is its rows of the city's (``city_gaps``), when given."""
     series = targets.series(spec, data, start, as_of)
     actual, expected, colour = targets.latest(spec, series, as_of, rule.yellow_gap_points)
     previous_month = months.previous(as_of)
@@ -148,7 +149,10 @@ def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, wh
     upcoming = metrics.next_milestone(list(spec.milestones), on) or spec.milestones[-1]
     pace = targets.pace(spec, data, as_of)
     county_rows = targets.county_table(spec, data, start, as_of, rule.yellow_gap_points)
-    gaps = targets.gaps(spec, data, as_of, reports if spec.noun == "村" else None)
+    if city_gaps is None:
+        gaps = targets.gaps(spec, data, as_of, reports if spec.noun == "村" else None)
+    else:  # every list names its county: the county's rows, in the city list's order
+        gaps = city_gaps[city_gaps["县(市、区)"].isin(list(data.counties.values()))].reset_index(drop=True)
     return {
         "metric": spec.metric, "label": spec.label, "noun": spec.noun, "source": spec.source,
         "configured": spec.configured,
@@ -199,13 +203,17 @@ class Month:
     """Everything one as-of month's figures rest on, read once; :meth:`snapshot` gives the city's or a
     county's figures from it without reading the store again (a freeze builds them all)."""
 
-    def __init__(self, engine: Engine, as_of: str, at: datetime | None = None):
+    def __init__(self, engine: Engine, as_of: str, at: datetime | None = None, share: bool = True):
         self.as_of = as_of
         self.at = months.local(at) if at else months.now()
         self.view = facts.View(as_of)
         self.plan = active_plan(engine)
         self.specs = targets.specs(self.plan.targets) if self.plan else []
         self.inputs = queries.target_inputs(engine, as_of, targets.legal_threshold(self.specs))
+        if share:  # the city's counts and gap lists, computed once, are sliced for every county
+            self.inputs.memo = {}
+        self.share = share
+        self._memo: dict = {}
         self.city = queries.city_name(engine) or "本市"
         self.demo = queries.has_demo_data(engine)
         self.reports = facts.village_reports(engine, self.view)
@@ -228,7 +236,8 @@ class Month:
         data = self.inputs.only(county)
         where = self.inputs.counties.get(county, "全市") if county else "全市"
         label = months.label(self.as_of)
-        shown_targets = [_target(s, data, start, self.as_of, where, rule, self.reports) for s in self.specs]
+        shown_targets = [_target(s, data, start, self.as_of, where, rule, self.reports,
+                                 self._city_gaps(s) if county and self.share else None) for s in self.specs]
         ranked = next((s for s in self.specs if s.metric == RANKED_METRIC), None)
         if ranked is not None:
             now = targets.county_table(ranked, data, start, self.as_of, rule.yellow_gap_points)
@@ -273,11 +282,20 @@ class Month:
             "map": _map(self.sites, data.townships, self.town_bounds, self.county_bounds, county),
         }
 
+    def _city_gaps(self, spec: targets.Spec) -> pd.DataFrame:
+        key = ("gaps", spec.metric)
+        if key not in self._memo:
+            self._memo[key] = targets.gaps(spec, self.inputs, self.as_of, self.reports if spec.noun == "村" else None)
+        return self._memo[key]
+
     def _measures(self, rule, start) -> pd.DataFrame:
+        """The measure table: the city's lead units report for everyone, so it is the same for every county."""
         if self.plan is None:
             return pd.DataFrame(columns=accountability.MEASURE_COLUMNS)
-        return accountability.measure_table(self.plan.measures, self.plan.sections, self.measure_reports,
-                                            self.as_of, start, rule, self.due)
+        if "measures" not in self._memo:
+            self._memo["measures"] = accountability.measure_table(
+                self.plan.measures, self.plan.sections, self.measure_reports, self.as_of, start, rule, self.due)
+        return self._memo["measures"]
 
 
 def build(engine: Engine, as_of: str, county: str | None = None, at: datetime | None = None) -> dict:

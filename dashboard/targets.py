@@ -8,7 +8,7 @@ start through each milestone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -90,6 +90,10 @@ class Inputs:
     indicators: pd.DataFrame  # facts.indicator_series
     brands: pd.DataFrame  # facts.brand_history
     counties: dict[str, str]  # code -> name
+    # Set to {} to keep every county's monthly counts once computed, and let the views of :meth:`only` slice
+    # them instead of counting again: a freeze builds the figures of all counties from one set of inputs.
+    memo: dict | None = field(default=None, repr=False, compare=False)
+    parent: "Inputs | None" = field(default=None, repr=False, compare=False)
 
     def only(self, county: str | None) -> "Inputs":
         if not county:
@@ -99,7 +103,7 @@ class Inputs:
                       self.ledger[self.ledger["scope"] == county],
                       self.indicators[self.indicators["county_code"] == county],
                       self.brands[self.brands["county_code"] == county],
-                      {county: self.counties[county]})
+                      {county: self.counties[county]}, parent=self if self.memo is not None else None)
 
 
 VILLAGE_METRICS = ("legal_persons_coverage", "micro_power_list_coverage", "discipline_member_coverage")
@@ -114,6 +118,12 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
     未报送 (``covered`` < ``total``), never "not meeting" and never last month's value; the registers (demo-site
     ledger, brand register) stay valid until replaced, and ``source`` says from which month they are.
     """
+    if data.parent is not None:  # each county is counted on its own rows only: its slice of the whole is the same
+        whole = monthly_counts(metric, data.parent, months_)
+        return whole[whole["county_code"].isin(list(data.counties))].reset_index(drop=True)
+    key = (metric, tuple(months_))
+    if data.memo is not None and key in data.memo:
+        return data.memo[key].copy()
     grid = pd.MultiIndex.from_product([months_, list(data.counties)], names=["month", "county_code"])
     if metric in VILLAGE_METRICS:
         monthly = data.indicators.rename(columns={"period": "month", INDICATOR_COLUMN[metric]: "count",
@@ -141,6 +151,8 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
     out["total"] = out["total"].fillna(0).astype(int)
     out["count"] = out["count"].fillna(0).astype(int)
     out["covered"] = out["covered"].fillna(0).astype(int)
+    if data.memo is not None:
+        data.memo[key] = out.copy()
     return out
 
 

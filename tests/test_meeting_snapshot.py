@@ -79,6 +79,17 @@ def test_county_snapshot_keeps_to_its_county(city):
     assert len(snap["map"]["sites"]) == 10  # 甲县's ten villages on the roster
 
 
+def test_county_figures_sliced_from_the_city_equal_those_counted_alone(city):
+    """A freeze counts the city once and slices every county from it; that must be exactly what counting the
+    county on its own gives."""
+    with time_machine.travel(NOW.replace(tzinfo=months.zone()), tick=False):
+        for month in (DEC, JAN):
+            shared, alone = report.Month(city, month), report.Month(city, month, share=False)
+            shared.snapshot()
+            for county in shared.inputs.counties:
+                assert report.dumps(shared.snapshot(county)) == report.dumps(alone.snapshot(county)), county
+
+
 def test_the_circular_sentence_is_written_out():
     spec = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
                         (Milestone(date(2024, 12, 31), 70.0), Milestone(date(2025, 12, 31), 100.0)), "…", False)
