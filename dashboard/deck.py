@@ -9,13 +9,10 @@ title). Without the file the built-in default (:func:`default_template`, the sam
 
 from __future__ import annotations
 
-import copy
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from lxml import etree
 from pptx import Presentation
@@ -31,36 +28,60 @@ from pptx.enum.chart import (
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.shapes import MSO_SHAPE, PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.oxml import parse_xml
-from pptx.oxml.ns import nsdecls, qn
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from dashboard import pictures
 from dashboard.charts_map import NO_SITE
 from dashboard.exports import reproducible
 from dashboard.meeting import SECTIONS, moment
+from dashboard.pptx_kit import (
+    ACCENT,
+    BAND,
+    EA_FONT,
+    GAP,
+    INK,
+    LAMP_COLOURS,
+    LAMP_FILLS,
+    LAMP_INKS,
+    LAMP_OF_WORD,
+    LINE,
+    MARGIN,
+    MID,
+    MUTED,
+    NUM,
+    TABLE_PT,
+    Col,
+    add_table,
+    cut,
+    default_template,
+    drop_slides,
+    east_asian,
+    fill_widths,
+    find_layout,
+    fit,
+    is_blank,
+    is_cover,
+    is_title_only,
+    laid_out,
+    line_count,
+    natural_widths,
+    paginate,
+    paragraphs,
+    per_line,
+    rows_of,
+    solid,
+)
 from dashboard.settings import DEMO_SITE_STATUSES
 from loaders.schema import KIND_LABELS
 
-# The East-Asian (and Latin) face written on every run. Office PCs have 微软雅黑; LibreOffice on Linux
-# substitutes Noto Sans CJK SC (fonts-noto-cjk) for it, so the deck renders in both.
-EA_FONT = "Microsoft YaHei"
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "deck_template.pptx"
-ACCENT, INK, MUTED, BAND = "B22222", "1F1F1F", "6B6B6B", "F5F5F5"
-LAMP_COLOURS = {"green": "2E7D32", "yellow": "F9A825", "red": "C62828", None: "9E9E9E"}
-LAMP_FILLS = {"green": "DCF1DC", "yellow": "FFF0B3", "red": "FFD9D6", None: "EEEEEE"}
-LAMP_INKS = {"green": "1B5E20", "yellow": "6D5200", "red": "9F1C14", None: "555555"}
-LAMP_OF_WORD = {"绿灯": "green", "黄灯": "yellow", "红灯": "red", "未报送": None}
 ACTUAL, EXPECTED, MILESTONE = "B22222", "7F7F7F", "1F4E79"  # as the page's milestone ladder
 # A long list shows only the slides that fit within this many rows, then "其余 N 条见数据表(.xlsx)导出": a
 # province's village gap list runs to thousands of rows, which belong in the workbook, not in a meeting.
 LIST_ROW_CAP = 200
 BARS_PER_SLIDE = 20  # county ranking bars per slide (a province has ~100 counties)
-LINE = 1.5  # line height / font size, generous enough for Noto Sans CJK (YaHei needs 1.32)
-MARGIN, GAP = Inches(0.5), Inches(0.2)
 FOOTER = Inches(0.5)
-CELL_X, CELL_Y = Inches(0.06), Inches(0.03)
 COVER_NAMES, CONTENT_NAMES, BLANK_NAMES = ("标题幻灯片", "Title Slide"), ("仅标题", "Title Only"), ("空白", "Blank")
 Progress = Callable[[float, str], None]
 
@@ -87,79 +108,6 @@ def build(snap: dict, sections: tuple[str, ...] | None = None, progress: Progres
     return deck.save()
 
 
-# --- text ---------------------------------------------------------------------------------------------
-
-def _ems(c: str) -> float:
-    """Width of one character in ems: CJK, full-width signs and general punctuation (“ ” — …, drawn from the
-    CJK face) one em, the rest (digits, Latin) a conservative 0.62."""
-    return 1.0 if ord(c) >= 0x2E80 or 0x2010 <= ord(c) <= 0x206F else 0.62
-
-
-def _em(text: str) -> float:
-    return sum(_ems(c) for c in text)
-
-
-def _lines(text: str, per_line: float) -> int:
-    return max(1, sum(max(1, math.ceil(_em(part) / per_line)) for part in text.split("\n")))
-
-
-def _cut(text: str, per_line: float, lines: int) -> str:
-    """``text`` cut with "…" so that it wraps to at most ``lines`` lines of ``per_line`` ems."""
-    if _lines(text, per_line) <= lines:
-        return text
-    room, width = per_line * lines - 1.2, 0.0
-    for i, c in enumerate(text):
-        width += _ems(c)
-        if width > room or c == "\n":
-            return text[:i].rstrip() + "…"
-    return text
-
-
-def _per_line(width: int, size: float) -> float:
-    """Ems that fit on one line of a box ``width`` EMU wide at ``size`` pt (kept 4 % short of the edge)."""
-    return max(1.0, Emu(width).pt * 0.96 / size)
-
-
-def _fit(text: str, width: int, largest: float, smallest: float) -> float:
-    """The largest font size (pt) at which ``text`` stays on one line of ``width``, at least ``smallest``."""
-    size = largest
-    while size > smallest and _em(text) > _per_line(width, size):
-        size -= 1
-    return size
-
-
-def _text(value) -> str:
-    """A table value as shown: None -> —, floats with one decimal, booleans 是/否."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
-def _paragraphs(frame, lines, size: float, colour: str | None = INK, align=None) -> None:
-    """Fill a text frame with ``lines`` (text or [(text, colour, bold, size)] runs), one paragraph each;
-    colour None leaves the template's."""
-    frame.clear()
-    for i, line in enumerate(lines):
-        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        if align is not None:
-            para.alignment = align
-        runs = [(line, colour, False, size)] if isinstance(line, str) else line
-        # the size of an empty paragraph (an empty cell) is its end mark's: without it LibreOffice uses 18 pt
-        para._p.get_or_add_endParaRPr().set("sz", str(int(((runs[0][3] if runs else None) or size) * 100)))
-        for text, ink, bold, pt in runs:
-            if not text:  # LibreOffice sizes an empty run at 18 pt whatever it says; the end mark is enough
-                continue
-            run = para.add_run()
-            run.text = text
-            run.font.size, run.font.bold = Pt(pt or size), bold
-            if ink or colour:
-                run.font.color.rgb = RGBColor.from_string(ink or colour)
-
-
 # --- the deck -------------------------------------------------------------------------------------------
 
 class _Deck:
@@ -168,10 +116,10 @@ class _Deck:
     def __init__(self, snap: dict):
         self.snap = snap
         self.prs = Presentation(str(TEMPLATE)) if TEMPLATE.exists() else default_template()
-        _drop_slides(self.prs)  # a template's sample slides are not part of the deck
+        drop_slides(self.prs)  # a template's sample slides are not part of the deck
         self.width, self.height = self.prs.slide_width, self.prs.slide_height
-        self.cover_layout = _layout(self.prs, COVER_NAMES, _is_cover)
-        self.layout = (_layout(self.prs, CONTENT_NAMES, _is_title_only) or _layout(self.prs, BLANK_NAMES, _is_blank)
+        self.cover_layout = find_layout(self.prs, COVER_NAMES, is_cover)
+        self.layout = (find_layout(self.prs, CONTENT_NAMES, is_title_only) or find_layout(self.prs, BLANK_NAMES, is_blank)
                        or self.prs.slide_layouts[-1])
         self.inner = self.width - 2 * MARGIN
         self.bottom = self.height - FOOTER
@@ -194,10 +142,10 @@ class _Deck:
         if box is None:
             box = slide.shapes.add_textbox(MARGIN, Inches(0.3), self.inner, Inches(0.85))
             rule = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.15), self.inner, Inches(0.03))
-            _solid(rule, ACCENT)
+            solid(rule, ACCENT)
         box.text_frame.word_wrap = True
         box.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        _paragraphs(box.text_frame, [[(title, None, True, _fit(title, box.width, 28, 18))]], 28, colour=None)
+        paragraphs(box.text_frame, [[(title, None, True, fit(title, box.width, 28, 18))]], 28, colour=None)
         self.footers.append((slide, source))
         self._notes(slide, notes)
         return slide, self.top
@@ -210,7 +158,7 @@ class _Deck:
 
     def _notes(self, slide, notes: list[str]) -> None:
         if notes:
-            _paragraphs(slide.notes_slide.notes_text_frame, notes, 12)
+            paragraphs(slide.notes_slide.notes_text_frame, notes, 12)
 
     def cover(self) -> None:
         snap = self.snap
@@ -230,9 +178,9 @@ class _Deck:
         head = head or slide.shapes.add_textbox(Inches(0.9), Inches(2.0), self.width - Inches(1.8), Inches(1.3))
         sub = sub or slide.shapes.add_textbox(Inches(0.9), Inches(3.6), self.width - Inches(1.8), Inches(2.2))
         head.text_frame.word_wrap = sub.text_frame.word_wrap = True
-        _paragraphs(head.text_frame, [[(title, None, True, _fit(title, head.width, 40, 24))]], 40, colour=None,
+        paragraphs(head.text_frame, [[(title, None, True, fit(title, head.width, 40, 24))]], 40, colour=None,
                     align=PP_ALIGN.CENTER)
-        _paragraphs(sub.text_frame, lines, 20, colour=MUTED, align=PP_ALIGN.CENTER)
+        paragraphs(sub.text_frame, lines, 20, colour=MUTED, align=PP_ALIGN.CENTER)
         self.footers.append((slide, "各县(市、区)及市直单位上报数据,明细见末页"))
         self._notes(slide, [snap["stamp"], state])
 
@@ -241,13 +189,13 @@ class _Deck:
         height = self.text_height(text, self.inner, size)
         box = slide.shapes.add_textbox(MARGIN, top, self.inner, height)
         box.text_frame.word_wrap = True
-        _paragraphs(box.text_frame, text.split("\n"), size, colour)
+        paragraphs(box.text_frame, text.split("\n"), size, colour)
         return top + height
 
     @staticmethod
     def text_height(text: str, width: int, size: float) -> int:
         """Height of a text box ``width`` wide holding ``text`` at ``size`` pt (its inner margins included)."""
-        return Emu(int(Pt(_lines(text, _per_line(width - Inches(0.2), size)) * size * LINE) + Inches(0.1)))
+        return Emu(int(Pt(line_count(text, per_line(width - Inches(0.2), size)) * size * LINE) + Inches(0.1)))
 
     def save(self) -> bytes:
         total = len(self.prs.slides)
@@ -256,7 +204,7 @@ class _Deck:
         for chart in self.charts:  # the data workbook inside each chart carries the clock too
             workbook = chart.part.chart_workbook
             workbook.update_from_xlsx_blob(reproducible(workbook.xlsx_part.blob, moment(self.snap)))
-        _east_asian(self.prs)
+        east_asian(self.prs)
         props = self.prs.core_properties
         props.title = f"{self.snap['city']}清廉乡村建设推进情况({self.snap['stamp']})"
         props.author = props.last_modified_by = self.snap["city"]
@@ -273,170 +221,9 @@ class _Deck:
         box = slide.shapes.add_textbox(MARGIN, top, self.inner - page, Inches(0.32))
         box.text_frame.word_wrap = True
         width = self.inner - page - Inches(0.2)
-        _paragraphs(box.text_frame, [_cut(text, _per_line(width, 10), 1)], 10, MUTED)
+        paragraphs(box.text_frame, [cut(text, per_line(width, 10), 1)], 10, MUTED)
         box = slide.shapes.add_textbox(self.width - MARGIN - page, top, page, Inches(0.32))
-        _paragraphs(box.text_frame, [f"{number} / {total}"], 10, MUTED, align=PP_ALIGN.RIGHT)
-
-
-def _solid(shape, colour: str) -> None:
-    shape.fill.solid()
-    shape.fill.fore_color.rgb = RGBColor.from_string(colour)
-    shape.line.fill.background()
-
-
-def _layout(prs, names: tuple[str, ...], fits: Callable) -> object | None:
-    """The layout called one of ``names``, else the first whose placeholders ``fits`` accepts."""
-    layouts = list(prs.slide_layouts)
-    return (next((lay for lay in layouts if lay.name in names), None)
-            or next((lay for lay in layouts if fits({p.placeholder_format.type for p in lay.placeholders})), None))
-
-
-_FURNITURE = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER}
-
-
-def _is_cover(kinds: set) -> bool:
-    return PP_PLACEHOLDER.CENTER_TITLE in kinds and PP_PLACEHOLDER.SUBTITLE in kinds
-
-
-def _is_title_only(kinds: set) -> bool:
-    return PP_PLACEHOLDER.TITLE in kinds and not (kinds - _FURNITURE - {PP_PLACEHOLDER.TITLE})
-
-
-def _is_blank(kinds: set) -> bool:
-    return not (kinds - _FURNITURE)
-
-
-# --- tables ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Col:
-    """One shown column of a snapshot table: its name there, alignment, how many lines a cell may wrap to
-    before it is cut with "…", and the widest it may get (in characters) when widths follow the content."""
-    name: str
-    align: PP_ALIGN = PP_ALIGN.LEFT
-    lines: int = 1
-    widest: float = 14
-
-
-NUM = PP_ALIGN.RIGHT
-MID = PP_ALIGN.CENTER
-TABLE_PT = 12
-NO_STYLE_NO_GRID = "{2D5ABB26-0587-4C30-8999-92F81FD0307C}"  # every fill is set on the cells themselves
-LAMP_COLUMNS = ("灯", "亮灯")
-
-
-def _rows(tab: dict, cols: list[Col]) -> list[list[str]]:
-    index = [tab["columns"].index(c.name) for c in cols]
-    return [[_text(row[i]) for i in index] for row in tab["rows"]]
-
-
-def _natural(cols: list[Col], rows: list[list[str]]) -> list[float]:
-    """Each column's width in ems: its widest text (header included, the first rows sampled), within
-    2 ems and the column's ``widest``, plus room for the cell margins."""
-    sample = rows[:300]
-    return [min(col.widest, max(2.0, _em(col.name), *(_em(r[j]) for r in sample))) + 1.0
-            for j, col in enumerate(cols)]
-
-
-SHORT = 7.0  # ems: a column this narrow (a lamp, a percentage, a count) keeps its width when room is short
-
-
-def _widths(natural: list[float], width: int, size: float) -> list[int]:
-    """Column widths (EMU) filling ``width``: in proportion to the natural widths when they fit; else the short
-    columns keep theirs and the long ones share what is left (and wrap or are cut), or failing that all shrink."""
-    room = Emu(width).pt / size  # in ems
-    short = sum(n for n in natural if n <= SHORT)
-    if sum(natural) > room and room - short > 0.3 * room:
-        long = sum(n for n in natural if n > SHORT)
-        share = (room - short) / long if long else 1.0
-        natural = [n if n <= SHORT else n * share for n in natural]
-    total = sum(natural)
-    widths = [int(width * n / total) for n in natural]
-    widths[-1] += width - sum(widths)
-    return widths
-
-
-def _laid_out(cells: list[str], cols: list[Col], widths: list[int], size: float, header: bool = False):
-    """The cell texts cut to their line allowance, and the row height that holds them."""
-    shown, most = [], 1
-    for text, col, width in zip(cells, cols, widths):
-        per = _per_line(width - 2 * CELL_X, size)
-        allowed = 2 if header else col.lines
-        text = _cut(text, per, allowed)
-        shown.append(text)
-        most = max(most, min(allowed, _lines(text, per)))
-    return shown, Emu(int(Pt(most * size * LINE) + 2 * CELL_Y))
-
-
-def _paginate(heights: list[int], room_first: int, room: int, header: int, panes: int, max_rows: int):
-    """Row indices per slide and pane: rows go down a pane until its height or ``max_rows`` is used up (the
-    first slide may hold none when what stands above the table leaves no room)."""
-    pages, i = [], 0
-    while i < len(heights):
-        page = []
-        for _ in range(panes):
-            space, pane = (room_first if not pages else room) - header, []
-            while i < len(heights) and len(pane) < max_rows and (heights[i] <= space or (not pane and pages)):
-                space -= heights[i]
-                pane.append(i)
-                i += 1
-            if pane:
-                page.append(pane)
-        pages.append(_balanced(page, heights, (room_first if len(pages) == 0 else room) - header))
-    return pages
-
-
-def _balanced(page: list[list[int]], heights: list[int], space: int) -> list[list[int]]:
-    """A page's rows shared evenly among its panes (a last page of 18 rows as 9 + 9, not 16 + 2), when they fit."""
-    rows = [i for pane in page for i in pane]
-    if len(page) < 2:
-        return page
-    per = math.ceil(len(rows) / len(page))
-    even = [rows[k:k + per] for k in range(0, len(rows), per)]
-    return even if len(even) == len(page) and all(sum(heights[i] for i in p) <= space for p in even) else page
-
-
-def _table(slide, left: int, top: int, header: list[str], rows: list[list[str]], heights: list[int],
-           head_height: int, cols: list[Col], widths: list[int], size: float) -> None:
-    """A native table whose every cell carries its own fill, colour, size and faces (no table style)."""
-    shape = slide.shapes.add_table(1, len(cols), left, top, sum(widths), head_height + sum(heights))
-    tbl = shape._element.graphic.graphicData.tbl
-    tbl.tblPr.find(qn("a:tableStyleId")).text = NO_STYLE_NO_GRID
-    for j, width in enumerate(widths):
-        tbl.tblGrid[j].set("w", str(width))
-    aligns = [_ALIGN[c.align] for c in cols]
-    xml = [_row(header, head_height, aligns, size, ["FFFFFF"] * len(cols), [ACCENT] * len(cols), True)]
-    for i, (cells, height) in enumerate(zip(rows, heights), start=1):
-        band = BAND if i % 2 == 0 else "FFFFFF"
-        lamps = [LAMP_OF_WORD[text] if col.name in LAMP_COLUMNS and text in LAMP_OF_WORD else ""
-                 for col, text in zip(cols, cells)]
-        xml.append(_row(cells, height, aligns, size, [INK if k == "" else LAMP_INKS[k] for k in lamps],
-                        [band if k == "" else LAMP_FILLS[k] for k in lamps], [k != "" for k in lamps]))
-    tbl.remove(tbl.tr_lst[0])
-    # building the rows as text and parsing once is ~5x faster than python-pptx's cell by cell calls, which
-    # matters for a province's long lists
-    for tr in parse_xml(f'<a:tbl {nsdecls("a")}>{"".join(xml)}</a:tbl>'):
-        tbl.append(tr)
-
-
-_ALIGN = {PP_ALIGN.LEFT: "l", PP_ALIGN.CENTER: "ctr", PP_ALIGN.RIGHT: "r"}
-
-
-def _row(cells: list[str], height: int, aligns: list[str], size: float, inks: list[str], fills: list[str],
-         bold) -> str:
-    sz = int(size * 100)
-    faces = f'<a:latin typeface="{EA_FONT}"/><a:ea typeface="{EA_FONT}"/>'
-    margins = f'marL="{CELL_X}" marR="{CELL_X}" marT="{CELL_Y}" marB="{CELL_Y}" anchor="ctr"'
-    bolds = bold if isinstance(bold, list) else [bold] * len(cells)
-    out = [f'<a:tr h="{height}">']
-    for text, align, ink, fill, b in zip(cells, aligns, inks, fills, bolds):
-        run = (f'<a:r><a:rPr lang="zh-CN" sz="{sz}" b="{int(b)}"><a:solidFill><a:srgbClr val="{ink}"/></a:solidFill>'
-               f'{faces}</a:rPr><a:t>{escape(text)}</a:t></a:r>') if text else ""
-        out.append(f'<a:tc><a:txBody><a:bodyPr wrap="square"/><a:lstStyle/><a:p><a:pPr algn="{align}"/>{run}'
-                   f'<a:endParaRPr lang="zh-CN" sz="{sz}">{faces}</a:endParaRPr></a:p></a:txBody>'
-                   f'<a:tcPr {margins}><a:solidFill><a:srgbClr val="{fill}"/></a:solidFill></a:tcPr></a:tc>')
-    out.append("</a:tr>")
-    return "".join(out)
+        paragraphs(box.text_frame, [f"{number} / {total}"], 10, MUTED, align=PP_ALIGN.RIGHT)
 
 
 def list_slides(deck: _Deck, title: str, tab: dict, cols: list[Col], source: str, notes: list[str], *,
@@ -446,22 +233,22 @@ def list_slides(deck: _Deck, title: str, tab: dict, cols: list[Col], source: str
     than the slide; beyond :data:`LIST_ROW_CAP` rows only the first slides and a line pointing to the workbook.
     ``panes`` > 1 sets a long, narrow list in side-by-side tables. ``first`` = (slide, top) starts on a slide
     already made. Returns the slides made."""
-    rows = _rows(tab, cols)
+    rows = rows_of(tab, cols)
     hidden = max(0, len(rows) - LIST_ROW_CAP)
     rows = rows[:LIST_ROW_CAP]
-    natural = _natural(cols, rows)
+    natural = natural_widths(cols, rows)
     if len(rows) <= max_rows or Pt(sum(natural) * size) * panes > deck.inner:
         panes = 1  # a short list reads better as one full-width table, a wide one cannot be split
     pane_width = (deck.inner - GAP * (panes - 1)) // panes
-    widths = _widths(natural, pane_width, size)
-    header, head_height = _laid_out([c.name for c in cols], cols, widths, size, header=True)
-    laid = [_laid_out(r, cols, widths, size) for r in rows]
+    widths = fill_widths(natural, pane_width, size)
+    header, head_height = laid_out([c.name for c in cols], cols, widths, size, header=True)
+    laid = [laid_out(r, cols, widths, size) for r in rows]
     slide, top = first or deck.slide(title, source, notes)
     if not rows:
         deck.note_box(slide, empty, top, size=16, colour=MUTED)
         return [slide]
     reserve = Inches(0.4) if hidden else 0
-    pages = _paginate([h for _, h in laid], deck.bottom - top - reserve, deck.bottom - deck.top - reserve,
+    pages = paginate([h for _, h in laid], deck.bottom - top - reserve, deck.bottom - deck.top - reserve,
                       head_height, panes, max_rows)
     made = [slide]
     for n, page in enumerate(pages):
@@ -469,7 +256,7 @@ def list_slides(deck: _Deck, title: str, tab: dict, cols: list[Col], source: str
             slide, top = deck.slide(f"{title}(续)", source, notes)
             made.append(slide)
         for k, pane in enumerate(page):
-            _table(slide, MARGIN + k * (pane_width + GAP), top, header, [laid[i][0] for i in pane],
+            add_table(slide, MARGIN + k * (pane_width + GAP), top, header, [laid[i][0] for i in pane],
                    [laid[i][1] for i in pane], head_height, cols, widths, size)
     if hidden:
         deck.note_box(slide, f"其余 {hidden} 条见数据表(.xlsx)导出。", deck.bottom - reserve, size=12, colour=MUTED)
@@ -633,10 +420,10 @@ def _overview(deck: _Deck, snap: dict) -> None:
     height = Inches(1.25)
     for i, (name, figure, hint, lamp) in enumerate(tiles):
         tile = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN + i * (width + GAP), top, width, height)
-        _solid(tile, LAMP_FILLS[lamp] if lamp else BAND)
+        solid(tile, LAMP_FILLS[lamp] if lamp else BAND)
         tile.text_frame.word_wrap = True
         ink = LAMP_INKS[lamp] if lamp else INK
-        _paragraphs(tile.text_frame, [[(name, MUTED if not lamp else ink, False, 14)], [(figure, ink, True, 28)],
+        paragraphs(tile.text_frame, [[(name, MUTED if not lamp else ink, False, 14)], [(figure, ink, True, 28)],
                                       [(hint, MUTED, False, 12)]], 14, align=PP_ALIGN.CENTER)
     kpis = {"columns": ["目标", "本月(%)", "较上月", "应达(%)", "灯", "达标/总数", "下一节点"],
             "rows": [[t["label"], "未报送" if t["actual"] is None else t["actual"], _change(t), t["expected"],
@@ -718,7 +505,7 @@ def _panel(slide, t: dict, left: int, top: int, width: int, height: int) -> None
               "", [("下一节点", MUTED, False, 14)], _milestone(t["next_milestone"]), f"还需:{t['pace']}"]
     box = slide.shapes.add_textbox(left, top, width, height)
     box.text_frame.word_wrap = True
-    _paragraphs(box.text_frame, lines, 14)
+    paragraphs(box.text_frame, lines, 14)
 
 
 def _map(deck: _Deck, snap: dict) -> None:
@@ -742,7 +529,7 @@ def _map(deck: _Deck, snap: dict) -> None:
               if status in counts]
     box = slide.shapes.add_textbox(deck.width - MARGIN - panel, top, panel, deck.bottom - top)
     box.text_frame.word_wrap = True
-    _paragraphs(box.text_frame, lines, 14)
+    paragraphs(box.text_frame, lines, 14)
     gaps = m["gaps"]
     if gaps["rows"]:
         list_slides(deck, f"尚无示范点的乡镇(街道)(共 {len(gaps['rows'])} 个)", gaps,
@@ -781,122 +568,3 @@ def _sources(deck: _Deck, snap: dict) -> None:
                 "本页所列上报", [_stamp_note(snap)], empty="本期数字没有所依据的上报记录。", max_rows=16,
                 first=(slide, top))
 
-
-# --- fonts ------------------------------------------------------------------------------------------------
-
-_RUN_TAGS = {qn("a:r"), qn("a:fld"), qn("a:br")}
-_PROPS = {qn("a:rPr"), qn("a:defRPr"), qn("a:endParaRPr")}
-_AFTER_LATIN = {qn(t) for t in ("a:ea", "a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst")}
-
-
-def _east_asian(prs) -> None:
-    """Every run, default and end-of-paragraph text property in the slides, notes and charts gets the Latin and
-    the East-Asian face (python-pptx writes only ``a:latin``; without ``a:ea`` Chinese falls back to whatever
-    the viewer picks) and the language zh-CN. One walk at the end, so no text can miss it."""
-    for part in prs.part.package.iter_parts():
-        if part.partname.startswith(("/ppt/slides/", "/ppt/notesSlides/", "/ppt/charts/")):
-            root = part._element
-            for run in root.iter(*_RUN_TAGS):
-                if run.find(qn("a:rPr")) is None:
-                    run.insert(0, etree.Element(qn("a:rPr")))
-            for props in root.iter(*_PROPS):
-                _face(props)
-
-
-def _face(props) -> None:
-    props.set("lang", "zh-CN")
-    latin = props.find(qn("a:latin"))
-    if latin is None:
-        latin = etree.Element(qn("a:latin"))
-        successor = next((child for child in props if child.tag in _AFTER_LATIN), None)
-        if successor is not None:
-            successor.addprevious(latin)
-        else:
-            props.append(latin)
-    latin.set("typeface", EA_FONT)
-    ea = props.find(qn("a:ea"))
-    if ea is None:
-        ea = etree.Element(qn("a:ea"))
-        latin.addnext(ea)
-    ea.set("typeface", EA_FONT)
-
-
-# --- the default template ---------------------------------------------------------------------------------
-
-def default_template():
-    """The built-in 16:9 template (what ``data/deck_template.pptx`` ships as): white, a red top bar, titles
-    in 微软雅黑 under a thin red rule; layouts 标题幻灯片, 仅标题, 空白."""
-    prs = Presentation()
-    old_width = prs.slide_width
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
-    keep = {"Title Slide": "标题幻灯片", "Title Only": "仅标题", "Blank": "空白"}
-    for layout in list(prs.slide_layouts):
-        if layout.name not in keep:
-            prs.slide_layouts.remove(layout)
-    master = prs.slide_master
-    # the default layouts are drawn for 4:3: read every placeholder's box (layouts inherit the master's), then
-    # write it back stretched across the wider slide
-    holders = [*master.placeholders, *(p for lay in prs.slide_layouts for p in lay.placeholders)]
-    boxes = [(p.left, p.top, p.width, p.height) for p in holders]
-    for holder, (left, top, width, height) in zip(holders, boxes):
-        scale = prs.slide_width / old_width
-        holder.left, holder.top, holder.width, holder.height = int(left * scale), top, int(width * scale), height
-    boxes = {PP_PLACEHOLDER.TITLE: (MARGIN, Inches(0.3), Inches(12.333), Inches(0.85)),
-             PP_PLACEHOLDER.CENTER_TITLE: (Inches(0.9), Inches(1.9), Inches(11.533), Inches(1.5)),
-             PP_PLACEHOLDER.SUBTITLE: (Inches(0.9), Inches(3.6), Inches(11.533), Inches(2.2))}
-    for layout in prs.slide_layouts:
-        name = keep[layout.name]
-        layout.name = name
-        for holder in layout.placeholders:
-            box = boxes.get(holder.placeholder_format.type)
-            if box:
-                holder.left, holder.top, holder.width, holder.height = box
-        if name == "仅标题":
-            _decorate(prs, layout, MARGIN, Inches(1.15), Inches(12.333), Inches(0.03))
-        if name == "标题幻灯片":
-            _decorate(prs, layout, Inches(0.9), Inches(3.45), Inches(11.533), Inches(0.04))
-    _decorate(prs, master, Inches(0), Inches(0), prs.slide_width, Inches(0.12))
-    style = master.element.find(qn("p:txStyles")).find(qn("p:titleStyle")).find(qn("a:lvl1pPr"))
-    style.set("algn", "l")
-    defaults = style.find(qn("a:defRPr"))
-    defaults.set("sz", "2800")
-    defaults.set("b", "1")
-    fill = defaults.find(qn("a:solidFill"))
-    if fill is not None:
-        fill.clear()
-        etree.SubElement(fill, qn("a:srgbClr")).set("val", INK)
-    _theme(master.part.part_related_by(RT.THEME))
-    return prs
-
-
-def _drop_slides(prs) -> None:
-    ids = prs.slides._sldIdLst
-    for entry in list(ids):
-        prs.part.drop_rel(entry.rId)
-        ids.remove(entry)
-
-
-def _decorate(prs, owner, left, top, width, height) -> None:
-    """A red rectangle on a master or layout (whose shape collections cannot add shapes themselves)."""
-    scratch = prs.slides.add_slide(prs.slide_layouts[0])
-    bar = scratch.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
-    _solid(bar, ACCENT)
-    bar.shadow.inherit = False
-    element = copy.deepcopy(bar.element)
-    tree = owner.shapes._spTree
-    element.nvSpPr.cNvPr.id = max(int(i) for i in tree.xpath("//p:cNvPr/@id")) + 1
-    element.nvSpPr.cNvPr.name = "红色装饰条"
-    tree.append(element)
-    _drop_slides(prs)
-
-
-def _theme(part) -> None:
-    """The theme's fonts set to :data:`EA_FONT` (Latin and East Asian) and its first accent to the app's red."""
-    root = etree.fromstring(part.blob)
-    ns = {"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
-    for face in root.xpath("//a:majorFont/a:latin | //a:minorFont/a:latin | //a:majorFont/a:ea | //a:minorFont/a:ea",
-                           namespaces=ns):
-        face.set("typeface", EA_FONT)
-    for colour in root.xpath("//a:clrScheme/a:accent1/*", namespaces=ns):
-        colour.getparent().replace(colour, etree.fromstring(f'<a:srgbClr xmlns:a="{ns["a"]}" val="{ACCENT}"/>'))
-    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

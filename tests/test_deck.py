@@ -20,7 +20,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_FILL
 from pptx.util import Inches
 
-from dashboard import deck, report
+from dashboard import deck, pptx_kit, report
 from dashboard.store import make_engine
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -371,8 +371,8 @@ def test_every_text_property_names_the_east_asian_face(hand):
         for tag in ("rPr", "defRPr", "endParaRPr"):
             for props in root.iter(f"{A}{tag}"):
                 ea = props.find(f"{A}ea")
-                assert ea is not None and ea.get("typeface") == deck.EA_FONT, (name, tag)
-                assert props.find(f"{A}latin").get("typeface") == deck.EA_FONT, (name, tag)
+                assert ea is not None and ea.get("typeface") == pptx_kit.EA_FONT, (name, tag)
+                assert props.find(f"{A}latin").get("typeface") == pptx_kit.EA_FONT, (name, tag)
                 checked += 1
     assert checked > 100
 
@@ -464,7 +464,7 @@ def test_city_gap_lists_are_complete_up_to_the_cap(city):
         title = f"{target['label']}:缺口名单(共 {len(gaps)} 个{target['noun']})"
         shown = [row for s in prs.slides if s.shapes.title.text.startswith(title)
                  for table in _tables(s) for row in _cells(table)[1:]]
-        expected = [[deck._text(v) for v in row] for row in gaps[:deck.LIST_ROW_CAP]]
+        expected = [[pptx_kit.cell_text(v) for v in row] for row in gaps[:deck.LIST_ROW_CAP]]
         assert shown == expected, target["label"]
     _within_slide(prs)
 
