@@ -72,8 +72,8 @@ from dashboard.pptx_kit import (
     rows_of,
     solid,
 )
+from dashboard.report import sources_text
 from dashboard.settings import DEMO_SITE_STATUSES
-from loaders.schema import KIND_LABELS
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "deck_template.pptx"
 ACTUAL, EXPECTED, MILESTONE = "B22222", "7F7F7F", "1F4E79"  # as the page's milestone ladder
@@ -379,13 +379,6 @@ def ranking_bars(deck: _Deck, slide, names: list[str], values: list[float | None
 
 # --- sections -------------------------------------------------------------------------------------------
 
-def _source(metric: str | None) -> str:
-    """The reports a target's figures (a measure's, when ``metric`` is None) are counted from, as the pictures
-    name them."""
-    kinds = pictures.SOURCES.get(metric, pictures.VILLAGE_SOURCES) if metric else ("measure_progress",)
-    return "、".join(KIND_LABELS[k] for k in kinds)
-
-
 def _stamp_note(snap: dict) -> str:
     frozen = snap.get("frozen")
     state = f"已冻结({frozen['by']} {frozen['at'][:16].replace('T', ' ')})" if frozen else "实时数据(未冻结)"
@@ -452,7 +445,7 @@ def _ranking(deck: _Deck, snap: dict) -> None:
     title = f"各县(市、区)乡镇示范点覆盖率排名(共 {len(names)} 个)"
     for n, start in enumerate(range(0, len(names), BARS_PER_SLIDE)):
         part = slice(start, start + BARS_PER_SLIDE)
-        slide, top = deck.slide(title + ("(续)" if n else ""), _source(spec["metric"]),
+        slide, top = deck.slide(title + ("(续)" if n else ""), sources_text(spec["metric"]),
                                 _notes(snap, spec["definition"]))
         below = deck.note_box(slide, caption, top, size=14, colour=MUTED)
         ranking_bars(deck, slide, names[part], values[part], lamps[part], MARGIN, below, deck.inner,
@@ -470,7 +463,7 @@ def _targets(deck: _Deck, snap: dict) -> None:
     """Per target: the milestone ladder with its 通报 line, the county table, the gap list."""
     for t in snap["targets"]:
         notes = _notes(snap, t["definition"]) + [f"方案原文:{t['source']}"]
-        source = _source(t["metric"])
+        source = sources_text(t["metric"])
         slide, top = deck.slide(f"{t['label']}:推进情况", source, notes)
         sentence_size = 16
         sentence_h = deck.text_height(t["sentence"], deck.inner, sentence_size)
@@ -514,7 +507,7 @@ def _map(deck: _Deck, snap: dict) -> None:
     definition = next((t["definition"] for t in snap["targets"] if t["metric"] == "township_demo_coverage"),
                       "乡镇示范点覆盖率 = 有已建成或已验收命名示范点的乡镇(街道)数 ÷ 乡镇(街道)总数。")
     notes = _notes(snap, definition)
-    source = _source("township_demo_coverage")
+    source = sources_text("township_demo_coverage")
     slide, top = deck.slide(f"{snap['where']}示范点分布", source, notes)
     panel = Inches(2.9)
     width = min(deck.inner - panel - GAP, (deck.bottom - top) * 16 // 9)
@@ -540,7 +533,7 @@ def _map(deck: _Deck, snap: dict) -> None:
 def _accountability(deck: _Deck, snap: dict) -> None:
     """The lagging measures, the lead units still owing this month's report and the 未报送 list."""
     notes = _notes(snap)
-    source = _source(None)
+    source = sources_text(None)
     lagging = snap["lagging"]
     list_slides(deck, f"推进滞后的措施(共 {len(lagging['rows'])} 项)", lagging,
                 [Col("序号", MID), Col("措施", lines=2, widest=16), Col("牵头单位", lines=2, widest=9),

@@ -29,8 +29,8 @@ from dashboard import charts
 from dashboard.charts import FONT
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
 from dashboard.metrics import Milestone
+from dashboard.report import sources_text
 from dashboard.settings import DEMO_SITE_STATUSES
-from loaders.schema import KIND_LABELS
 
 WIDTH, HEIGHT = 1920, 1080
 DPI = 100
@@ -40,9 +40,7 @@ RANKED_METRIC = "township_demo_coverage"
 RANKING_PAGE = 30  # counties per ranking picture; more would not leave their names legible
 LABEL_AT = "标签位置"
 # The reports each figure is counted from (kinds of :mod:`loaders.schema`), named on the picture.
-SOURCES = {"township_demo_coverage": ("demo_sites", "roster"), "county_brand_coverage": ("county_brands",)}
-VILLAGE_SOURCES = ("village_monthly", "roster")
-SOURCE_MAP = "来源:" + "、".join(KIND_LABELS[k] for k in SOURCES["township_demo_coverage"])
+SOURCE_MAP = "来源:" + sources_text("township_demo_coverage")
 # Where Debian's fonts-noto-cjk puts the font; matplotlib's font cache may predate an install, so these
 # files are added to it by hand when the family is not found.
 FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -152,7 +150,7 @@ def _png(fig: Figure) -> bytes:
 
 def source_of(metric: str) -> str:
     """来源:… for one target's figures."""
-    return "来源:" + "、".join(KIND_LABELS[k] for k in SOURCES.get(metric, VILLAGE_SOURCES))
+    return "来源:" + sources_text(metric)
 
 
 def stamp_lines(snap: dict, source: str) -> str:

@@ -46,6 +46,16 @@ from loaders.schema import KIND_LABELS
 SCHEMA = 1
 RANKED_METRIC = "township_demo_coverage"
 SOURCE_KINDS = ("demo_sites", "village_monthly", "county_brands", "measure_progress")
+# The reports each target is counted from (village shares: the month's village reports over the roster);
+# measures come from the lead units' 措施推进月报.
+TARGET_SOURCES = {"township_demo_coverage": ("demo_sites", "roster"), "county_brand_coverage": ("county_brands",)}
+VILLAGE_SOURCES = ("village_monthly", "roster")
+
+
+def sources_text(metric: str | None) -> str:
+    """The reports behind a target's figures (a measure's when ``metric`` is None), named: 示范点台账、村级名录."""
+    kinds = TARGET_SOURCES.get(metric, VILLAGE_SOURCES) if metric else ("measure_progress",)
+    return "、".join(KIND_LABELS[k] for k in kinds)
 
 DEFINITIONS = {
     "township_demo_coverage": "乡镇示范点覆盖率 = 至少有一个“已建成”或“已验收命名”示范点的乡镇(街道)数 ÷ 乡镇(街道)总数;"
