@@ -312,6 +312,12 @@ def cmd_serve(args) -> int:
         print("数据库为空,正在写入演示数据……")
         seed_demo(engine)
     engine.dispose()
+    from dashboard.pictures import FontMissing, font_check
+
+    try:  # the dashboard runs without it, but every exported picture and the deck's map need a CJK font
+        font_check()
+    except FontMissing as exc:
+        print(f"警告:{exc}导出图片和会议幻灯片将被拒绝,看板其余功能不受影响。", flush=True)
     print(f"看板已启动:请在浏览器打开 http://localhost:{args.port}(按 Ctrl+C 停止)", flush=True)
     argv = [sys.executable, "-m", "dashboard.server", "--server.port", str(args.port)]
     os.chdir(ROOT)

@@ -17,13 +17,20 @@ MIME = {
 
 def build(view: facts.View, fmt: str, sections: tuple[str, ...] | None, key: str) -> None:
     """Build the files now, showing progress, and keep them for this view until the next build."""
+    from dashboard.pictures import FontMissing
+
     with st.status("正在生成会议材料……", expanded=True) as status:
         bar = st.progress(0.0, text="开始")
 
         def progress(share: float, text: str) -> None:
             bar.progress(max(0.0, min(1.0, share)), text=text)
 
-        files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress)
+        try:
+            files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress)
+        except FontMissing as exc:  # the pictures would have blank text: refuse, and say what to install
+            status.update(label="未能生成会议材料", state="error", expanded=True)
+            st.error(str(exc), icon=":material/font_download_off:")
+            return
         bar.progress(1.0, text="完成")
         status.update(label=f"已生成 {len(files)} 个文件", state="complete", expanded=False)
     st.session_state[key] = (ui.version(), view.as_of, view.county, files)

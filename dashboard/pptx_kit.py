@@ -31,6 +31,7 @@ LAMP_OF_WORD = {"绿灯": "green", "黄灯": "yellow", "红灯": "red", "未报�
 LINE = 1.5  # line height / font size, generous enough for Noto Sans CJK (YaHei needs 1.32)
 MARGIN, GAP = Inches(0.5), Inches(0.2)
 CELL_X, CELL_Y = Inches(0.06), Inches(0.03)
+WIDESCREEN = (Emu(12192000), Emu(6858000))  # PowerPoint's own 16:9 (宽屏), 33.867 cm × 19.05 cm
 
 
 # --- text ---------------------------------------------------------------------------------------------
@@ -313,7 +314,7 @@ def default_template():
     in 微软雅黑 under a thin red rule; layouts 标题幻灯片, 仅标题, 空白."""
     prs = Presentation()
     old_width = prs.slide_width
-    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    prs.slide_width, prs.slide_height = WIDESCREEN
     keep = {"Title Slide": "标题幻灯片", "Title Only": "仅标题", "Blank": "空白"}
     for layout in list(prs.slide_layouts):
         if layout.name not in keep:
@@ -326,9 +327,9 @@ def default_template():
     for holder, (left, top, width, height) in zip(holders, boxes):
         scale = prs.slide_width / old_width
         holder.left, holder.top, holder.width, holder.height = int(left * scale), top, int(width * scale), height
-    boxes = {PP_PLACEHOLDER.TITLE: (MARGIN, Inches(0.3), Inches(12.333), Inches(0.85)),
-             PP_PLACEHOLDER.CENTER_TITLE: (Inches(0.9), Inches(1.9), Inches(11.533), Inches(1.5)),
-             PP_PLACEHOLDER.SUBTITLE: (Inches(0.9), Inches(3.6), Inches(11.533), Inches(2.2))}
+    boxes = {PP_PLACEHOLDER.TITLE: (MARGIN, Inches(0.3), WIDESCREEN[0] - 2 * MARGIN, Inches(0.85)),
+             PP_PLACEHOLDER.CENTER_TITLE: (Inches(0.9), Inches(1.9), WIDESCREEN[0] - Inches(1.8), Inches(1.5)),
+             PP_PLACEHOLDER.SUBTITLE: (Inches(0.9), Inches(3.6), WIDESCREEN[0] - Inches(1.8), Inches(2.2))}
     for layout in prs.slide_layouts:
         name = keep[layout.name]
         layout.name = name
@@ -337,9 +338,9 @@ def default_template():
             if box:
                 holder.left, holder.top, holder.width, holder.height = box
         if name == "仅标题":
-            decorate(prs, layout, MARGIN, Inches(1.15), Inches(12.333), Inches(0.03))
+            decorate(prs, layout, MARGIN, Inches(1.15), WIDESCREEN[0] - 2 * MARGIN, Inches(0.03))
         if name == "标题幻灯片":
-            decorate(prs, layout, Inches(0.9), Inches(3.45), Inches(11.533), Inches(0.04))
+            decorate(prs, layout, Inches(0.9), Inches(3.45), WIDESCREEN[0] - Inches(1.8), Inches(0.04))
     decorate(prs, master, Inches(0), Inches(0), prs.slide_width, Inches(0.12))
     style = master.element.find(qn("p:txStyles")).find(qn("p:titleStyle")).find(qn("a:lvl1pPr"))
     style.set("algn", "l")

@@ -54,7 +54,8 @@ def _frozen_box(view, label: str) -> None:
         if yes.button("确认冻结", type="primary", key="freeze_yes"):
             st.session_state.pop("freeze_confirm", None)
             try:
-                freeze.freeze(ui.engine(), view.as_of, who)
+                with st.spinner("正在冻结:保存全市和各县(市、区)的全部数字……"):
+                    freeze.freeze(ui.engine(), view.as_of, who)
             except freeze.FreezeError as exc:
                 st.error(str(exc))
             else:
@@ -72,12 +73,14 @@ def _exports(view) -> None:
                "图片为 1920×1080 PNG;数据表为本月全部表格(Excel)。命令行:`qinglian export --month "
                f"{view.as_of} --format pptx --out 输出目录`。")
     cols = st.columns(len(meeting.FORMATS))
+    clicked = None
     for col, (fmt, label) in zip(cols, meeting.FORMATS.items()):
-        with col:
-            key = f"month_{fmt}"
-            if st.button(f"生成{label}", key=f"{key}_go", width="stretch"):
-                export_ui.build(view, fmt, None, key)
-            export_ui.offer(view, key)
+        if col.button(f"生成{label}", key=f"month_{fmt}_go", width="stretch"):
+            clicked = fmt
+    if clicked:  # built under the row, where the progress bar and the file names have the page's width
+        export_ui.build(view, clicked, None, f"month_{clicked}")
+    for fmt in meeting.FORMATS:
+        export_ui.offer(view, f"month_{fmt}")
 
 
 with ui.guarded("会议材料"):

@@ -60,6 +60,7 @@ PAGES = [  # url path, text that shows the page has rendered, screenshot name
     ("map", "示范点地图", "map"),
     ("targets", "完成下一节点还需", "targets"),
     ("accountability", "措施详情", "accountability"),
+    ("meeting", "冻结记录", "meeting"),
     ("upload", "下载村级指标月报模板", "upload"),
     ("plan", "工作措施与责任单位", "plan"),
 ]

@@ -167,7 +167,7 @@ def test_whole_month_titles_in_order(hand):
 
 def test_deck_is_16_9(hand):
     _, prs = hand
-    assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # PowerPoint's 宽屏 16:9, to the EMU
 
 
 def test_cover_names_scope_month_and_freeze(hand):
@@ -392,7 +392,7 @@ def test_same_snapshot_same_bytes():
 
 def test_template_file_is_16_9_with_the_layouts_used():
     prs = Presentation(str(deck.TEMPLATE))
-    assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # PowerPoint's 宽屏 16:9, to the EMU
     assert [layout.name for layout in prs.slide_layouts] == ["标题幻灯片", "仅标题", "空白"]
     assert len(prs.slides) == 0
 
@@ -414,7 +414,7 @@ def test_a_city_template_with_other_layouts(tmp_path, monkeypatch):
 def test_without_a_template_file_the_default_is_built(tmp_path, monkeypatch):
     monkeypatch.setattr(deck, "TEMPLATE", tmp_path / "absent.pptx")
     prs = _open(deck.build(hand_snapshot(), ("overview",)))
-    assert prs.slide_width == Inches(13.333) and prs.slides[1].slide_layout.name == "仅标题"
+    assert prs.slide_width == 12192000 and prs.slides[1].slide_layout.name == "仅标题"
 
 
 # --- the demo city's month ----------------------------------------------------------------------------------

@@ -164,3 +164,16 @@ def test_cli_export_refusals_in_chinese(demo_store, tmp_path, args, code, messag
     assert out.returncode == code
     assert message in out.stderr.decode() and "Traceback" not in out.stderr.decode()
     assert not list(tmp_path.glob("x/*"))
+
+
+def test_cli_export_refuses_pictures_without_a_cjk_font(demo_store, tmp_path, monkeypatch, capsys):
+    """vl-convert and matplotlib draw nothing (or boxes) without the font: the export is refused, exit 1."""
+    from dashboard import cli, pictures
+
+    monkeypatch.setattr(pictures, "FONT", "无此字体")
+    monkeypatch.setattr(pictures, "_font_path", None)
+    url = demo_store.url.render_as_string(hide_password=False)
+    code = cli.main(["--db", url, "export", "--month", "2025-11", "--format", "png", "--out", str(tmp_path / "图")])
+    assert code == 1
+    assert "未找到中文字体「无此字体」" in capsys.readouterr().err
+    assert not list((tmp_path / "图").glob("*.png"))
