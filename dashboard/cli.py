@@ -204,19 +204,28 @@ def _month(text: str) -> str | None:
         return None
 
 
-def cmd_freeze(args) -> int:
-    """Freeze a month for the 通报 (exit 1 when it cannot be: no data, already frozen)."""
-    import getpass
-
-    from dashboard import freeze
+def _month_store(args):
+    """(engine, YYYY-MM) for --month, or (None, Chinese usage message)."""
     from dashboard.catalog import ready
     from dashboard.store import make_engine
 
     period = _month(args.month)
     if period is None:
-        return _fail(f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。", 2)
+        return None, f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。"
     engine = make_engine(args.db)
     ready(engine)
+    return engine, period
+
+
+def cmd_freeze(args) -> int:
+    """Freeze a month for the 通报 (exit 1 when it cannot be: no data, already frozen)."""
+    import getpass
+
+    from dashboard import freeze
+
+    engine, period = _month_store(args)
+    if engine is None:
+        return _fail(period, 2)
     try:
         done = freeze.freeze(engine, period, args.user or getpass.getuser())
     except freeze.FreezeError as exc:
@@ -230,14 +239,10 @@ def cmd_unfreeze(args) -> int:
     import getpass
 
     from dashboard import freeze
-    from dashboard.catalog import ready
-    from dashboard.store import make_engine
 
-    period = _month(args.month)
-    if period is None:
-        return _fail(f"月份「{args.month}」有误,应为 YYYY-MM,例如 2025-11。", 2)
-    engine = make_engine(args.db)
-    ready(engine)
+    engine, period = _month_store(args)
+    if engine is None:
+        return _fail(period, 2)
     try:
         freeze.unfreeze(engine, period, args.user or getpass.getuser(), args.reason)
     except freeze.FreezeError as exc:

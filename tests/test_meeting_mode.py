@@ -5,16 +5,14 @@ AppTest checks what the pages draw; one chromium visit checks what a projector s
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import text
-from streamlit.testing.v1 import AppTest
 
+from tests.apptest import open_page
 from tests.browser import assert_clean, browser_missing, chromium_page, copy_store, screenshot
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 CYCLE = [("pages/overview.py", "清廉乡村建设总览", "示范点地图"), ("pages/map.py", "示范点地图", "目标进度"),
          ("pages/targets.py", "目标进度", "责任落实"), ("pages/accountability.py", "责任落实", "总览")]
 SOURCES = {"pages/overview.py": "村级指标月报、示范点台账、县级特色品牌、措施推进月报", "pages/map.py": "示范点台账",
@@ -25,17 +23,6 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
-def _open(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
-    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    return at
-
-
 def _county(engine) -> tuple[str, str]:
     with engine.connect() as conn:
         return tuple(conn.execute(text("SELECT code, name FROM regions WHERE level = 'county' ORDER BY code")).first())
@@ -44,7 +31,7 @@ def _county(engine) -> tuple[str, str]:
 @pytest.mark.parametrize(("page", "title", "following"), CYCLE, ids=[p for p, _, _ in CYCLE])
 def test_meeting_page_is_stamped_and_leads_to_the_next(demo_store, page, title, following):
     code, name = _county(demo_store)
-    at = _open(page, meeting="1", embed="true", month="2024-06", county=code)
+    at = open_page(page, meeting="1", embed="true", month="2024-06", county=code)
     assert [t.value for t in at.title] == [title]
     stamp = shown(at.markdown[0].value)
     where = "全市" if page == "pages/accountability.py" else name  # measures are reported city-wide
@@ -59,7 +46,7 @@ def test_meeting_page_is_stamped_and_leads_to_the_next(demo_store, page, title, 
 
 
 def test_flag_is_kept_in_the_session_across_a_page_switch(demo_store):
-    at = _open("pages/overview.py", meeting="1", embed="true", month="2024-06")
+    at = open_page("pages/overview.py", meeting="1", embed="true", month="2024-06")
     at.query_params.clear()  # a page switch drops the page's own parameters
     at.switch_page("pages/map.py").run()
     assert not at.exception
@@ -69,7 +56,7 @@ def test_flag_is_kept_in_the_session_across_a_page_switch(demo_store):
 
 
 def test_meeting_0_is_the_ordinary_dashboard(demo_store):
-    at = _open("pages/map.py", meeting="0")
+    at = open_page("pages/map.py", meeting="0")
     assert at.selectbox(key="month_widget").value == "2025-12" and not at.get("page_link")
     assert "meeting" not in at.query_params
 
@@ -79,7 +66,7 @@ def test_meeting_0_is_the_ordinary_dashboard(demo_store):
                                                 ("pages/accountability.py", "accountability")])
 def test_normal_mode_has_the_export_button_and_the_meeting_link(demo_store, page, sections):
     code, _ = _county(demo_store)
-    at = _open(page, month="2024-06", county=code)
+    at = open_page(page, month="2024-06", county=code)
     assert [b.label for b in at.button if b.label == "导出会议材料"] == ["导出会议材料"]
     assert at.button(key=f"meeting_{sections}_go").label == "导出会议材料"
     link = at.get("link_button")[0].proto

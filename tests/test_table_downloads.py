@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
+
+from tests.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "streamlit_app.py")
 LABEL = "下载(.xlsx)"
 
 
@@ -41,17 +41,6 @@ def test_the_helper_is_the_one_place_that_calls_st_dataframe():
 
 # --- on the pages -----------------------------------------------------------------------------------
 
-def _open(page: str, **params) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
-    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
-    return at
-
-
 def _pairs(block) -> list[tuple[str, str | None]]:
     """(element type, type of the element right after it in the same container) for every table on the page."""
     out = []
@@ -70,20 +59,20 @@ PAGES = {"pages/overview.py": 3, "pages/map.py": 2, "pages/targets.py": 3, "page
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_table_has_its_download_right_under_it(demo_store, page):
-    at = _open(page)
+    at = open_page(page)
     pairs = _pairs(at.main)
     assert len(pairs) == PAGES[page]
     assert all(label == LABEL for _, label in pairs), pairs
 
 
 def test_the_measure_history_downloads_too(demo_store):
-    at = _open("pages/accountability.py")
+    at = open_page("pages/accountability.py")
     at.selectbox(key="acc_measure").set_value(5).run()
     assert len(_pairs(at.main)) == 5 and all(label == LABEL for _, label in _pairs(at.main))
 
 
 def test_plan_targets_table_downloads_under_it(demo_store):
-    at = _open("pages/plan.py")
+    at = open_page("pages/plan.py")
     kids = list(at.main.children.values())
     table = next(i for i, node in enumerate(kids) if getattr(node, "type", None) == "table")
     assert kids[table + 1].proto.label == LABEL
@@ -119,7 +108,7 @@ def test_a_page_table_file_has_title_stamp_frozen_header_and_no_formula(demo_sto
                 AND u.period = (SELECT MAX(period) FROM uploads WHERE kind = 'demo_sites' AND active
                                 AND scope = u.scope AND period <= '2025-12'))"""), {"c": code}).scalar()
     assert gaps > 0
-    _open("pages/map.py", month="2025-12", county=code)
+    open_page("pages/map.py", month="2025-12", county=code)
     name = next(n for n in files if "尚无示范点的乡镇(街道)名单" in n)
     assert name.endswith("_2025-12.xlsx") and "/" not in name
     sheet = openpyxl.load_workbook(io.BytesIO(files[name]())).active
@@ -134,7 +123,7 @@ def test_a_page_table_file_has_title_stamp_frozen_header_and_no_formula(demo_sto
 
 
 def test_overview_ranking_file_is_stamped_with_the_month(demo_store, files):
-    _open("pages/overview.py", month="2024-06")
+    open_page("pages/overview.py", month="2024-06")
     sheet = openpyxl.load_workbook(io.BytesIO(files["各县(市、区)示范点覆盖率排名_2024-06.xlsx"]())).active
     assert sheet["A1"].value == "各县(市、区)示范点覆盖率排名"
     assert sheet["A2"].value == "全市 · 数据截至 2024年6月"
@@ -143,7 +132,7 @@ def test_overview_ranking_file_is_stamped_with_the_month(demo_store, files):
 
 
 def test_accountability_measure_file_holds_the_full_table_behind_the_compact_one(demo_store, files):
-    _open("pages/accountability.py", month="2025-12")
+    open_page("pages/accountability.py", month="2025-12")
     sheet = openpyxl.load_workbook(io.BytesIO(files["措施落实情况_2025-12.xlsx"]())).active
     header = [c.value for c in sheet[3]]
     assert "配合单位" in header and "灯" in header
