@@ -86,6 +86,7 @@ EMPTY_PAGES = [  # a city's first start (qinglian serve --no-demo): what each pa
     ("map", "请先在「数据上报」页上传村级名录"),
     ("targets", "还没有上报数据"),
     ("accountability", "尚无措施推进月报"),
+    ("meeting", "还没有上报数据,无法生成会议材料"),
     ("upload", "数据库中还没有村级名录"),
     ("plan", "工作措施与责任单位"),
 ]

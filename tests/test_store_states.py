@@ -39,9 +39,12 @@ EXPECTED = {  # (state, page) -> a sentence the page must show
     ("first_month", "pages/map.py"): f"{MONTH}尚无示范点台账",
     ("first_month", "pages/targets.py"): f"{MONTH}尚无示范点台账、县级特色品牌",
     ("first_month", "pages/accountability.py"): f"{MONTH}尚无措施推进月报",
+    ("empty", "pages/meeting.py"): "还没有上报数据,无法生成会议材料",
+    ("roster", "pages/meeting.py"): f"{MONTH}尚未冻结",
+    ("first_month", "pages/meeting.py"): f"{MONTH}尚未冻结",
 }
-PAGES = ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py", "pages/upload.py",
-         "pages/plan.py"]
+PAGES = ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py", "pages/meeting.py",
+         "pages/upload.py", "pages/plan.py"]
 
 
 def _store(tmp_path, monkeypatch, state: str):
@@ -77,6 +80,27 @@ def test_first_month_overview_counts_what_is_there(tmp_path, monkeypatch):
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["法律明白人≥3名的村占比"] == "100.0%"  # all 4 villages reported 3
     assert tiles["乡镇示范点覆盖率"] == "未报送"  # no ledger yet: not 0 %
+
+
+@pytest.mark.parametrize("state", ["roster", "first_month"])
+def test_meeting_materials_of_an_early_month_say_what_is_missing(tmp_path, monkeypatch, state):
+    """A city's first month: every format is produced, and the 通报 says 未报送 instead of inventing 0 %."""
+    import io
+
+    from docx import Document
+
+    from dashboard import meeting
+
+    engine = _store(tmp_path, monkeypatch, state)
+    files = {fmt: meeting.export(engine, PERIOD, fmt) for fmt in meeting.FORMATS}
+    assert all(data for fmt in files for _, data in files[fmt])
+    text = "\n".join(p.text for p in Document(io.BytesIO(files["docx"][0][1])).paragraphs)
+    assert "全市乡镇示范点覆盖率:本月未报送,无法计算。" in text  # no ledger yet
+    if state == "first_month":  # all 4 villages of the roster reported 3 法律明白人
+        assert "全市 4 个村(社区)中 4 个法律明白人不少于 3 名,法律明白人≥3名的村占比 100.0%" in text
+    else:
+        assert "全市法律明白人≥3名的村占比:本月未报送,无法计算。" in text
+    engine.dispose()
 
 
 def test_db_upgrade_on_an_empty_store_loads_the_plan(tmp_path):
