@@ -361,7 +361,10 @@ def meeting_stamp(page: str, title_text: str, view: facts.View, kinds: tuple[str
     with st.container(key="meeting_stamp"):
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.title(title_text)
-        right.container(horizontal_alignment="right").page_link(**next_page(page, view))
+        links = right.container(horizontal_alignment="right")
+        links.page_link(**next_page(page, view))
+        links.page_link(page, label="退出会议模式", icon=":material/close:",
+                        query_params={"meeting": "0", "month": view.as_of, "county": view.county or ALL})
         st.markdown(plain(f"{view_caption(shown)} · 来源:{'、'.join(KIND_LABELS[k] for k in kinds)}"
                           f"(共 {len(used)} 份上报){demo}"))
 

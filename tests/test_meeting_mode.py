@@ -40,6 +40,9 @@ def test_meeting_page_is_stamped_and_leads_to_the_next(demo_store, page, title, 
     link = at.get("page_link")[0].proto
     assert link.label == f"下一页:{following}"
     assert parse_qs(link.query_string) == {"meeting": ["1"], "month": ["2024-06"], "county": [code]}
+    leave = at.get("page_link")[1].proto  # back to the ordinary dashboard, same page, month and county
+    assert leave.label == "退出会议模式"
+    assert parse_qs(leave.query_string) == {"meeting": ["0"], "month": ["2024-06"], "county": [code]}
     assert not at.sidebar.selectbox and not at.get("link_button")  # no month/county pickers, no 会议模式 link
     assert not [b for b in at.button if b.label == "导出会议材料"]
     assert not at.get("download_button") and at.table  # tables drawn as HTML for the larger font
