@@ -158,3 +158,11 @@ def assert_clean(watch: PageWatch, trap: ProxyTrap) -> None:
     assert not watch.errors
     assert watch.foreign == [], f"向外部主机发出了请求:{watch.foreign}"
     assert trap.requests == []
+
+
+def one_uploader(page) -> None:
+    """Wait until the rerun after a choice has finished and left one file input (choosing a county turns the
+    several-files uploader into a one-file one; until the rerun ends the page holds both)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && document.querySelectorAll('input[type=file]').length === 1", timeout=60_000)

@@ -23,6 +23,7 @@ from tests.browser import (
     ProxyTrap,
     browser_missing,
     copy_store,
+    one_uploader,
     screenshot,
     streamlit_server,
 )
@@ -79,7 +80,7 @@ def _choose_upload(page, base: str, county: str) -> None:
     user = page.get_by_label("填报人")
     user.fill("李明")
     user.press("Enter")
-    page.wait_for_timeout(800)
+    one_uploader(page)
 
 
 def test_parser_killing_uploads_do_not_touch_other_sessions(demo_db, tmp_path):

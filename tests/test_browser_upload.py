@@ -12,6 +12,7 @@ from tests.browser import (
     browser_missing,
     chromium_page,
     copy_store,
+    one_uploader,
     screenshot,
 )
 
@@ -48,7 +49,7 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
         user = page.get_by_label("填报人")
         user.fill("李明")
         user.press("Enter")
-        page.wait_for_timeout(800)
+        one_uploader(page)
         page.locator('input[type="file"]').set_input_files(str(tmp_path / "月报.xlsx"))
         page.get_by_text("校验通过").wait_for(timeout=30_000)
         page.wait_for_timeout(800)
@@ -91,7 +92,7 @@ def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
         user = page.get_by_label("填报人")  # no county chosen
         user.fill("李明")
         user.press("Enter")
-        page.wait_for_timeout(800)
+        one_uploader(page)
         page.locator('input[type="file"]').set_input_files([str(both), str(alone)])
         page.get_by_text("校验通过。确认无误").wait_for(timeout=60_000)
         page.wait_for_timeout(1200)
