@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import freeze
 from dashboard.targets import rank_vs
+from tests.test_overview import LATEST_LEDGER
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -44,15 +45,6 @@ def test_an_unranked_county_in_the_report_shows_no_change():
 
 
 # --- the page ---------------------------------------------------------------------------------------
-
-LATEST_LEDGER = """
-    WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
-                    WHERE kind = 'demo_sites' AND active AND period <= :p GROUP BY scope)
-    SELECT t.county_code, COUNT(DISTINCT v.parent_code) FROM demo_sites d
-    JOIN uploads u ON u.id = d.upload_id JOIN latest l ON l.scope = u.scope AND l.period = u.period
-    JOIN regions v ON v.code = d.village_code JOIN regions t ON t.code = v.parent_code
-    WHERE u.kind = 'demo_sites' AND u.active AND d.status IN ('已建成', '已验收命名') GROUP BY t.county_code"""
-
 
 def _ranks(conn, period: str) -> dict[str, int]:
     """County name -> rank by township coverage (1 = best; ties share the better rank), straight from SQL."""
