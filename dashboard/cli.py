@@ -282,6 +282,40 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from dashboard.backup import BackupError, backup
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    try:
+        done = backup(engine, Path(args.out))
+    except BackupError as exc:
+        return _fail(str(exc), exc.code)
+    print(f"已备份到 {done.path}({done.bytes / 1e6:.1f} MB,上报记录 {done.uploads} 份)。恢复:qinglian restore {done.path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    """Replace the store with a backup; the store as it was is saved first (exit 1 without --yes on data)."""
+    from dashboard.backup import BackupError, restore
+    from dashboard.catalog import ready
+    from dashboard.store import is_empty, make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    if not is_empty(engine) and not args.yes:
+        return _fail("恢复会用备份替换当前数据库中的全部数据(当前数据会先另存到 var/backups/)。"
+                     "请先停止看板服务,确认无误后加 --yes 重新运行。", 1)
+    try:
+        saved, done = restore(engine, Path(args.file))
+    except BackupError as exc:
+        return _fail(str(exc), exc.code)
+    print(f"已从 {done.path} 恢复(上报记录 {done.uploads} 份)。恢复前的数据已另存为 {saved.path}。")
+    return 0
+
+
 def _store_and_county(args):
     """(engine, county code or None) for ``--county 县名``, or (None, Chinese message) for an unknown county."""
     from dashboard import queries
@@ -406,6 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--county", help="县(市、区)名称;不填则为全市")
     exp.add_argument("--out", required=True, help="输出目录(不存在则创建)")
     exp.set_defaults(func=cmd_export)
+
+    bak = sub.add_parser("backup", help="备份整个数据库到文件(SQLite 在线备份;PostgreSQL 用 pg_dump)")
+    bak.add_argument("out", metavar="OUT", help="备份文件(不覆盖已有文件)")
+    bak.set_defaults(func=cmd_backup)
+    res = sub.add_parser("restore", help="用备份文件替换整个数据库(先把当前数据另存到 var/backups/)")
+    res.add_argument("file", metavar="IN", help="qinglian backup 生成的备份文件")
+    res.add_argument("--yes", action="store_true", help="确认替换当前数据库中的数据")
+    res.set_defaults(func=cmd_restore)
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)
