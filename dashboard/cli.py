@@ -357,8 +357,13 @@ def cmd_serve(args) -> int:
         font_check()
     except FontMissing as exc:
         print(f"警告:{exc}导出图片和会议幻灯片将被拒绝,看板其余功能不受影响。", flush=True)
-    print(f"看板已启动:请在浏览器打开 http://localhost:{args.port}(按 Ctrl+C 停止)", flush=True)
+    where = args.address or "127.0.0.1"
+    shown = "localhost" if where in ("127.0.0.1", "localhost") else where
+    print(f"看板已启动:请在浏览器打开 http://{shown}:{args.port}(按 Ctrl+C 停止)"
+          + ("" if args.address else ";只在本机监听,对内网开放请加 --address 0.0.0.0"), flush=True)
     argv = [sys.executable, "-m", "dashboard.server", "--server.port", str(args.port)]
+    if args.address:
+        argv += ["--server.address", args.address]
     os.chdir(ROOT)
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
@@ -451,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", help="监听地址(默认 127.0.0.1,只允许本机访问;对内网开放用 0.0.0.0 或本机内网地址)")
     serve.add_argument("--no-demo", action="store_true", help="数据库为空时也不写入演示数据")
     serve.set_defaults(func=cmd_serve)
     return parser
