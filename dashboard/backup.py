@@ -8,7 +8,6 @@ checks that the file is a backup of this kind of store, and afterwards applies a
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from dashboard import months
-from dashboard.settings import var_dir
+from dashboard.settings import child_env, var_dir
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_MAGIC = b"PGDMP"
@@ -55,10 +54,7 @@ def _pg_env(engine: Engine) -> tuple[list[str], dict[str, str]]:
     args = ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432), "-d", url.database or "postgres"]
     if url.username:
         args += ["-U", url.username]
-    env = {**os.environ}
-    if url.password:
-        env["PGPASSWORD"] = url.password
-    return args, env
+    return args, child_env(**({"PGPASSWORD": url.password} if url.password else {}))
 
 
 def _schema(engine: Engine) -> str:
