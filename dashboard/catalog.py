@@ -26,8 +26,10 @@ METRIC_OF_TARGET = {
 }
 
 
-def load_plan(engine: Engine, text: str, source_name: str) -> int:
-    """Parse ``text`` and store it as the active plan (earlier plans are kept, inactive)."""
+def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首次启动载入默认方案)") -> int:
+    """Parse ``text`` and store it as the active plan (earlier plans are kept, inactive); audited as ``by``."""
+    from dashboard import audit
+
     plan = parse_plan(text)
     with Session(engine) as session, session.begin():
         session.execute(update(models.Plan).values(active=False))
@@ -42,6 +44,8 @@ def load_plan(engine: Engine, text: str, source_name: str) -> int:
         session.add(row)
         session.flush()
         _store_plan(session, row.id, plan)
+        audit.record(session.connection(), by, "plan", source_name,
+                     f"载入实施方案:{len(plan.measures)} 项措施,{len(plan.targets)} 个目标节点(方案编号 {row.id})")
         return row.id
 
 

@@ -270,7 +270,7 @@ def cmd_export(args) -> int:
     except OSError as exc:
         return _fail(f"无法创建输出目录「{out}」:{exc.strerror or exc}。", 2)
     try:
-        files = meeting.export(engine, period, args.format, scope)
+        files = meeting.export(engine, period, args.format, scope, user=_cli_user())
     except FontMissing as exc:
         return _fail(str(exc), 1)
     for name, data in files:
@@ -293,6 +293,9 @@ def cmd_backup(args) -> int:
         done = backup(engine, Path(args.out))
     except BackupError as exc:
         return _fail(str(exc), exc.code)
+    from dashboard import audit
+
+    audit.log(engine, _cli_user(), "backup", str(done.path), f"{done.bytes / 1e6:.1f} MB,上报记录 {done.uploads} 份")
     print(f"已备份到 {done.path}({done.bytes / 1e6:.1f} MB,上报记录 {done.uploads} 份)。恢复:qinglian restore {done.path}")
     return 0
 
@@ -312,7 +315,80 @@ def cmd_restore(args) -> int:
         saved, done = restore(engine, Path(args.file))
     except BackupError as exc:
         return _fail(str(exc), exc.code)
+    from dashboard import audit
+
+    audit.log(engine, _cli_user(), "restore_store", str(done.path), f"恢复前的数据另存为 {saved.path}")
     print(f"已从 {done.path} 恢复(上报记录 {done.uploads} 份)。恢复前的数据已另存为 {saved.path}。")
+    return 0
+
+
+def _cli_user() -> str:
+    """How the audit log names whoever runs the command line: 命令行:系统用户名."""
+    import getpass
+
+    return f"命令行:{getpass.getuser()}"
+
+
+def _password(args, prompt: str = "密码") -> str | None:
+    """The new password: from standard input with --password-stdin (scripts), else typed twice, unseen."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"{prompt}:")
+    if getpass.getpass(f"再次输入{prompt}:") != first:
+        return None
+    return first
+
+
+def cmd_user(args) -> int:
+    """Accounts: add, passwd, disable, enable, list (exit 0 done, 1 refused, 2 usage)."""
+
+    from dashboard import accounts
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    by = _cli_user()
+    try:
+        if args.user_command == "list":
+            table = accounts.listing(engine)
+            if table.empty:
+                print("还没有任何账号。先建管理员:qinglian user add 账号 --role 管理员 --name 姓名")
+            for row in table.itertuples(index=False):
+                print("  ".join(str(v) for v in row))
+            return 0
+        if args.user_command in ("disable", "enable"):
+            accounts.set_active(engine, args.username, args.user_command == "enable", by)
+            print(f"已{'启用' if args.user_command == 'enable' else '停用'}账号 {args.username}。")
+            return 0
+        password = _password(args, "新密码" if args.user_command == "passwd" else "密码")
+        if password is None:
+            return _fail("两次输入的密码不一致,未修改。", 1)
+        if args.user_command == "passwd":
+            accounts.set_password(engine, args.username, password, by)
+            print(f"已重设账号 {args.username} 的密码(如已锁定,同时解除)。")
+            return 0
+        made = accounts.add(engine, args.username, password, args.role, args.name, args.county, args.unit, by)
+        print(f"已新建账号 {made.username}:{made.display_name},{made.role_label}。")
+        return 0
+    except accounts.AccountError as exc:
+        return _fail(str(exc), 1)
+
+
+def cmd_audit(args) -> int:
+    from dashboard import audit
+    from dashboard.catalog import ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    action = next((k for k, v in audit.ACTIONS.items() if args.action in (k, v)), None) if args.action else None
+    if args.action and action is None:
+        return _fail(f"操作「{args.action}」无效,可选:{'、'.join(audit.ACTIONS.values())}。", 2)
+    for row in audit.entries(engine, args.account, action, limit=args.limit).itertuples(index=False):
+        print("  ".join(str(v) for v in row))
     return 0
 
 
@@ -453,6 +529,34 @@ def build_parser() -> argparse.ArgumentParser:
     res.add_argument("file", metavar="IN", help="qinglian backup 生成的备份文件")
     res.add_argument("--yes", action="store_true", help="确认替换当前数据库中的数据")
     res.set_defaults(func=cmd_restore)
+
+    from dashboard.accounts import ROLES
+
+    user = sub.add_parser("user", help="账号管理:新建、重设密码、停用、启用、列出").add_subparsers(
+        dest="user_command", required=True)
+    add = user.add_parser("add", help="新建账号(密码两次输入,不回显;脚本中用 --password-stdin)")
+    add.add_argument("username", help="账号:2–40 个英文字母、数字或 _ . -")
+    add.add_argument("--role", required=True, help=f"角色:{'、'.join(ROLES.values())}")
+    add.add_argument("--name", help="姓名(默认同账号)")
+    add.add_argument("--county", help="县级填报员所属县(市、区)")
+    add.add_argument("--unit", help="单位填报员所在单位(实施方案中的责任单位)")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    add.set_defaults(func=cmd_user)
+    pw = user.add_parser("passwd", help="重设密码(同时解除锁定)")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    pw.set_defaults(func=cmd_user)
+    for verb, text in (("disable", "停用账号(不能再登录,记录保留)"), ("enable", "重新启用账号")):
+        one = user.add_parser(verb, help=text)
+        one.add_argument("username")
+        one.set_defaults(func=cmd_user)
+    user.add_parser("list", help="列出全部账号(不显示密码)").set_defaults(func=cmd_user)
+
+    aud = sub.add_parser("audit", help="查看审计记录(登录、上报、恢复、冻结、导出、账号变更等),最新在前")
+    aud.add_argument("--account", help="只看某个账号")
+    aud.add_argument("--action", help="只看某种操作,如 登录失败、上报(接收)、冻结")
+    aud.add_argument("--limit", type=int, default=100)
+    aud.set_defaults(func=cmd_audit)
 
     serve = sub.add_parser("serve", help="升级数据库、必要时写入演示数据并启动看板")
     serve.add_argument("--port", type=int, default=8501)

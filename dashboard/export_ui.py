@@ -7,6 +7,8 @@ import streamlit as st
 
 from dashboard import facts, meeting, ui
 
+# Until sign-in is in place (issue 10), the page cannot say who exported; the audit log says so plainly.
+WEB_USER = "网页用户(未登录)"
 MIME = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -26,7 +28,7 @@ def build(view: facts.View, fmt: str, sections: tuple[str, ...] | None, key: str
             bar.progress(max(0.0, min(1.0, share)), text=text)
 
         try:
-            files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress)
+            files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress, user=WEB_USER)
         except FontMissing as exc:  # the pictures would have blank text: refuse, and say what to install
             status.update(label="未能生成会议材料", state="error", expanded=True)
             st.error(str(exc), icon=":material/font_download_off:")

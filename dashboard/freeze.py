@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboard import months, queries, report
+from dashboard import audit, months, queries, report
 from dashboard.models import FrozenMonth
 
 CITY = ""  # the key of the city-wide snapshot among a freeze's snapshots
@@ -58,6 +58,8 @@ def freeze(engine: Engine, period: str, user: str, at: datetime | None = None) -
         with Session(engine) as session, session.begin():
             session.add(FrozenMonth(period=period, snapshots=_pack(snapshots), upload_ids=json.dumps(ids),
                                     frozen_by=user, frozen_at=moment, active=True, is_demo=month.demo))
+            audit.record(session.connection(), user, "freeze", months.label(period),
+                         f"冻结全市和 {len(snapshots) - 1} 个县(市、区)的数字,依据上报 {len(ids)} 份", at=moment)
     except IntegrityError as exc:  # someone froze it in the meantime
         raise FreezeError(f"{months.label(period)}刚刚已被他人冻结,请刷新后查看。") from exc
     return Frozen(period, user, moment, tuple(ids))
@@ -74,6 +76,7 @@ def unfreeze(engine: Engine, period: str, user: str, reason: str, at: datetime |
                                .values(active=False, unfrozen_by=user, unfrozen_at=moment, unfreeze_reason=reason))
         if not done.rowcount:
             raise FreezeError(f"{months.label(period)}没有被冻结,无需解除。")
+        audit.record(session.connection(), user, "unfreeze", months.label(period), f"原因:{reason}", at=moment)
 
 
 def frozen(engine: Engine, period: str) -> Frozen | None:

@@ -18,7 +18,7 @@ from operator import itemgetter
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import facts, models, months
+from dashboard import audit, facts, models, months
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
 from dashboard.store import StoreError, describe_url, make_engine, store_fault
@@ -512,12 +512,19 @@ def _issues_json(preview: Preview) -> str:
     return json.dumps([i.to_dict() for i in preview.errors + preview.warnings][:500], ensure_ascii=False)
 
 
+def _target(preview: Preview) -> str:
+    """What an upload is about, for the audit log: 村级指标月报 2025-11 义溪区."""
+    return f"{KIND_LABELS.get(preview.kind, preview.kind)} {preview.period} {preview.label}"
+
+
 def record_refusal(engine: Engine, preview: Preview, outcome: str = "refused", message: str | None = None) -> int | None:
     """Record a refused (or failed) attempt without its bytes; returns the upload id, or None when the
     store itself refuses the write (read-only, full, unreachable — logged, never raised)."""
     summary = preview.errors[0].text() if preview.errors else "未通过校验"
     try:
         with engine.begin() as conn:
+            audit.record(conn, preview.user, "upload_refused", _target(preview),
+                         f"文件 {preview.file_name}:{message or f'共 {len(preview.errors)} 处错误。{summary}'}", ok=False)
             return conn.execute(insert(U).values(
                 kind=preview.kind, period=preview.period, scope=preview.scope or "未确定",
                 file_name=preview.file_name, sha256=preview.sha256, content=None, uploaded_by=preview.user,
@@ -625,6 +632,9 @@ def _commit(engine: Engine, previews: list[Preview], hook) -> list[int]:
         _activate_all(conn, [(upload_id, part.kind, part.period, part.scope)
                              for upload_id, (part, *_) in zip(ids, versions)], now, "commit")
         for upload_id, (part, *_) in zip(ids, versions):
+            audit.record(conn, part.user, "roster" if part.kind == "roster" else "upload", _target(part),
+                         f"文件 {part.file_name},{part.rows} 行,版本号 {upload_id}", at=now)
+        for upload_id, (part, *_) in zip(ids, versions):
             if part.kind == "roster":
                 _apply_roster(conn, part.result.records)
                 _bulk_insert(conn, models.RosterVillage.__table__, [
@@ -728,6 +738,8 @@ def _restore(engine: Engine, upload_id: int, user: str) -> int:
         conn.execute(update(U).where(U.id == upload_id).values(
             active=True, superseded_at=None, message=f"{row['message']}(于 {now:%Y-%m-%d %H:%M} 由{user}恢复)"))
         _activate(conn, upload_id, row["kind"], row["period"], row["scope"], now, "restore")
+        audit.record(conn, user, "restore", f"{KIND_LABELS.get(row['kind'], row['kind'])} {row['period']} {row['scope']}",
+                     f"恢复版本号 {upload_id}(文件 {row['file_name']})", at=now)
     return upload_id
 
 

@@ -59,8 +59,16 @@ def render(snap: dict, fmt: str, sections: tuple[str, ...] | None = None,
 
 
 def export(engine: Engine, period: str, fmt: str, county: str | None = None, sections: tuple[str, ...] | None = None,
-           progress: Progress | None = None) -> list[tuple[str, bytes]]:
-    """The files of ``period`` (frozen figures if frozen) for the city or one county."""
+           progress: Progress | None = None, user: str = "未记名") -> list[tuple[str, bytes]]:
+    """The files of ``period`` (frozen figures if frozen) for the city or one county; the export is audited
+    as ``user``."""
+    from dashboard import audit
+
     if progress:
         progress(0.02, "正在读取本月数据")
-    return render(freeze.snapshot(engine, period, county), fmt, sections, progress)
+    snap = freeze.snapshot(engine, period, county)
+    files = render(snap, fmt, sections, progress)
+    state = "冻结数字" if snap.get("frozen") else "实时数字"
+    audit.log(engine, user, "export", f"{snap['stamp']} · {FORMATS.get(fmt, fmt)}",
+              f"{state};{'、'.join(name for name, _ in files)}")
+    return files

@@ -341,3 +341,37 @@ class FrozenMonth(Base):
         Index("uq_frozen_months_one_active", "period", unique=True,
               sqlite_where=text("active"), postgresql_where=text("active")),
     )
+
+
+class Account(Base):
+    """A local account: who may sign in, with which role and scope (county or lead unit)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, with its parameters and salt
+    role: Mapped[str] = mapped_column(String(10))  # leader / admin / county / unit
+    county_code: Mapped[str | None] = mapped_column(String(12))  # 县级填报员: the county it may change
+    unit_name: Mapped[str | None] = mapped_column(String(100))  # 单位填报员: the lead unit it reports for
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords in a row
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One recorded action: sign-ins, uploads (accepted or refused), restores, roster and plan changes,
+    freezes, exports, account changes, backups. Written in the same transaction as the action itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(20), index=True)
+    target: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ok: Mapped[bool] = mapped_column(Boolean, default=True)

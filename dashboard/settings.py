@@ -99,6 +99,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(INTAKE, "[sandbox] memory_mb", 1024, "校验子进程的内存上限(MB)"),
     Setting(INTAKE, "[sandbox] timeout_seconds", 60, "校验一个文件的时间上限(秒)"),
     Setting(INTAKE, "[sandbox] max_parallel", 1, "每个服务进程同时校验的文件数,其余排队"),
+    Setting(INTAKE, "[accounts] max_failures", 5, "连续输错密码这么多次后锁定账号"),
+    Setting(INTAKE, "[accounts] lock_minutes", 15, "账号锁定的时长(分钟),期满自动解锁,管理员也可重设密码解锁"),
+    Setting(INTAKE, "[accounts] idle_minutes", 30, "登录后无操作超过这么多分钟须重新登录"),
+    Setting(INTAKE, "[accounts] min_password_chars", 10, "密码最短长度(字符)"),
     Setting(PLAN_CONFIG, "[plan] start", None, "方案起始日期,直线进度的起点"),
     _target("township_demo_40", "乡镇示范点达 40% 的期限(原文年份被遮盖)"),
     _target("township_demo_70", "乡镇示范点达 70% 的期限"),
@@ -172,6 +176,12 @@ def intake_limits() -> dict:
 def sandbox_limits() -> dict:
     """``[sandbox]`` of data/intake.toml: memory_mb, timeout_seconds, max_parallel, as written (or defaults)."""
     return {key: _value(INTAKE, "sandbox", key) for key in ("memory_mb", "timeout_seconds", "max_parallel")}
+
+
+def account_rules() -> dict:
+    """``[accounts]`` of data/intake.toml: max_failures, lock_minutes, idle_minutes, min_password_chars."""
+    keys = ("max_failures", "lock_minutes", "idle_minutes", "min_password_chars")
+    return {key: int(_value(INTAKE, "accounts", key)) for key in keys}
 
 
 def var_dir() -> Path:

@@ -158,6 +158,14 @@ def first_sheet(data: bytes) -> str:
     return next(n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/worksheets/sheet"))
 
 
+ATTEMPT_TABLES = ("uploads", "audit_log")  # where a refused or failed attempt is recorded, and nowhere else
+
+
+def beyond_attempts(fp: dict) -> dict:
+    """A :func:`fingerprint` without the tables that record attempts (a refusal must change nothing else)."""
+    return {k: v for k, v in fp.items() if k not in ATTEMPT_TABLES}
+
+
 def fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
     """Row count and sha256 of the rows (in primary-key order) of every table of the store."""
     out = {}

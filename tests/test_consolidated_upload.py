@@ -21,7 +21,7 @@ from dashboard import facts, models
 from dashboard import intake as api
 from dashboard.store import StoreError, make_engine
 from dashboard.templates import template_file
-from tests.intake_fixtures import PERIOD, Table, fingerprint, monthly_table, one, uploads_rows
+from tests.intake_fixtures import PERIOD, Table, beyond_attempts, fingerprint, monthly_table, one, uploads_rows
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
@@ -362,7 +362,8 @@ def test_a_full_disk_during_a_batch_writes_no_county_and_records_each_file(intak
         full.dispose()
     assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
     after = fingerprint(intake.engine)
-    assert {k: v for k, v in after.items() if k != "uploads"} == {k: v for k, v in before.items() if k != "uploads"}
+    assert beyond_attempts(after) == beyond_attempts(before)
+    assert after["audit_log"][0] == before["audit_log"][0] + 2  # both files' failed attempts, audited
     failed = [(r["file_name"], r["outcome"], r["active"], r["content"]) for r in uploads_rows(intake.engine)[-2:]]
     assert failed == [("北亭县.xlsx", "failed", False, None), ("两县.xlsx", "failed", False, None)]
     assert api.check_store(intake.engine) == []

@@ -21,16 +21,12 @@ from streamlit.testing.v1 import AppTest
 from dashboard import intake as api
 from dashboard import models
 from dashboard.store import PAGE_UNREACHABLE, StoreError, make_engine, store_fault, upgrade
-from tests.intake_fixtures import fingerprint, uploads_rows
+from tests.intake_fixtures import beyond_attempts, fingerprint, uploads_rows
 
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEAD_PG = "postgresql+psycopg://qinglian:s3cret-pw@127.0.0.1:1/qinglian"
 UNREACHABLE_LINE = "无法连接数据库(127.0.0.1:1):请确认数据库服务已启动、地址和端口正确,稍后重试。\n"
-
-
-def _without(fp: dict, table: str) -> dict:
-    return {k: v for k, v in fp.items() if k != table}
 
 
 # --- during a commit -----------------------------------------------------------------------------
@@ -70,7 +66,8 @@ def test_commit_on_a_full_disk_writes_nothing_and_records_the_attempt(intake, tm
         full.dispose()
     assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
     after = fingerprint(intake.engine)
-    assert _without(after, "uploads") == _without(before, "uploads")
+    assert beyond_attempts(after) == beyond_attempts(before)
+    assert after["audit_log"][0] == before["audit_log"][0] + 1  # the failed attempt, audited
     new = uploads_rows(intake.engine)[-1]
     assert (new["outcome"], new["active"], new["content"]) == ("failed", False, None)
     assert new["message"] == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
@@ -117,7 +114,8 @@ def test_an_injected_disk_full_on_postgresql_leaves_the_store_as_it_was(pg_url, 
             api.commit(engine, preview)
         assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
         after = fingerprint(engine)
-        assert _without(after, "uploads") == _without(before, "uploads")
+        assert beyond_attempts(after) == beyond_attempts(before)
+        assert after["audit_log"][0] == before["audit_log"][0] + 1  # the failed attempt, audited
         failed = uploads_rows(engine)
         assert [(u["outcome"], u["active"], u["rows"]) for u in failed] == [("failed", False, 2)]
         assert api.check_store(engine) == []
@@ -212,7 +210,8 @@ def test_upload_page_says_nothing_was_written_when_the_disk_is_full(demo_store, 
     assert not at.exception
     assert "本次上报未写入任何数据:磁盘已满,请联系系统管理员" in [e.value for e in at.error]
     after = fingerprint(demo_store)
-    assert _without(after, "uploads") == _without(before, "uploads")
+    assert beyond_attempts(after) == beyond_attempts(before)
+    assert after["audit_log"][0] == before["audit_log"][0] + 1  # the failed attempt, audited
     with demo_store.connect() as conn:
         outcome = conn.scalar(select(models.Upload.outcome).order_by(models.Upload.id.desc()).limit(1))
     assert outcome == "failed"
