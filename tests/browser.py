@@ -70,14 +70,15 @@ class ProxyTrap:
 
 
 @contextmanager
-def streamlit_server(db_url: str, trap: ProxyTrap | None = None):
+def streamlit_server(db_url: str, trap: ProxyTrap | None = None, log_path: Path | None = None):
     """Run the app on a free port against ``db_url``; yields its base URL.
 
-    With ``trap``, the server's proxy settings point at it, so any outbound request is recorded.
+    With ``trap``, the server's proxy settings point at it, so any outbound request is recorded. The server's
+    output goes to ``log_path`` (default: next to a SQLite store).
     """
     port = free_port()
     env = {**os.environ, "QINGLIAN_DB_URL": db_url, **(trap.env() if trap else {})}
-    log = open(Path(urlparse(db_url).path).with_suffix(".log"), "wb")
+    log = open(log_path or Path(urlparse(db_url).path).with_suffix(".log"), "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.server", "--server.port", str(port)],  # as `qinglian serve` does
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -33,8 +33,13 @@ def build(url: str, state: str):
         rows = [[COUNTY, town, name, code, 108.3 + 0.01 * i, 22.8] for i, (code, town, name) in enumerate(VILLAGES)]
         _upload(engine, sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度"], rows), "roster", "名录.xlsx")
     if state == "first_month":
-        rows = [[COUNTY, town, name, 3, "是", "是", "是", "是", 0, 0, 0, 0, 0] for _, town, name in VILLAGES]
-        _upload(engine, sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
-                               "三务公开本月按时公开", "村务监督委员会健全", "问题线索发现数", "问题线索查处数",
-                               "问题线索通报曝光数", "矛盾纠纷受理数", "矛盾纠纷化解数"], rows), "village_monthly", "月报.xlsx")
+        _upload(engine, monthly_file(3), "village_monthly", "月报.xlsx")
     return engine
+
+
+def monthly_file(legal: int) -> bytes:
+    """This month's village report of the county: every village with ``legal`` 法律明白人 and every "是"."""
+    rows = [[COUNTY, town, name, legal, "是", "是", "是", "是", 0, 0, 0, 0, 0] for _, town, name in VILLAGES]
+    return sheet_xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "法律明白人数", "小微权力清单已建立", "纪检委员已配备",
+                       "三务公开本月按时公开", "村务监督委员会健全", "问题线索发现数", "问题线索查处数",
+                       "问题线索通报曝光数", "矛盾纠纷受理数", "矛盾纠纷化解数"], rows)
