@@ -44,7 +44,7 @@ def offer(view: facts.View, key: str) -> None:
     if not built or built[:3] != (ui.version(), view.as_of, view.county):
         return
     for i, (name, data) in enumerate(built[3]):
-        st.download_button(f"下载 {name}", data, file_name=name, mime=MIME[name.rsplit(".", 1)[-1]],
+        st.download_button(ui.plain(f"下载 {name}"), data, file_name=name, mime=MIME[name.rsplit(".", 1)[-1]],
                            on_click="ignore", icon=":material/download:", key=f"{key}_dl_{i}")
 
 

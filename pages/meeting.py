@@ -34,7 +34,7 @@ def _frozen_box(view, label: str) -> None:
                         try:
                             freeze.unfreeze(ui.engine(), view.as_of, who.strip(), reason)
                         except freeze.FreezeError as exc:
-                            st.error(str(exc))
+                            st.error(ui.plain(exc))
                         else:
                             st.session_state["meeting_notice"] = f"已解除{label}的冻结,原因已记录。"
                             st.rerun()
@@ -57,7 +57,7 @@ def _frozen_box(view, label: str) -> None:
                 with st.spinner("正在冻结:保存全市和各县(市、区)的全部数字……"):
                     freeze.freeze(ui.engine(), view.as_of, who)
             except freeze.FreezeError as exc:
-                st.error(str(exc))
+                st.error(ui.plain(exc))
             else:
                 st.session_state["meeting_notice"] = f"已冻结{label}。"
                 st.rerun()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard import freeze
+from dashboard import freeze, ui
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 MONTH = "2025-11"
@@ -71,4 +71,17 @@ def test_month_workbook_is_built_and_offered(demo_store):
     _button(at, "生成数据表(.xlsx)").click().run()
     assert not at.exception, [e.value for e in at.exception]
     labels = [b.proto.label for b in at.get("download_button")]
-    assert "下载 清源市清廉乡村建设_2025-11_数据表.xlsx" in labels
+    assert ui.plain("下载 清源市清廉乡村建设_2025-11_数据表.xlsx") in labels  # names shown as typed, never Markdown
+
+
+def test_a_freezers_name_is_shown_as_typed(demo_store):
+    """Someone freezes the month between the click and the confirmation: the page then says who, literally."""
+    at = _open()
+    at.text_input(key="freeze_user").input("刘秘书").run()
+    _button(at, "冻结2025年11月").click().run()
+    freeze.freeze(demo_store, MONTH, "[点我](http://evil.example)**")
+    _button(at, "确认冻结").click().run()
+    assert not at.exception and not at.error
+    box = next(s.value for s in at.success if "已冻结(通报口径)" in s.value)
+    assert f"冻结人 {ui.plain('[点我](http://evil.example)**')}," in box  # no link, no bold
+    assert freeze.frozen(demo_store, MONTH).frozen_by == "[点我](http://evil.example)**"  # not frozen twice
