@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 
-from dashboard import charts
+from dashboard import charts, report
 from dashboard.charts import FONT
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
 from dashboard.metrics import Milestone
@@ -393,13 +393,9 @@ def _picture_spec(chart, title: str, snap: dict, source: str) -> dict:
     return spec
 
 
-def _table(tab: dict) -> pd.DataFrame:
-    return pd.DataFrame(tab["rows"], columns=tab["columns"])
-
-
 def ladder_spec(snap: dict, target: dict) -> dict:
     """One target's monthly actual against its straight milestone path, as a picture spec."""
-    series = _table(target["series"])
+    series = report.frame(target["series"])
     frame = pd.DataFrame({"period": series["月份"], "actual": pd.to_numeric(series["实际(%)"]),
                           "expected": pd.to_numeric(series["应达(%)"])})
     milestones = [Milestone(date.fromisoformat(m["deadline"]), float(m["value"])) for m in target["milestones"]]
@@ -409,7 +405,7 @@ def ladder_spec(snap: dict, target: dict) -> dict:
 
 def ranking_bars(target: dict) -> pd.DataFrame:
     """A target's county table as :func:`charts.county_bars` rows, highest first, ties by name, 未报送 last."""
-    counties = _table(target["counties"])
+    counties = report.frame(target["counties"])
     noun = target["noun"]
     actual = pd.to_numeric(counties["实际(%)"])
     labels = [f"{a:.1f}%({c}/{t})" if pd.notna(a) else "未报送"

@@ -70,7 +70,7 @@ DEFINITIONS = {
 
 # --- plain values ------------------------------------------------------------------------------------
 
-def plain(value):
+def scalar(value):
     """A JSON-able scalar: NaN/NaT/None -> None, numpy numbers -> Python, dates -> ISO text."""
     if value is None:
         return None
@@ -92,7 +92,7 @@ def plain(value):
 def table(frame: pd.DataFrame) -> dict:
     """A frame as ``{"columns", "rows"}`` of plain values (the snapshot's table form)."""
     return {"columns": [str(c) for c in frame.columns],
-            "rows": [[plain(v) for v in row] for row in frame.itertuples(index=False)]}
+            "rows": [[scalar(v) for v in row] for row in frame.itertuples(index=False)]}
 
 
 def frame(tab: dict) -> pd.DataFrame:

@@ -10,19 +10,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from dashboard import accounts, audit, freeze, intake, meeting, months
 from dashboard.models import Account as AccountRow
+from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 PASSWORD = "清廉-village-2025"
 
-
-def at(text: str):
-    return time_machine.travel(datetime.fromisoformat(text).replace(tzinfo=months.zone()), tick=False)
 
 
 def test_accounts_keep_an_argon2_hash_and_their_scope(demo_store):

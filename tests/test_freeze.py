@@ -7,22 +7,18 @@ import io
 import os
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
-import time_machine
 
-from dashboard import facts, freeze, intake, meeting, months, report
+from dashboard import facts, freeze, intake, meeting, report
+from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
 PERIOD = "2026-01"  # after the demo's months; its cut-off is 2026-02-28 24:00, so corrections count for it
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 
-
-def at(day: str):
-    return time_machine.travel(datetime.fromisoformat(day).replace(tzinfo=months.zone()), tick=False)
 
 
 def _upload(engine, legal: int) -> int:

@@ -4,23 +4,18 @@ every page sees a restore on its next rerun."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
-import time_machine
 from streamlit.testing.v1 import AppTest
 
 from dashboard import facts, intake, months, queries
+from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 OTHER = "下溪县"
 PERIOD = "2026-01"  # cut-off: 2026-02-28 24:00 Beijing time
 
-
-def at(day: str):
-    """Travel to a Beijing-time moment, e.g. at("2026-02-10 09:00")."""
-    return time_machine.travel(datetime.fromisoformat(day).replace(tzinfo=months.zone()), tick=False)
 
 
 def _upload(engine, county: str, legal: int, period: str = PERIOD) -> int:
