@@ -1,32 +1,13 @@
-"""Router only: page config, the page list, meeting mode (?meeting=1), run the chosen page."""
-
-from pathlib import Path
+"""Entry point: the app behind its sign-in gate. ``streamlit run streamlit_app.py`` (what ``qinglian serve``
+does) serves ``router.py`` as an ``st.App`` whose middleware (:class:`dashboard.gate.Gate`) refuses every page,
+websocket, upload and media request of a browser that is not signed in, and whose routes serve the sign-in
+page. The cookie secret is made on first start (``.streamlit/secrets.toml``) if none is configured."""
 
 import streamlit as st
+from starlette.middleware import Middleware
 
-from dashboard import ui
+from dashboard import gate
+from dashboard.settings import ensure_cookie_secret
 
-meeting = ui.meeting_flag()
-st.set_page_config(
-    page_title="清廉乡村建设监测看板",
-    page_icon=str(Path(__file__).parent / "dashboard" / "assets" / "favicon.png"),
-    layout="wide",
-    initial_sidebar_state="collapsed" if meeting else "expanded",
-)
-
-pages = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/map.py", title="示范点地图", icon=":material/map:"),
-    st.Page("pages/targets.py", title="目标进度", icon=":material/flag:"),
-    st.Page("pages/accountability.py", title="责任落实", icon=":material/assignment_ind:"),
-    st.Page("pages/meeting.py", title="会议材料", icon=":material/co_present:"),
-    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
-    st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
-]
-ui.chinese_chrome()
-if meeting:
-    ui.meeting_chrome()
-page = st.navigation(pages, position="hidden" if meeting else "sidebar")
-if meeting and page.title not in ui.MEETING_PAGES.values():  # meeting mode shows the four dashboard pages only
-    st.switch_page(pages[0])
-page.run()
+ensure_cookie_secret()
+app = st.App("router.py", routes=gate.routes(), middleware=[Middleware(gate.Gate)])

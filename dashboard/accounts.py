@@ -15,16 +15,18 @@ from datetime import datetime, timedelta
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard import audit, months
 from dashboard.models import Account as AccountRow
+from dashboard.models import SignInSession
 from dashboard.settings import account_rules
 
 ROLES = {"leader": "领导", "admin": "管理员", "county": "县级填报员", "unit": "单位填报员"}
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{2,40}")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,100}\.[^@\s]{1,20}")
 WRONG = "账号或密码不正确。"
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # verified against when the account does not exist, so that an unknown name costs as long as a wrong password
@@ -84,11 +86,13 @@ def _of(row: AccountRow) -> Account:
 
 
 def add(engine: Engine, username: str, password: str, role: str, display_name: str | None = None,
-        county: str | None = None, unit: str | None = None, by: str = "命令行") -> Account:
-    """A new account. ``county`` is a county name or code (县级填报员), ``unit`` a unit of the plan (单位填报员)."""
+        county: str | None = None, unit: str | None = None, *, by: Account, email: str | None = None) -> Account:
+    """A new account, made by the 管理员 ``by``. ``county`` is a county name or code (县级填报员), ``unit`` a unit
+    of the plan (单位填报员)."""
     from dashboard import queries
     from dashboard.templates import plan_units
 
+    _admin(by)
     username = (username or "").strip()
     if not USERNAME.fullmatch(username):
         raise AccountError("账号须为 2–40 个英文字母、数字或 _ . -(例如 yixi_li)。")
@@ -105,39 +109,63 @@ def add(engine: Engine, username: str, password: str, role: str, display_name: s
         if unit not in units:
             raise AccountError(f"单位填报员须指定实施方案中的单位;「{unit or ''}」不在方案的责任单位中。")
         unit_name = unit
+    email = (email or "").strip().lower() or None
+    if email is not None and not EMAIL.fullmatch(email):
+        raise AccountError(f"邮箱「{email}」格式不对(统一身份认证按邮箱对应账号)。")
     now = months.now()
     name = (display_name or username).strip()[:40]
     try:
         with Session(engine) as session, session.begin():
             session.add(AccountRow(username=username, display_name=name, password_hash=_hasher.hash(password),
                                    role=key, county_code=code, unit_name=unit_name, active=True, failures=0,
-                                   created_at=now))
+                                   created_at=now, email=email))
             session.flush()
             scope = f",范围 {county}" if code else f",单位 {unit_name}" if unit_name else ""
-            audit.record(session.connection(), by, "account", username, f"新建账号:{name},角色 {ROLES[key]}{scope}")
+            audit.record(session.connection(), by.signature, "account", username, f"新建账号:{name},角色 {ROLES[key]}{scope}")
     except IntegrityError as exc:
-        raise AccountError(f"账号「{username}」已存在。") from exc
+        raise AccountError(f"账号「{username}」{'或邮箱「' + email + '」' if email else ''}已存在。") from exc
     return Account(username, name, key, code, unit_name)
 
 
-def set_password(engine: Engine, username: str, password: str, by: str = "命令行") -> None:
-    """A new password; also lifts a lock (an admin resetting it is how a locked account gets back in)."""
+def _admin(by: Account) -> None:
+    from dashboard.scope import require  # scope imports this module
+
+    require(by, "accounts")
+
+
+def _end_sessions(session: Session, username: str) -> None:
+    """End every signed-in browser of ``username`` (password reset, account disabled), in this transaction."""
+    session.execute(update(SignInSession).where(SignInSession.username == username, SignInSession.ended_at.is_(None))
+                    .values(ended_at=months.now()))
+
+
+def set_password(engine: Engine, username: str, password: str, *, by: Account) -> None:
+    """A new password, set by the 管理员 ``by``; also lifts a lock (an admin resetting it is how a locked
+    account gets back in) and signs the account's browsers out."""
+    _admin(by)
     _check_password(password, username)
     with Session(engine) as session, session.begin():
         row = _row(session, username)
         if row is None:
             raise AccountError(f"账号「{username}」不存在。")
         row.password_hash, row.failures, row.locked_until = _hasher.hash(password), 0, None
-        audit.record(session.connection(), by, "account", username, "重设密码(并解除锁定)")
+        _end_sessions(session, username)  # signed-in browsers sign in again
+        audit.record(session.connection(), by.signature, "account", username, "重设密码(并解除锁定,已登录的浏览器须重新登录)")
 
 
-def set_active(engine: Engine, username: str, active: bool, by: str = "命令行") -> None:
+def set_active(engine: Engine, username: str, active: bool, *, by: Account) -> None:
+    """Enable or disable an account (管理员 ``by``); disabling signs its browsers out at once."""
+    _admin(by)
+    if not active and username == by.username:
+        raise AccountError("不能停用自己正在使用的账号。")
     with Session(engine) as session, session.begin():
         row = _row(session, username)
         if row is None:
             raise AccountError(f"账号「{username}」不存在。")
         row.active = active
-        audit.record(session.connection(), by, "account", username, "启用账号" if active else "停用账号")
+        if not active:
+            _end_sessions(session, username)
+        audit.record(session.connection(), by.signature, "account", username, "启用账号" if active else "停用账号(已登录的浏览器随即退出)")
 
 
 def listing(engine: Engine) -> pd.DataFrame:
@@ -206,6 +234,15 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
+def by_email(engine: Engine, email: str | None) -> Account | None:
+    """The active account whose email single sign-on (OIDC) reports, or None."""
+    if not email:
+        return None
+    with Session(engine) as session:
+        row = session.scalar(select(AccountRow).where(AccountRow.email == email.strip().lower()))
+        return _of(row) if row is not None and row.active else None
+
+
 def find(engine: Engine, username: str) -> Account | None:
     """The active account called ``username`` (what a valid session cookie names), or None."""
     with Session(engine) as session:
@@ -217,3 +254,17 @@ def count(engine: Engine) -> int:
     """How many accounts there are (none: a fresh install, whose first admin is made on the command line)."""
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(AccountRow)) or 0)
+
+
+def first_admin(engine: Engine) -> str | None:
+    """On a store without any account, make 管理员 ``admin`` with a random password and return the password
+    (``qinglian serve`` prints it and writes it to var/初始管理员密码.txt); None when accounts exist."""
+    import secrets
+
+    if count(engine):
+        return None
+    from dashboard.scope import command_line
+
+    password = secrets.token_urlsafe(12)
+    add(engine, "admin", password, "admin", "系统管理员", by=command_line())
+    return password

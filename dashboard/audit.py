@@ -13,7 +13,7 @@ from dashboard import months
 from dashboard.models import AuditEntry
 
 ACTIONS = {
-    "sign_in": "登录", "sign_in_failed": "登录失败", "upload": "上报(接收)", "upload_refused": "上报(拒收)",
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出登录", "upload": "上报(接收)", "upload_refused": "上报(拒收)",
     "roster": "名录变更", "restore": "恢复版本", "plan": "方案变更", "freeze": "冻结", "unfreeze": "解除冻结",
     "export": "导出", "account": "账号管理", "backup": "备份", "restore_store": "恢复数据库",
 }
@@ -36,8 +36,11 @@ def log(engine: Engine, account: str, action: str, target: str, detail: str = ""
 
 
 def entries(engine: Engine, account: str | None = None, action: str | None = None, since: datetime | None = None,
-            until: datetime | None = None, limit: int = 1000) -> pd.DataFrame:
-    """The newest entries first, filtered, as the admin page and the CLI list them."""
+            until: datetime | None = None, limit: int = 1000, *, who) -> pd.DataFrame:
+    """The newest entries first, filtered, as the admin page and the CLI list them; 管理员 ``who`` only."""
+    from dashboard.scope import require
+
+    require(who, "audit")
     A = AuditEntry
     query = select(A.at, A.account, A.action, A.target, A.detail, A.ok).order_by(A.id.desc()).limit(limit)
     if account:

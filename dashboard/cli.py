@@ -74,7 +74,7 @@ def cmd_demo(args) -> int:
     ready(engine)
     if args.remove:
         try:
-            removed = remove_demo(engine)
+            removed = remove_demo(engine, _cli())
         except ValueError as exc:
             return _fail(str(exc), 1)
         print(f"已删除演示数据:上报记录 {removed['uploads']} 份,区划 {removed['regions']} 个,"
@@ -96,9 +96,8 @@ def cmd_demo(args) -> int:
 def cmd_import(args) -> int:
     """Import one or several monthly files through the same path as the upload page, as one batch: every
     file is checked, then all of them are written in one transaction, or none."""
-    import getpass
-
     from dashboard import intake
+    from dashboard.scope import ScopeError
     from dashboard.store import StoreError
     from dashboard.templates import store_and_scope
     from loaders.cells import parse_period
@@ -118,8 +117,13 @@ def cmd_import(args) -> int:
     engine, scope = store_and_scope(args)
     if engine is None:
         return _fail(scope, 2)
-    user = args.user or getpass.getuser()
-    previews = [intake.prepare(engine, data, path.name, args.kind, period, scope, user=user) for path, data in files]
+    who = _acting(engine, args)
+    if who is None:
+        return _fail(f"账号「{args.as_account}」不存在或已停用。", 2)
+    try:
+        previews = [intake.prepare(engine, data, path.name, args.kind, period, scope, who=who) for path, data in files]
+    except ScopeError as exc:
+        return _fail(str(exc), 1)
     clash = intake.conflicts(previews)
     ok = all(p.ok for p in previews) and not clash
     if ok and any(p.partial for p in previews) and not args.dry_run and not args.allow_partial:
@@ -131,7 +135,7 @@ def cmd_import(args) -> int:
                      "如确属部分报送,请加 --allow-partial 重新导入。", 1)
     if ok and not args.dry_run:
         try:
-            intake.commit_batch(engine, previews, allow_partial=args.allow_partial)
+            intake.commit_batch(engine, previews, allow_partial=args.allow_partial, who=who)
         except StoreError as fault:
             return _fail(fault.commit_text() + f"({fault.where})", 2)
     elif not args.dry_run:
@@ -219,15 +223,13 @@ def _month_store(args):
 
 def cmd_freeze(args) -> int:
     """Freeze a month for the 通报 (exit 1 when it cannot be: no data, already frozen)."""
-    import getpass
-
     from dashboard import freeze
 
     engine, period = _month_store(args)
     if engine is None:
         return _fail(period, 2)
     try:
-        done = freeze.freeze(engine, period, args.user or getpass.getuser())
+        done = freeze.freeze(engine, period, _cli())
     except freeze.FreezeError as exc:
         return _fail(str(exc), 1)
     print(f"已冻结{months_label(period)}:冻结人 {done.frozen_by},时间 {done.frozen_at:%Y-%m-%d %H:%M},"
@@ -236,15 +238,13 @@ def cmd_freeze(args) -> int:
 
 
 def cmd_unfreeze(args) -> int:
-    import getpass
-
     from dashboard import freeze
 
     engine, period = _month_store(args)
     if engine is None:
         return _fail(period, 2)
     try:
-        freeze.unfreeze(engine, period, args.user or getpass.getuser(), args.reason)
+        freeze.unfreeze(engine, period, _cli(), args.reason)
     except freeze.FreezeError as exc:
         return _fail(str(exc), 1)
     print(f"已解除{months_label(period)}的冻结,原因已记录:{args.reason.strip()}")
@@ -270,7 +270,7 @@ def cmd_export(args) -> int:
     except OSError as exc:
         return _fail(f"无法创建输出目录「{out}」:{exc.strerror or exc}。", 2)
     try:
-        files = meeting.export(engine, period, args.format, scope, user=_cli_user())
+        files = meeting.export(engine, period, args.format, scope, who=_cli())
     except FontMissing as exc:
         return _fail(str(exc), 1)
     for name, data in files:
@@ -322,11 +322,26 @@ def cmd_restore(args) -> int:
     return 0
 
 
-def _cli_user() -> str:
-    """How the audit log names whoever runs the command line: 命令行:系统用户名."""
-    import getpass
+def _cli():
+    """The server's command line as an account (管理员), see :func:`dashboard.scope.command_line`."""
+    from dashboard.scope import command_line
 
-    return f"命令行:{getpass.getuser()}"
+    return command_line()
+
+
+def _cli_user() -> str:
+    """How the audit log names whoever runs the command line: 服务器命令行(cli-系统用户名)."""
+    return _cli().signature
+
+
+def _acting(engine, args):
+    """Who an import acts as: the local account named by ``--as`` (its role and scope apply), else the
+    server's command line (管理员). None when ``--as`` names no active account."""
+    from dashboard import accounts
+
+    if not args.as_account:
+        return _cli()
+    return accounts.find(engine, args.as_account)
 
 
 def _password(args, prompt: str = "密码") -> str | None:
@@ -350,7 +365,7 @@ def cmd_user(args) -> int:
 
     engine = make_engine(args.db)
     ready(engine)
-    by = _cli_user()
+    by = _cli()
     try:
         if args.user_command == "list":
             table = accounts.listing(engine)
@@ -360,17 +375,18 @@ def cmd_user(args) -> int:
                 print("  ".join(str(v) for v in row))
             return 0
         if args.user_command in ("disable", "enable"):
-            accounts.set_active(engine, args.username, args.user_command == "enable", by)
+            accounts.set_active(engine, args.username, args.user_command == "enable", by=by)
             print(f"已{'启用' if args.user_command == 'enable' else '停用'}账号 {args.username}。")
             return 0
         password = _password(args, "新密码" if args.user_command == "passwd" else "密码")
         if password is None:
             return _fail("两次输入的密码不一致,未修改。", 1)
         if args.user_command == "passwd":
-            accounts.set_password(engine, args.username, password, by)
+            accounts.set_password(engine, args.username, password, by=by)
             print(f"已重设账号 {args.username} 的密码(如已锁定,同时解除)。")
             return 0
-        made = accounts.add(engine, args.username, password, args.role, args.name, args.county, args.unit, by)
+        made = accounts.add(engine, args.username, password, args.role, args.name, args.county, args.unit, by=by,
+                            email=args.email)
         print(f"已新建账号 {made.username}:{made.display_name},{made.role_label}。")
         return 0
     except accounts.AccountError as exc:
@@ -387,7 +403,7 @@ def cmd_audit(args) -> int:
     action = next((k for k, v in audit.ACTIONS.items() if args.action in (k, v)), None) if args.action else None
     if args.action and action is None:
         return _fail(f"操作「{args.action}」无效,可选:{'、'.join(audit.ACTIONS.values())}。", 2)
-    for row in audit.entries(engine, args.account, action, limit=args.limit).itertuples(index=False):
+    for row in audit.entries(engine, args.account, action, limit=args.limit, who=_cli()).itertuples(index=False):
         print("  ".join(str(v) for v in row))
     return 0
 
@@ -417,8 +433,10 @@ def months_label(period: str) -> str:
 
 def cmd_serve(args) -> int:
     """Migrate, seed the demo city if the store is empty, then replace this process with Streamlit."""
+    from dashboard.accounts import first_admin
     from dashboard.catalog import ready
     from dashboard.demo import seed_demo
+    from dashboard.settings import ensure_cookie_secret, var_dir
     from dashboard.store import is_empty, make_engine
 
     engine = make_engine(args.db)
@@ -426,6 +444,15 @@ def cmd_serve(args) -> int:
     if is_empty(engine) and not args.no_demo:
         print("数据库为空,正在写入演示数据……")
         seed_demo(engine)
+    ensure_cookie_secret()  # signs the session cookies; every process of this store must share it
+    password = first_admin(engine)
+    if password:
+        note = var_dir() / "初始管理员密码.txt"
+        note.write_text(f"账号:admin\n密码:{password}\n登录后请在「用户管理」页为各位用户建立账号,并重设本密码。\n",
+                        encoding="utf-8")
+        note.chmod(0o600)
+        print(f"尚无任何账号,已建立管理员:账号 admin,密码 {password}(已写入 {note},仅本机管理员可读)。"
+              "登录后请在「用户管理」页建立其他账号。", flush=True)
     engine.dispose()
     from dashboard.pictures import FontMissing, font_check
 
@@ -492,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--period", required=True, help="报送期,YYYY-MM")
     imp.add_argument("--county", help="所属县(市、区)名称;不填则按文件中的县识别,多县文件逐县各存一个版本")
     imp.add_argument("--unit", help="填报单位(措施推进月报)")
-    imp.add_argument("--user", help="填报人(默认当前系统用户)")
+    imp.add_argument("--as", dest="as_account", metavar="ACCOUNT",
+                     help="以某个本地账号的身份导入(该账号的角色和范围生效,填报人记为该账号);不填则记为服务器命令行(管理员)")
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览,不写入")
     imp.add_argument("--allow-partial", action="store_true", help="村级指标月报只含某县部分村时仍然写入(部分报送)")
     imp.add_argument("--format", choices=("json", "text"), default="text")
@@ -504,12 +532,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     frz = sub.add_parser("freeze", help="冻结某月数据(通报口径):此后该月导出的材料不再随新上报变化")
     frz.add_argument("--month", required=True, help="月份,YYYY-MM")
-    frz.add_argument("--user", help="冻结人(默认当前系统用户)")
     frz.set_defaults(func=cmd_freeze)
     unf = sub.add_parser("unfreeze", help="解除某月的冻结(须说明原因,冻结记录保留)")
     unf.add_argument("--month", required=True, help="月份,YYYY-MM")
     unf.add_argument("--reason", required=True, help="解除原因")
-    unf.add_argument("--user", help="操作人(默认当前系统用户)")
     unf.set_defaults(func=cmd_unfreeze)
 
     from dashboard.meeting import FORMATS
@@ -540,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", help="姓名(默认同账号)")
     add.add_argument("--county", help="县级填报员所属县(市、区)")
     add.add_argument("--unit", help="单位填报员所在单位(实施方案中的责任单位)")
+    add.add_argument("--email", help="邮箱(可选):启用统一身份认证(OIDC)时,按此邮箱对应本账号")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
     add.set_defaults(func=cmd_user)
     pw = user.add_parser("passwd", help="重设密码(同时解除锁定)")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dashboard import models, months
+from dashboard.accounts import Account
 from dashboard.catalog import active_plan, ensure_default_plan
 from dashboard.demo_geo import Area, build_city, walk
 from dashboard.plan import load_plan_config
@@ -288,14 +289,17 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
     return counts
 
 
-def remove_demo(engine: Engine) -> dict:
-    """Delete every demo row — demo uploads with their rows, and the demo regions — and nothing else.
+def remove_demo(engine: Engine, who: Account) -> dict:
+    """Delete every demo row — demo uploads with their rows, and the demo regions — and nothing else (管理员 only).
 
     One transaction. Refuses (ValueError, Chinese) when a city's own data still refers to a demo region
     (a report about a demo village, or a roster placed under a demo county): deleting would orphan it.
     Counties of the city's own roster hang under the city node; if that is the demo city, it stays, renamed
     to the neutral 本市 and no longer marked demo.
     """
+    from dashboard.scope import require
+
+    require(who, "demo")
     R, U = models.Region, models.Upload
     demo_uploads = select(U.id).where(U.is_demo)
     demo_regions = select(R.code).where(R.is_demo)

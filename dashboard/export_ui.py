@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import facts, meeting, ui
+from dashboard import facts, meeting, signed_in, ui
 
-# Until sign-in is in place (issue 10), the page cannot say who exported; the audit log says so plainly.
-WEB_USER = "网页用户(未登录)"
 MIME = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -28,7 +26,8 @@ def build(view: facts.View, fmt: str, sections: tuple[str, ...] | None, key: str
             bar.progress(max(0.0, min(1.0, share)), text=text)
 
         try:
-            files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress, user=WEB_USER)
+            files = meeting.export(ui.engine(), view.as_of, fmt, view.county, sections, progress,
+                                  who=signed_in.account())
         except FontMissing as exc:  # the pictures would have blank text: refuse, and say what to install
             status.update(label="未能生成会议材料", state="error", expanded=True)
             st.error(str(exc), icon=":material/font_download_off:")

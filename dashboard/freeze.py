@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard import audit, months, queries, report
+from dashboard.accounts import Account
 from dashboard.models import FrozenMonth
+from dashboard.scope import require
 
 CITY = ""  # the key of the city-wide snapshot among a freeze's snapshots
 
@@ -39,8 +41,10 @@ def _unpack(blob: bytes) -> dict[str, dict]:
     return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
-def freeze(engine: Engine, period: str, user: str, at: datetime | None = None) -> Frozen:
-    """Store every figure of ``period`` for the city and each county, as read now (or ``at``)."""
+def freeze(engine: Engine, period: str, who: Account, at: datetime | None = None) -> Frozen:
+    """Store every figure of ``period`` for the city and each county, as read now (or ``at``); 管理员 only."""
+    require(who, "freeze")
+    user = who.signature
     if period not in queries.periods(engine):
         raise FreezeError(f"{months.label(period)}没有任何上报数据,无法冻结。")
     current = frozen(engine, period)
@@ -65,8 +69,10 @@ def freeze(engine: Engine, period: str, user: str, at: datetime | None = None) -
     return Frozen(period, user, moment, tuple(ids))
 
 
-def unfreeze(engine: Engine, period: str, user: str, reason: str, at: datetime | None = None) -> None:
-    """Lift the freeze of ``period``; the frozen figures and the reason stay on record."""
+def unfreeze(engine: Engine, period: str, who: Account, reason: str, at: datetime | None = None) -> None:
+    """Lift the freeze of ``period``; the frozen figures and the reason stay on record. 管理员 only."""
+    require(who, "freeze")
+    user = who.signature
     reason = (reason or "").strip()
     if not reason:
         raise FreezeError("解除冻结须填写原因(例如:某县更正了上报数据,需重新出具通报)。")

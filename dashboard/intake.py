@@ -19,8 +19,10 @@ from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import audit, facts, models, months
+from dashboard.accounts import Account
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
+from dashboard.scope import ScopeError, read_scope, readable, write_scope
 from dashboard.store import StoreError, describe_url, make_engine, store_fault
 from loaders import reader
 from loaders.cells import norm_text, parse_period
@@ -243,15 +245,18 @@ def clean_file_name(name: str, limit: int) -> str:
 
 
 def prepare(engine: Engine, data: bytes, file_name: str, kind: str, period: str,
-            scope: str | None = None, user: str = "未署名", on_wait=None) -> Preview:
-    """Read, validate and diff a file in the parse sandbox. Writes nothing.
+            scope: str | None = None, *, who: Account, on_wait=None) -> Preview:
+    """Read, validate and diff a file in the parse sandbox for ``who`` (its uploader). Writes nothing.
 
+    A county's or unit's staff upload for their own county or unit only (:func:`scope.write_scope`; another
+    raises :class:`ScopeError`, and rows of another county in their file are errors).
     ``on_wait(n)`` is called while the file waits behind ``n`` others. Raises :class:`StoreError` when the
     store cannot be read; a file that exhausts the sandbox becomes a refusal like any other bad file.
     """
+    scope = write_scope(who, kind, scope)
     lim = reader.limits()
     preview = Preview(kind, period, scope, clean_file_name(file_name, lim["max_file_name_chars"]), data,
-                      clean_field(user, lim["max_user_chars"]))
+                      clean_field(who.signature, lim["max_user_chars"]))
     try:
         parse_period(period)
     except CellError as exc:
@@ -569,16 +574,17 @@ def partial_text(previews: list[Preview]) -> str:
     return "、".join(f"{part.label} {part.rows}/{part.roster_total} 村" for part in parts)
 
 
-def commit(engine: Engine, preview: Preview, hook=None, allow_partial: bool = False) -> int:
+def commit(engine: Engine, preview: Preview, hook=None, allow_partial: bool = False, *, who: Account) -> int:
     """Write an accepted preview of one scope in one transaction; returns the new active upload's id.
 
     A file of several counties, or several files, go through :func:`commit_batch`."""
     if preview.split:
         raise ValueError("文件含多个县的数据,请用 commit_batch 提交")
-    return commit_batch(engine, [preview], hook, allow_partial)[0]
+    return commit_batch(engine, [preview], hook, allow_partial, who=who)[0]
 
 
-def commit_batch(engine: Engine, previews: list[Preview], hook=None, allow_partial: bool = False) -> list[int]:
+def commit_batch(engine: Engine, previews: list[Preview], hook=None, allow_partial: bool = False, *,
+                 who: Account) -> list[int]:
     """Write every part of every preview in ONE transaction (all or nothing): one version per county or
     unit, each superseding that scope's active version. Returns the new upload ids in order.
 
@@ -591,6 +597,11 @@ def commit_batch(engine: Engine, previews: list[Preview], hook=None, allow_parti
     """
     if not previews or not all(preview.ok for preview in previews):
         raise ValueError("预览未通过校验,不能提交")
+    for preview in previews:  # checked again at the write: a preview is only data, whoever made it
+        for part in preview.parts:
+            if write_scope(who, part.kind, part.scope) != part.scope:
+                raise ScopeError(f"{who.role_label}只能提交本县或本单位的数据。")
+            part.user = preview.user = clean_field(who.signature, reader.limits()["max_user_chars"])
     clash = conflicts(previews)
     if clash:
         raise BatchConflict(";".join(clash))
@@ -710,13 +721,13 @@ def _apply_roster(conn, records: list[dict]) -> None:
             existing.add(code)
 
 
-def restore(engine: Engine, upload_id: int, user: str) -> int:
-    """Make an earlier accepted version active again (rows are kept, so nothing is re-read).
+def restore(engine: Engine, upload_id: int, *, who: Account) -> int:
+    """Make an earlier accepted version active again (rows are kept, so nothing is re-read), as ``who``:
+    a county's or unit's staff only their own county's or unit's versions (else :class:`ScopeError`).
 
     A store fault leaves everything as it was and raises :class:`StoreError`."""
-    user = clean_field(user, reader.limits()["max_user_chars"])
     try:
-        return _restore(engine, upload_id, user)
+        return _restore(engine, upload_id, who)
     except SQLAlchemyError as exc:
         fault = store_fault(exc, engine.url)
         if fault is None:
@@ -724,9 +735,12 @@ def restore(engine: Engine, upload_id: int, user: str) -> int:
         raise fault from None
 
 
-def _restore(engine: Engine, upload_id: int, user: str) -> int:
+def _restore(engine: Engine, upload_id: int, who: Account) -> int:
+    user = clean_field(who.signature, reader.limits()["max_user_chars"])
     with engine.begin() as conn:
         row = conn.execute(select(U).where(U.id == upload_id)).mappings().one()
+        if write_scope(who, row["kind"], row["scope"]) != row["scope"]:
+            raise ScopeError(f"{who.role_label}只能恢复本县或本单位的版本。")
         if row["outcome"] != "accepted":
             raise ValueError("只能恢复已接收的版本")
         if row["kind"] == "roster":
@@ -756,8 +770,14 @@ def _activate_all(conn, versions: list[tuple[int, str, str, str]], at, action: s
 
 
 def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,
-            limit: int = 200) -> list[dict]:
-    """Upload attempts, newest first, without file bytes."""
+            limit: int = 200, *, who: Account) -> list[dict]:
+    """Upload attempts, newest first, without file bytes: of every scope for 领导 and 管理员, of their own
+    county or unit only for its staff (asking for another gives nothing)."""
+    mine = read_scope(who)
+    if mine is not None:
+        if scope not in (None, mine):
+            return []
+        scope = mine
     cols = [c for c in U.__table__.columns if c.key not in ("content", "issues")]
     query = select(*cols).order_by(U.id.desc()).limit(limit)
     for column, value in ((U.kind, kind), (U.period, period), (U.scope, scope)):
@@ -767,12 +787,16 @@ def history(engine: Engine, kind: str | None = None, period: str | None = None, 
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def original_file(engine: Engine, upload_id: int) -> tuple[str, bytes] | None:
+def original_file(engine: Engine, upload_id: int, *, who: Account) -> tuple[str, bytes] | None:
     """(file name, original bytes) of an upload, or None when no bytes were kept (refused or demo).
+    A county's or unit's staff get only their own county's or unit's files (else :class:`ScopeError`).
 
     The parts of a consolidated file share the bytes kept with the first of them (same sha256)."""
     with engine.connect() as conn:
-        row = conn.execute(select(U.file_name, U.content, U.sha256, U.outcome).where(U.id == upload_id)).one_or_none()
+        row = conn.execute(select(U.file_name, U.content, U.sha256, U.outcome, U.scope)
+                           .where(U.id == upload_id)).one_or_none()
+        if row is not None and not readable(who, row[4]):
+            raise ScopeError(f"{who.role_label if who else '未登录用户'}只能下载本县或本单位上报的原始文件。")
         if row is None or (row[1] is None and row[3] != "accepted"):
             return None
         content = row[1] if row[1] is not None else conn.scalar(

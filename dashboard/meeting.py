@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from dashboard import freeze
+from dashboard.accounts import Account
 
 FORMATS = {"pptx": "会议幻灯片(.pptx)", "docx": "通报稿(.docx)", "png": "图片(.png)", "xlsx": "数据表(.xlsx)"}
 SECTIONS = ("overview", "targets", "map", "accountability")  # the deck's parts, one per dashboard page
@@ -59,16 +60,19 @@ def render(snap: dict, fmt: str, sections: tuple[str, ...] | None = None,
 
 
 def export(engine: Engine, period: str, fmt: str, county: str | None = None, sections: tuple[str, ...] | None = None,
-           progress: Progress | None = None, user: str = "未记名") -> list[tuple[str, bytes]]:
-    """The files of ``period`` (frozen figures if frozen) for the city or one county; the export is audited
-    as ``user``."""
+           progress: Progress | None = None, *, who: Account) -> list[tuple[str, bytes]]:
+    """The files of ``period`` (frozen figures if frozen) for the city or one county, for any signed-in
+    account (the figures are the published city-wide ones); the export is audited under ``who``."""
     from dashboard import audit
+    from dashboard.scope import read_scope
+
+    read_scope(who)  # raises unless signed in
 
     if progress:
         progress(0.02, "正在读取本月数据")
     snap = freeze.snapshot(engine, period, county)
     files = render(snap, fmt, sections, progress)
     state = "冻结数字" if snap.get("frozen") else "实时数字"
-    audit.log(engine, user, "export", f"{snap['stamp']} · {FORMATS.get(fmt, fmt)}",
+    audit.log(engine, who.signature, "export", f"{snap['stamp']} · {FORMATS.get(fmt, fmt)}",
               f"{state};{'、'.join(name for name, _ in files)}")
     return files

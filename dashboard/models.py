@@ -355,6 +355,7 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(10))  # leader / admin / county / unit
     county_code: Mapped[str | None] = mapped_column(String(12))  # 县级填报员: the county it may change
     unit_name: Mapped[str | None] = mapped_column(String(100))  # 单位填报员: the lead unit it reports for
+    email: Mapped[str | None] = mapped_column(String(120), unique=True)  # how single sign-on (OIDC) names it
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)  # wrong passwords in a row
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -375,3 +376,18 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(300))
     detail: Mapped[str] = mapped_column(Text, default="")
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SignInSession(Base):
+    """A signed-in browser: the cookie carries the token (signed), the store keeps only its SHA-256, so a copy
+    of the database signs nobody in. Shared by every app process on the store; ended by sign-out, by idling
+    past ``[accounts] idle_minutes`` or by disabling the account."""
+
+    __tablename__ = "sign_in_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    via: Mapped[str] = mapped_column(String(10), default="password")  # password / oidc / proxy

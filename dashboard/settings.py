@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(ENV, "QINGLIAN_VAR", None, "运行时文件(内置 SQLite 数据库等)的目录"),
     Setting(ENV, "QINGLIAN_TILE_URL", None, "地图底图瓦片地址,优先于 secrets 中的 `[map] tile_url`"),
     Setting(SECRETS, "[store] url", None, "数据库地址,多人共用时指向 PostgreSQL"),
+    Setting(SECRETS, "[session] cookie_secret", None,
+            "签名登录 Cookie 的密钥(至少 32 个字符);多个服务进程须相同。未设置时 `qinglian serve` 首次启动自动生成并写入本文件"),
+    Setting(SECRETS, "[session] oidc", False,
+            "为 true 时登录页提供“统一身份认证登录”(Streamlit `st.login`,须另配 `[auth]`);按邮箱对应本地账号"),
+    Setting(SECRETS, "[session] trusted_proxy_header", "",
+            "可信代理模式(默认关闭):前置代理已认证用户并在此请求头中给出账号名,如 `X-Remote-User`(风险见“账号与登录”)"),
+    Setting(SECRETS, "[session] trusted_proxies", ("127.0.0.1",), "可信代理模式下,只接受来自这些地址的请求头"),
     Setting(SECRETS, "[map] tile_url", None, "内网 XYZ 瓦片地址模板,须为 WGS-84 / CGCS2000 坐标(见“内网部署注意”)"),
     Setting(INTAKE, "[time] zone", "Asia/Shanghai", "截止时间、“数据截至”截止点和页面显示时间所用的时区"),
     Setting(INTAKE, "[deadline] day_of_next_month", 5, "每月报送截止日:次月第几日(含当日,北京时间 24 时前)"),
@@ -182,6 +189,38 @@ def account_rules() -> dict:
     """``[accounts]`` of data/intake.toml: max_failures, lock_minutes, idle_minutes, min_password_chars."""
     keys = ("max_failures", "lock_minutes", "idle_minutes", "min_password_chars")
     return {key: int(_value(INTAKE, "accounts", key)) for key in keys}
+
+
+def session_rules() -> dict:
+    """``[session]`` of .streamlit/secrets.toml: cookie_secret (None when unset), oidc, trusted_proxy_header,
+    trusted_proxies — how browsers sign in."""
+    secret = _value(SECRETS, "session", "cookie_secret")
+    return {"cookie_secret": str(secret) if secret else None,
+            "oidc": bool(_value(SECRETS, "session", "oidc")),
+            "trusted_proxy_header": str(_value(SECRETS, "session", "trusted_proxy_header") or "").strip(),
+            "trusted_proxies": tuple(str(a) for a in _value(SECRETS, "session", "trusted_proxies"))}
+
+
+def ensure_cookie_secret() -> str:
+    """The cookie secret; on first start (none set) a random one is written to .streamlit/secrets.toml (mode 600),
+    so a reload keeps the sign-in and every process started from this folder shares it."""
+    import secrets as random
+
+    current = session_rules()["cookie_secret"]
+    if current:
+        return current
+    secret = random.token_urlsafe(48)
+    path = _path(SECRETS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    line = f'cookie_secret = "{secret}"  # 自动生成:签名登录 Cookie;多个服务进程须使用同一个值\n'
+    if "[session]" in text:  # a section without the key: add it right under the header
+        text = text.replace("[session]\n", "[session]\n" + line, 1)
+    else:
+        text += ("\n" if text and not text.endswith("\n") else "") + "\n[session]\n" + line
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return secret
 
 
 def var_dir() -> Path:

@@ -20,6 +20,7 @@ from loaders.schema import KIND_LABELS, KINDS
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from dashboard.accounts import Account
     from loaders.villages import Village
 
 # The store modules are imported inside the functions, as in dashboard/cli.py: registering the
@@ -28,12 +29,17 @@ COUNTY_KINDS = tuple(key for key, kind in KINDS.items() if kind.scope == "county
 ROSTER_MARKS = ("change", "change_month", "merged_into")
 
 
-def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[list[dict], str | None]:
+def template_rows(engine: Engine, kind_key: str, period: str, scope: str | None, *,
+                  who: Account) -> tuple[list[dict], str | None]:
     """Rows keyed by column key, and the scope's name (county or unit; None for the whole city).
 
-    ``scope`` is a county code for the county kinds and a unit name for 措施推进月报.
+    ``scope`` is a county code for the county kinds and a unit name for 措施推进月报. A county's or unit's staff
+    get their own county's or unit's template whatever ``scope`` says (another raises ScopeError).
     """
     from dashboard import facts, intake, queries
+    from dashboard.scope import template_scope
+
+    scope = template_scope(who, kind_key, scope)
 
     if kind_key == "measure_progress":
         return _measure_rows(engine, period, scope), scope
@@ -191,12 +197,13 @@ def store_and_scope(args):
     return engine, scope
 
 
-def template_file(engine: Engine, kind_key: str, period: str, scope: str | None) -> tuple[bytes, str, int]:
+def template_file(engine: Engine, kind_key: str, period: str, scope: str | None, *,
+                  who: Account) -> tuple[bytes, str, int]:
     """The pre-filled template as the page and the CLI hand it out: (xlsx bytes, file name, prefilled rows)."""
     from dashboard import queries
     from loaders.template import build_template
 
-    rows, label = template_rows(engine, kind_key, period, scope)
+    rows, label = template_rows(engine, kind_key, period, scope, who=who)
     data = build_template(KINDS[kind_key], period, rows, label, queries.city_name(engine))
     return data, f"{KIND_LABELS[kind_key]}_{period}{'_' + label if label else ''}.xlsx", len(rows)
 
@@ -232,7 +239,9 @@ def cmd_template(args) -> int:
         return _fail(scope)
     if args.unit and args.unit not in plan_units(engine):
         return _fail(f"未找到责任单位「{args.unit}」:实施方案中没有以它为牵头或配合单位的措施。请核对单位名称。")
-    data, name, count = template_file(engine, args.kind, period, scope)
+    from dashboard.scope import command_line
+
+    data, name, count = template_file(engine, args.kind, period, scope, who=command_line())
     path = Path(args.output or name)
     try:
         path.write_bytes(data)

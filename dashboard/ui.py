@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from dashboard import charts, coverage, exports, facts, freeze, months, queries, report, targets
 from dashboard.catalog import active_plan, ready
 from dashboard.plan import load_plan_config
+from dashboard.scope import ScopeError
 from dashboard.settings import db_url, deadline_day, intake_limits, lamp_rule
 from dashboard.store import StoreError, make_engine, store_fault
 from loaders.schema import KIND_LABELS
@@ -79,6 +80,8 @@ def guarded(page: str):
     """Show a Chinese error instead of a traceback when the page body fails; log the details."""
     try:
         yield
+    except ScopeError as exc:  # outside the account's scope: said as such, nothing was done
+        st.error(str(exc), icon=":material/lock:")
     except Exception as exc:  # the page edge: a store fault is said as such; anything else is a bug
         fault = exc if isinstance(exc, StoreError) else store_fault(exc, db_url())
         if fault is not None:

@@ -3,7 +3,7 @@ export the whole month — deck, 通报 draft, pictures, tables — from the fro
 
 import streamlit as st
 
-from dashboard import export_ui, freeze, meeting, months, ui
+from dashboard import export_ui, freeze, meeting, months, signed_in, ui
 from dashboard.settings import deadline_day
 
 st.title("会议材料")
@@ -15,37 +15,40 @@ def _history(ver: tuple):
 
 
 def _frozen_box(view, label: str) -> None:
-    """The month's freeze: who froze it and when, or a freeze button that asks for confirmation first."""
+    """The month's freeze: who froze it and when, or (管理员) a freeze button that asks for confirmation first."""
     done = freeze.frozen(ui.engine(), view.as_of)
+    who = signed_in.account()
+    admin = who.role == "admin"
     if done is not None:
         st.success(f"{label}已冻结(通报口径):冻结人 {ui.plain(done.frozen_by)},{done.frozen_at:%Y-%m-%d %H:%M};"
                    f"依据上报 {len(done.upload_ids)} 份。本页和各页导出的材料均使用冻结时的数字,此后的更正和恢复不影响。",
                    icon=":material/lock:")
+        if not admin:
+            return
         with st.expander("解除冻结"):
             st.caption("解除后导出材料改用当前数据;冻结记录和原因会保留在下方“冻结记录”中。")
             with st.form("unfreeze_form", border=False):
-                who = st.text_input("操作人", placeholder="请输入姓名", key="unfreeze_user")
+                st.caption(f"操作人:{ui.plain(who.signature)}(当前登录账号)")
                 reason = st.text_area("解除原因(必填)", placeholder="例如:某县更正了上报数据,需重新出具通报",
                                       key="unfreeze_reason")
                 if st.form_submit_button("解除冻结", icon=":material/lock_open:"):
-                    if not who.strip():
-                        st.error("请填写操作人姓名。")
+                    try:
+                        freeze.unfreeze(ui.engine(), view.as_of, who, reason)
+                    except freeze.FreezeError as exc:
+                        st.error(ui.plain(exc))
                     else:
-                        try:
-                            freeze.unfreeze(ui.engine(), view.as_of, who.strip(), reason)
-                        except freeze.FreezeError as exc:
-                            st.error(ui.plain(exc))
-                        else:
-                            st.session_state["meeting_notice"] = f"已解除{label}的冻结,原因已记录。"
-                            st.rerun()
+                        st.session_state["meeting_notice"] = f"已解除{label}的冻结,原因已记录。"
+                        st.rerun()
         return
     st.info(f"{label}尚未冻结:导出材料使用当前数据,之后的上报、更正和恢复会改变其中的数字。"
-            "召开会议、印发通报前请先冻结本月。", icon=":material/lock_open:")
+            "召开会议、印发通报前请先冻结本月" + ("。" if admin else "(由管理员冻结)。"), icon=":material/lock_open:")
+    if not admin:
+        return
     if months.in_progress(view.as_of, deadline_day()):
         st.warning(f"{label}仍在报送中(截止 {months.deadline(view.as_of, deadline_day()):%m月%d日} 24 时),"
                    "现在冻结,未报的数据不会计入。", icon=":material/schedule:")
-    who = st.text_input("冻结人", placeholder="请输入姓名", key="freeze_user").strip()
-    if st.button(f"冻结{label}", icon=":material/lock:", key="freeze_go", disabled=not who,
+    st.caption(f"冻结人:{ui.plain(who.signature)}(当前登录账号)")
+    if st.button(f"冻结{label}", icon=":material/lock:", key="freeze_go",
                  help="保存本月全市和各县(市、区)的全部数字、排名、亮灯和缺口清单,以及所依据的上报版本"):
         st.session_state["freeze_confirm"] = view.as_of
     if st.session_state.get("freeze_confirm") == view.as_of:

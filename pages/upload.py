@@ -7,7 +7,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, exports, facts, intake, months, ui
+from dashboard import completeness, exports, facts, intake, months, scope, signed_in, ui
+from dashboard.accounts import Account
 from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import deadline_day
@@ -25,8 +26,14 @@ def _periods() -> list[str]:
     return months.span(start, months.this_month()) or [start]
 
 
-def _scope_picker(kind: str, ver: tuple, key: str) -> tuple[str | None, str | None]:
-    """(scope, label): a county for county kinds, a unit for measure reports."""
+def _scope_picker(kind: str, ver: tuple, key: str, who: Account) -> tuple[str | None, str | None]:
+    """(scope, label): a county for county kinds, a unit for measure reports; a county's or unit's staff
+    report for their own only, shown rather than chosen."""
+    mine = scope.own(who)
+    if mine is not None:
+        label = ui.counties(ver).get(mine, mine) if who.role == "county" else mine
+        st.text_input("所属县(市、区)" if who.role == "county" else "填报单位", label, disabled=True, key=f"{key}_own")
+        return mine, label
     if KINDS[kind].scope == "unit":
         plan = ui.plan_view(ver)
         units = plan.units if plan else []
@@ -167,12 +174,12 @@ def _show_batch(previews: list[intake.Preview], clash: list[str]) -> None:
         _file_issues(preview, f"文件{name}的", key=f"issues_{i}")
 
 
-def _attempt(data: bytes, name: str, kind: str, period: str, scope: str | None, user: str) -> str:
-    return hashlib.sha256(data + f"{kind}|{period}|{scope}|{user}|{name}".encode()).hexdigest()
+def _attempt(data: bytes, name: str, kind: str, period: str, where: str | None, user: str) -> str:
+    return hashlib.sha256(data + f"{kind}|{period}|{where}|{user}|{name}".encode()).hexdigest()
 
 
-def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope: str | None,
-             user: str) -> intake.Preview:
+def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, where: str | None,
+             who: Account) -> intake.Preview:
     """The preview of this attempt: checked once in the parse sandbox, then kept for the reruns that follow."""
     kept = st.session_state.setdefault("up_previews", {})
     if attempt in kept:
@@ -184,7 +191,7 @@ def _checked(attempt: str, data: bytes, name: str, kind: str, period: str, scope
         queue.info(f"前面还有 {ahead} 个文件在校验,请稍候……", icon=":material/hourglass_top:")
 
     with st.spinner(f"正在校验文件「{ui.plain(name)}」(读取并检查每一行)……"):
-        preview = intake.prepare(ui.engine(), data, name, kind, period, scope, user=user, on_wait=waiting)
+        preview = intake.prepare(ui.engine(), data, name, kind, period, where, who=who, on_wait=waiting)
     if waited:
         queue.caption(f"本文件排在其他 {max(waited)} 个文件之后校验(同一时间只校验一个文件,以免影响看板使用)。")
     else:
@@ -205,23 +212,24 @@ def _committed_text(kind: str, period: str, previews: list[intake.Preview], ids:
             f"(版本号 {numbers})。看板数据已更新。")
 
 
-def upload_tab(ver: tuple) -> None:
+def upload_tab(ver: tuple, who: Account) -> None:
     if not ui.region_counts(ver)["village"]:
         st.info("数据库中还没有村级名录。第一步:报表类型选「村级名录」,下载模板(不必选县),填写本县全部行政村(社区)的"
                 "县、乡镇、村名、12位区划代码和经纬度后上传,系统按区划代码识别所属县;之后即可上传村级指标月报、示范点台账等报表。",
                 icon=":material/looks_one:")
     periods = _periods()
     left, mid, right, user_col = st.columns(4)
-    kind = left.selectbox("报表类型", list(KIND_LABELS), format_func=KIND_LABELS.get, key="up_kind")
+    kind = left.selectbox("报表类型", scope.kinds(who), format_func=KIND_LABELS.get, key="up_kind")
     period = mid.selectbox("报送期", periods[::-1], index=min(1, len(periods) - 1), format_func=ui.period_label,
                            key="up_period")
     with right:
-        scope, scope_label = _scope_picker(kind, ver, "up")
-    user = user_col.text_input("填报人", placeholder="请输入姓名", key="up_user").strip()
+        chosen, scope_label = _scope_picker(kind, ver, "up", who)
+    user = who.signature  # the uploader is the signed-in account, never a typed name
+    user_col.text_input("填报人(当前登录账号)", user, disabled=True, key="up_user")
     st.caption(KINDS[kind].help)
 
     def template() -> bytes:
-        return template_file(ui.engine(), kind, period, scope)[0]
+        return template_file(ui.engine(), kind, period, chosen, who=who)[0]
 
     st.download_button(
         f"下载{KIND_LABELS[kind]}模板(已预填{ui.plain(scope_label or '全市')}名录)", data=template,
@@ -230,7 +238,7 @@ def upload_tab(ver: tuple) -> None:
 
     # With a county (or unit) chosen the upload is that one report: a second file would give it twice, and a
     # new file simply replaces the last. Without one, the city office may send several files at once.
-    several = scope is None
+    several = chosen is None
     mixed = "一个文件也可包含多个县(如全市汇总表),提交时每个县各存一个版本;" \
         if KINDS[kind].scope == "county" and kind != "roster" else ""
     uploaded = st.file_uploader(
@@ -241,12 +249,9 @@ def upload_tab(ver: tuple) -> None:
     uploaded = list(uploaded or []) if several else [uploaded] if uploaded is not None else []
     if not uploaded:
         return
-    if not user:
-        st.warning("请先填写填报人姓名,再上传表格。")
-        return
     files = [(f.getvalue(), f.name) for f in uploaded]
-    attempts = [_attempt(data, name, kind, period, scope, user) for data, name in files]
-    previews = [_checked(a, data, name, kind, period, scope, user) for a, (data, name) in zip(attempts, files)]
+    attempts = [_attempt(data, name, kind, period, chosen, user) for data, name in files]
+    previews = [_checked(a, data, name, kind, period, chosen, who) for a, (data, name) in zip(attempts, files)]
     st.session_state["up_previews"] = dict(zip(attempts, previews))  # only what is on screen is kept
     batch = hashlib.sha256("|".join(attempts).encode()).hexdigest()
     clash = intake.conflicts(previews)
@@ -276,7 +281,7 @@ def upload_tab(ver: tuple) -> None:
     partial_ok = st.checkbox(ui.plain(label), key="partial_ok") if partial else False
     if st.button("确认提交", type="primary", icon=":material/upload:", disabled=partial and not partial_ok):
         try:
-            ids = intake.commit_batch(ui.engine(), previews, allow_partial=partial_ok)
+            ids = intake.commit_batch(ui.engine(), previews, allow_partial=partial_ok, who=who)
         except StoreError as fault:
             st.error(fault.commit_text(), icon=":material/error:")
             return
@@ -285,9 +290,9 @@ def upload_tab(ver: tuple) -> None:
         st.rerun()
 
 
-def history_tab(ver: tuple) -> None:
+def history_tab(ver: tuple, who: Account) -> None:
     names = ui.counties(ver)
-    rows = intake.history(ui.engine(), limit=300)
+    rows = intake.history(ui.engine(), limit=300, who=who)
     if not rows:
         st.info("还没有上报记录。")
         return
@@ -307,38 +312,38 @@ def history_tab(ver: tuple) -> None:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         pick = left.selectbox("下载某一版本的原始文件", kept, index=None, placeholder="请选择版本号",
                               format_func=lambda i: f"#{i} {files[i]}")
-        original = intake.original_file(ui.engine(), int(pick)) if pick is not None else None
+        original = intake.original_file(ui.engine(), int(pick), who=who) if pick is not None else None
         right.download_button("下载原始文件", data=original[1] if original else b"", on_click="ignore",
                               file_name=original[0] if original else "未选择.xlsx", disabled=original is None,
                               icon=":material/download:")
         if pick is not None and original is None:
             left.caption("该版本是演示数据,没有原始文件。")
     restorable = frame[(frame["outcome"] == "accepted") & ~frame["active"] & (frame["kind"] != "roster")]
-    if restorable.empty:
+    if restorable.empty or not scope.writes(who):
         return
     st.markdown("**恢复旧版本**:把一个已被替换的版本重新设为生效版本(当前版本保留在历史中)。")
     choice = st.selectbox("选择要恢复的版本", restorable["id"].tolist(), index=None, placeholder="请选择版本号",
                           format_func=lambda i: f"#{i} {labels[i]}")
-    who = st.text_input("操作人", placeholder="请输入姓名", key="restore_user").strip()
-    if st.button("恢复为生效版本", disabled=choice is None or not who):
+    st.caption(f"操作人:{ui.plain(who.signature)}(当前登录账号)")
+    if st.button("恢复为生效版本", disabled=choice is None):
         try:
-            intake.restore(ui.engine(), int(choice), who)
+            intake.restore(ui.engine(), int(choice), who=who)
         except StoreError as fault:
             st.error(fault.commit_text("本次恢复"), icon=":material/error:")
             return
         st.success(f"已将版本 #{choice} 恢复为生效版本。")
 
 
-def demo_removal(ver: tuple) -> None:
-    """Going from the demo to the city's own data without a new database: delete every demo row."""
-    if not ui.has_demo_data(ver):
+def demo_removal(ver: tuple, who: Account) -> None:
+    """Going from the demo to the city's own data without a new database: delete every demo row (管理员)."""
+    if not ui.has_demo_data(ver) or who.role != "admin":
         return
     with st.expander("删除演示数据", icon=":material/delete:"):
         st.markdown("删除虚构的清源市的全部区划和上报记录;本市自己上报的名录和报表不受影响。删除后不能恢复。")
         sure = st.checkbox("我确认删除全部演示数据", key="demo_remove_sure")
         if st.button("删除演示数据", disabled=not sure, type="primary", key="demo_remove"):
             try:
-                removed = remove_demo(ui.engine())
+                removed = remove_demo(ui.engine(), who)
             except ValueError as exc:
                 st.error(str(exc), icon=":material/block:")
                 return
@@ -369,11 +374,15 @@ st.title("数据上报")
 with ui.guarded("数据上报"):
     version = ui.version()
     ui.demo_banner(version)
-    tab_upload, tab_history, tab_remind = st.tabs(["上传报表", "历史版本", "催报清单"])
-    with tab_upload:
-        upload_tab(version)
+    account = signed_in.account()
+    if scope.writes(account):
+        tab_upload, tab_history, tab_remind = st.tabs(["上传报表", "历史版本", "催报清单"])
+        with tab_upload:
+            upload_tab(version, account)
+    else:  # 领导: reads the history and the 催报 list, uploads nothing
+        tab_history, tab_remind = st.tabs(["历史版本", "催报清单"])
     with tab_history:
-        history_tab(version)
-        demo_removal(version)
+        history_tab(version, account)
+        demo_removal(version, account)
     with tab_remind:
         completeness_tab(version)
