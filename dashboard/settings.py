@@ -81,6 +81,7 @@ def _indicator(key: str, default: object, meaning: str) -> Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(ENV, "QINGLIAN_DB_URL", None, "数据库地址,优先于 secrets 中的 `[store] url`(见“数据库”)"),
     Setting(ENV, "QINGLIAN_VAR", None, "运行时文件(内置 SQLite 数据库等)的目录"),
+    Setting(ENV, "QINGLIAN_COOKIE_SECRET", None, "登录 Cookie 的签名密钥,优先于 secrets 中的 `[session] cookie_secret`"),
     Setting(ENV, "QINGLIAN_TILE_URL", None, "地图底图瓦片地址,优先于 secrets 中的 `[map] tile_url`"),
     Setting(SECRETS, "[store] url", None, "数据库地址,多人共用时指向 PostgreSQL"),
     Setting(SECRETS, "[session] cookie_secret", None,
@@ -194,7 +195,7 @@ def account_rules() -> dict:
 def session_rules() -> dict:
     """``[session]`` of .streamlit/secrets.toml: cookie_secret (None when unset), oidc, trusted_proxy_header,
     trusted_proxies — how browsers sign in."""
-    secret = _value(SECRETS, "session", "cookie_secret")
+    secret = _env("QINGLIAN_COOKIE_SECRET") or _value(SECRETS, "session", "cookie_secret")
     return {"cookie_secret": str(secret) if secret else None,
             "oidc": bool(_value(SECRETS, "session", "oidc")),
             "trusted_proxy_header": str(_value(SECRETS, "session", "trusted_proxy_header") or "").strip(),

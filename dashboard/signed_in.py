@@ -1,7 +1,7 @@
 """Who is using this browser session, for the router and the pages: :func:`current` asks
 :func:`dashboard.sessions.identify` on every rerun (so an idle timeout, a sign-out in another tab or a disabled
-account ends the session at the next click), and :func:`account` hands the result to the pages, which pass it
-to every data function they call.
+account ends the session at the next click); :func:`account` asks again for the page, which passes the account
+to every data function it calls.
 
 In a browser the session cookie comes from the websocket handshake (``st.context.cookies``). Streamlit's
 AppTest cannot send cookies, so the page tests put a real session's cookie value into session state under
@@ -18,15 +18,16 @@ from dashboard import accounts, scope, sessions, ui
 from dashboard.accounts import Account
 from dashboard.settings import session_rules
 
-KEY = "signed_in_account"
+KEY = "signed_in_account"  # the account of the latest check, for tests to read (never trusted by the app)
 
 
 def current() -> sessions.Check:
     """The signed-in account of this rerun (also kept for :func:`account`), or None with the reason."""
-    cookie = st.context.cookies.get(sessions.COOKIE) or st.session_state.get(sessions.COOKIE)
-    headers = {name.lower(): value for name, value in st.context.headers.items()}
-    check = sessions.identify(ui.engine(), {sessions.COOKIE: cookie} if cookie else {}, headers,
-                              st.context.ip_address)
+    cookie = dict(st.context.cookies).get(sessions.COOKIE) or st.session_state.get(sessions.COOKIE)
+    headers = {name.lower(): value for name, value in dict(st.context.headers).items()}
+    client = st.context.ip_address
+    check = sessions.identify(ui.engine(), {sessions.COOKIE: cookie} if isinstance(cookie, str) else {}, headers,
+                              client if isinstance(client, str) else None)
     if check.account is None and session_rules()["oidc"]:
         user = st.user.to_dict()
         if user.get("is_logged_in"):  # single sign-on by Streamlit's st.login: the account of that email
@@ -37,8 +38,9 @@ def current() -> sessions.Check:
 
 
 def account() -> Account:
-    """The account the router found for this rerun (pages run only for a signed-in account)."""
-    found = st.session_state.get(KEY)
+    """The signed-in account, checked again by the page itself (a page reached other than through the router
+    — a slip in the page list, a test running it alone — still serves no one who is not signed in)."""
+    found = current().account
     if found is None:
         raise scope.ScopeError("请先登录。")
     return found

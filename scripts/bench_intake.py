@@ -97,6 +97,7 @@ from loaders.schema import KINDS  # noqa: E402
 from loaders.template import build_template, header_row  # noqa: E402
 from loaders.validate import validate  # noqa: E402
 from loaders.xlsx_guard import unpack_xlsx  # noqa: E402
+from tests.apptest import ADMIN  # noqa: E402
 
 KIND = "village_monthly"
 FILE_NAME = "bench.xlsx"
@@ -173,7 +174,7 @@ def province_regions(seed: int, villages: int | None) -> list[dict]:
 def filled_template(engine, period: str, seed: int) -> tuple[bytes, int]:
     """The whole-province template of ``period`` (prefilled with last month's values, as ``qinglian
     template`` writes it) with this month's figures typed in; returns the .xlsx and its row count."""
-    rows, label = template_rows(engine, KIND, period, None)
+    rows, label = template_rows(engine, KIND, period, None, who=ADMIN)
     rng = random.Random(seed)
     for row in rows:  # as month_rows: legal persons mostly flat or rising, a rare fall (warned)
         legal = row.get("legal_persons")
@@ -276,7 +277,7 @@ def timed(fn, repeat: int, before=None) -> tuple[float, list[float], float]:
 
 
 def checked_prepare(engine, data: bytes, period: str, scope: str | None = None):
-    preview = intake.prepare(engine, data, FILE_NAME, KIND, period, scope, user="bench")
+    preview = intake.prepare(engine, data, FILE_NAME, KIND, period, scope, who=ADMIN)
     if not preview.ok:
         first = preview.errors[0].text() if preview.errors else "范围未确定"
         raise SystemExit(f"基准文件未通过校验 / benchmark file refused: {first}")
@@ -286,7 +287,7 @@ def checked_prepare(engine, data: bytes, period: str, scope: str | None = None):
 def ours(engine, data: bytes, period: str, scope: str | None = None, seen: dict | None = None) -> list[int]:
     """The measured path: read + validate + diff (prepare), then commit — one version per county."""
     preview = checked_prepare(engine, data, period, scope)
-    upload_ids = intake.commit_batch(engine, [preview])
+    upload_ids = intake.commit_batch(engine, [preview], who=ADMIN)
     if seen is not None:
         seen.update(rows=preview.rows, warnings=len(preview.warnings), diff=dict(preview.diff),
                     versions=len(upload_ids))
@@ -331,7 +332,7 @@ def _here_and_commit(engine, data: bytes, period: str) -> None:
     preview.data, preview.user = data, "bench"
     for part in preview.parts:
         part.data, part.user = data, "bench"
-    intake.commit_batch(engine, [preview])
+    intake.commit_batch(engine, [preview], who=ADMIN)
 
 
 class Figures:
@@ -426,7 +427,7 @@ def county_cases(args, tmp: Path, fig: Figures) -> None:
     if diff is not None:
         preview = checked_prepare(engine, other_file(), reupload_period)
         fig.record("diff_reupload", timed(lambda _: diff(engine, preview, ctx.villages), args.repeat))
-    fig.record("commit", timed(lambda p: intake.commit_batch(engine, [p]), args.repeat,
+    fig.record("commit", timed(lambda p: intake.commit_batch(engine, [p], who=ADMIN), args.repeat,
                                before=lambda: checked_prepare(engine, data, periods.next())))
     if args.profile:
         fig.facts["profile"] = _profile(lambda: _here_and_commit(engine, data, periods.next()))
@@ -487,7 +488,7 @@ def province_case(args, tmp: Path, fig: Figures) -> None:
     fig.facts["province"]["limits"] = vars(sandbox().limits)
     fig.record("province_split", timed(lambda _: intake.prepare_here(engine, data, FILE_NAME, KIND, period, None,
                                                                       reader_limits()), args.repeat))
-    fig.record("province_commit", timed(lambda p: intake.commit_batch(engine, [p]), args.repeat,
+    fig.record("province_commit", timed(lambda p: intake.commit_batch(engine, [p], who=ADMIN), args.repeat,
                                         before=lambda: checked_prepare(engine, data, after_last_month())))
     if args.profile:
         fig.facts["profile_province"] = _profile(lambda: _here_and_commit(engine, data, after_last_month()))

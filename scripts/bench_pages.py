@@ -8,10 +8,10 @@ is seeded once with ``qinglian demo`` into ``var/bench/<scale>.db`` (province: ~
 months ≈ 540k village reports) and reused while its ``.json`` receipt says it is complete. Pending
 migrations are applied before anything is timed, so no page pays for them.
 
-For every page registered in ``streamlit_app.py`` (read from the file, so new pages are included), in a
+For every page registered in ``router.py`` (read from the file, so new pages are included), in a
 FRESH subprocess (empty caches, nothing of the dashboard imported yet, as a server just started):
 
-* cold — ``AppTest.from_file(streamlit_app.py)``; ``switch_page(page)``; the first ``run()`` (router +
+* cold — ``AppTest.from_file(router.py)`` signed in as 管理员; ``switch_page(page)``; the first ``run()`` (router +
   page, imports of the data stack, the engine, every cached query);
 * warm — the median of ``--repeat`` further ``run()`` calls (every cache hit);
 * after a data change — ``st.cache_data.clear()`` then one ``run()`` (modules and engine kept, every
@@ -48,7 +48,7 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "streamlit_app.py"
+APP = ROOT / "router.py"  # the pages behind the sign-in gate; each visit signs in as 管理员 first
 BENCH_DIR = ROOT / "var" / "bench"
 BUDGET = {"cold_s": 3.0, "warm_s": 0.5, "peak_mb": 600.0}
 SCALES = ("province", "city")
@@ -57,6 +57,14 @@ VISIT_TIMEOUT_S = 120
 
 
 # --- the pages ------------------------------------------------------------------------------------
+
+def signed_in(at) -> None:
+    """Sign the AppTest in as 管理员 (the pages are behind the sign-in gate), as the page tests do."""
+    sys.path.insert(0, str(ROOT))
+    from tests.apptest import sign_in
+
+    sign_in(at)
+
 
 def registered_pages(app: Path = APP) -> list[dict]:
     """``[{"path": "pages/x.py", "title": ...}]`` for every ``st.Page("pages/…")`` in the router, in order."""
@@ -307,6 +315,7 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None, preload: 
         breakdown.install()
     rss_before = _rss_mb()
     at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
+    signed_in(at)
     at.switch_page(page)
 
     def run(label: str) -> tuple[float, float, float]:
@@ -368,6 +377,7 @@ def soak(pages: list[str], url: str, months: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=WORKER_TIMEOUT_S)
+    signed_in(at)
     trail, problems = [], []
     t0 = time.perf_counter()
     for page in pages:
@@ -494,7 +504,7 @@ def measure_server(url: str, pages: list[dict]) -> dict:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port, sign_in_cookie
 
     port = free_port()
     log = BENCH_DIR / "server.log"
@@ -520,7 +530,9 @@ def measure_server(url: str, pages: list[dict]) -> dict:
         result["idle_mb"] = _proc_status(proc.pid)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            sign_in_cookie(context, base, url)
+            page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             for rnd in ("cold", "warm"):

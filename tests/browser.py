@@ -136,16 +136,44 @@ def copy_store(src: Path, dest_dir: Path) -> str:
     return f"sqlite:///{dest}"
 
 
+def sign_in_cookie(context, base: str, db_url: str, role: str = "admin", **scope) -> None:
+    """Give the browser ``context`` a signed-in session of an account of ``role`` (made in the store if missing),
+    as the sign-in page would; tests of the sign-in page itself fill in its form instead."""
+    from dashboard import sessions
+    from dashboard.store import make_engine
+    from tests.apptest import account
+
+    who = account(role, url=db_url, **scope)
+    engine = make_engine(db_url)
+    try:
+        cookie = sessions.open_session(engine, who)
+    finally:
+        engine.dispose()
+    context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": base}])
+
+
+def sign_in_form(page, base: str, username: str, password: str) -> None:
+    """Sign in through the sign-in page, as a person does."""
+    page.goto(f"{base}/signin")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
 @contextmanager
-def chromium_page(db_url: str, path: str):
-    """A real server on ``db_url`` and a 1920×1080 Chinese-locale chromium page opened at ``path``;
-    yields (page, watch, trap) — the page's foreign requests and errors, the server's outbound attempts."""
+def chromium_page(db_url: str, path: str, role: str | None = "admin", **scope):
+    """A real server on ``db_url`` and a 1920×1080 Chinese-locale chromium page, signed in as ``role`` (None:
+    not signed in), opened at ``path``; yields (page, watch, trap) — the page's foreign requests and errors,
+    the server's outbound attempts."""
     from playwright.sync_api import sync_playwright
 
     trap = ProxyTrap()
     with streamlit_server(db_url, trap) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        if role is not None:
+            sign_in_cookie(context, base, db_url, role, **scope)
+        page = context.new_page()
         watch = PageWatch(page, base)
         page.goto(f"{base}{path}")
         try:

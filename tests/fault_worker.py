@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard.intake import commit_batch, prepare  # noqa: E402
 from dashboard.store import make_engine  # noqa: E402
+from tests.apptest import ADMIN
 
 HOLD_SECONDS = 0.3
 
@@ -40,7 +41,7 @@ def main(argv: list[str]) -> int:
     path, scope, period, stage = Path(argv[0]), argv[1], argv[2], argv[3]
     scope = None if scope == "-" else scope
     engine = make_engine()
-    preview = prepare(engine, path.read_bytes(), path.name, "village_monthly", period, scope, user="fault_worker")
+    preview = prepare(engine, path.read_bytes(), path.name, "village_monthly", period, scope, who=ADMIN)
     if not preview.ok:
         print("\n".join(i.text() for i in preview.errors), file=sys.stderr)
         return 2
@@ -56,7 +57,7 @@ def main(argv: list[str]) -> int:
 
     if len(argv) > 4:
         _wait_for(Path(argv[4]))
-    ids = commit_batch(engine, [preview], hook=hook)
+    ids = commit_batch(engine, [preview], hook=hook, who=ADMIN)
     print(json.dumps({"upload_id": ids[0], "upload_ids": ids, "rows": len(preview.result.records)}))
     return 0
 

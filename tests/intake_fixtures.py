@@ -21,6 +21,7 @@ from dashboard import models
 from dashboard.intake import active_records, prepare, village_index
 from loaders.errors import Issue
 from loaders.schema import KINDS
+from tests.apptest import ADMIN
 
 COUNTY = "北亭县"  # the smallest demo county: 115 villages
 PERIOD = "2026-01"
@@ -196,7 +197,7 @@ class Intake:
     def prepare(self, data: bytes, name: str = "村级指标月报.xlsx", kind: str = "village_monthly",
                 scope: str | None = "county"):
         """``scope="county"`` stands for the demo county's code; None lets the file name its county."""
-        preview = prepare(self.engine, data, name, kind, PERIOD, self.code if scope == "county" else scope)
+        preview = prepare(self.engine, data, name, kind, PERIOD, self.code if scope == "county" else scope, who=ADMIN)
         assert fingerprint(self.engine) == self.demo["fingerprint"], "prepare must not write"
         json.dumps(preview.to_json(), ensure_ascii=False)
         return preview

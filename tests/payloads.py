@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from dashboard import intake, months
 from dashboard.catalog import load_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
+from tests.apptest import ADMIN
 from tests.intake_fixtures import sheet_xlsx
 
 # Each fragment would render as something other than itself if it reached Markdown unescaped.
@@ -35,9 +36,9 @@ class PayloadCity:
 
 
 def _upload(engine, data: bytes, kind: str, scope: str, name: str) -> int:
-    preview = intake.prepare(engine, data, name, kind, PERIOD, scope, user=SHORT)
+    preview = intake.prepare(engine, data, name, kind, PERIOD, scope, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    return intake.commit(engine, preview)
+    return intake.commit(engine, preview, who=ADMIN)
 
 
 def load_payloads(engine) -> PayloadCity:

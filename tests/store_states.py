@@ -9,6 +9,7 @@ from __future__ import annotations
 from dashboard import intake, months
 from dashboard.catalog import ready
 from dashboard.store import make_engine
+from tests.apptest import ADMIN
 from tests.intake_fixtures import sheet_xlsx
 
 COUNTY, CODE = "东城区", "450101000000"
@@ -20,9 +21,9 @@ PERIOD = months.this_month()
 
 
 def _upload(engine, data: bytes, kind: str, name: str) -> None:
-    preview = intake.prepare(engine, data, name, kind, PERIOD, CODE, user="王芳")
+    preview = intake.prepare(engine, data, name, kind, PERIOD, CODE, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    intake.commit(engine, preview)
+    intake.commit(engine, preview, who=ADMIN)
 
 
 def build(url: str, state: str):

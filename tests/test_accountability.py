@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from collections import namedtuple
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -16,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import accountability as acc
 from dashboard.exports import table_xlsx
 from dashboard.settings import LampRule
+from tests.apptest import app
 
 Section = namedtuple("Section", "number title")
 
@@ -238,7 +238,6 @@ def test_measure_table_exports_to_xlsx(table):
 
 # --- the page on the demo store -------------------------------------------------------------
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PAGE = "pages/accountability.py"
 EXPECTED_LEADS = {
     1: "市委组织部", 2: "市委组织部", 3: "市委组织部", 4: "市委组织部", 5: "市民政局", 6: "市民政局",
@@ -251,7 +250,7 @@ IN_EFFECT = """
 
 
 def _page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -14,19 +14,21 @@ from sqlalchemy import select
 
 from dashboard import accounts, audit, freeze, intake, meeting, months
 from dashboard.models import Account as AccountRow
+from tests.apptest import ADMIN
 from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 PASSWORD = "清廉-village-2025"
+ZHANG = accounts.Account("zhang", "张主任", "admin")  # signs its changes 张主任(zhang)
 
 
 
 def test_accounts_keep_an_argon2_hash_and_their_scope(demo_store):
-    accounts.add(demo_store, "zhang", PASSWORD, "管理员", "张主任")
-    accounts.add(demo_store, "yixi", PASSWORD, "县级填报员", "李明", county=COUNTY)
-    accounts.add(demo_store, "minzheng", PASSWORD, "unit", "王芳", unit="市民政局")
-    accounts.add(demo_store, "shuji", PASSWORD, "领导", "赵书记")
+    accounts.add(demo_store, "zhang", PASSWORD, "管理员", "张主任", by=ADMIN)
+    accounts.add(demo_store, "yixi", PASSWORD, "县级填报员", "李明", county=COUNTY, by=ADMIN)
+    accounts.add(demo_store, "minzheng", PASSWORD, "unit", "王芳", unit="市民政局", by=ADMIN)
+    accounts.add(demo_store, "shuji", PASSWORD, "领导", "赵书记", by=ADMIN)
     with demo_store.connect() as conn:
         hashes = dict(conn.execute(select(AccountRow.username, AccountRow.password_hash)).all())
     assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in hashes.values())
@@ -56,18 +58,18 @@ def test_accounts_keep_an_argon2_hash_and_their_scope(demo_store):
 def test_bad_accounts_are_refused_in_chinese(demo_store, kwargs, message):
     kwargs = {"password": PASSWORD, **kwargs}
     with pytest.raises(accounts.AccountError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        accounts.add(demo_store, **kwargs)
+        accounts.add(demo_store, **kwargs, by=ADMIN)
     assert accounts.count(demo_store) == 0
 
 
 def test_a_name_is_taken_once(demo_store):
-    accounts.add(demo_store, "zhang", PASSWORD, "管理员")
+    accounts.add(demo_store, "zhang", PASSWORD, "管理员", by=ADMIN)
     with pytest.raises(accounts.AccountError, match="账号「zhang」已存在"):
-        accounts.add(demo_store, "zhang", PASSWORD, "领导")
+        accounts.add(demo_store, "zhang", PASSWORD, "领导", by=ADMIN)
 
 
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(demo_store):
-    accounts.add(demo_store, "zhang", PASSWORD, "管理员")
+    accounts.add(demo_store, "zhang", PASSWORD, "管理员", by=ADMIN)
     with at("2026-03-02 09:00"):
         for _ in range(4):
             with pytest.raises(accounts.SignInError, match="^账号或密码不正确。$"):
@@ -78,61 +80,63 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(demo_store):
         accounts.authenticate(demo_store, "zhang", PASSWORD)  # even the right password waits
     with at("2026-03-02 09:16"):
         assert accounts.authenticate(demo_store, "zhang", PASSWORD).username == "zhang"
-    log = audit.entries(demo_store, account="zhang")
+    log = audit.entries(demo_store, account="zhang", who=ADMIN)
     assert list(log["操作"])[:3] == ["登录", "登录失败", "登录失败"]
     assert list(log["说明"])[1:3] == ["账号锁定中", "密码错误,连续 5 次,锁定 15 分钟"]
 
 
 def test_an_admin_reset_unlocks_and_a_disabled_account_cannot_sign_in(demo_store):
-    accounts.add(demo_store, "yixi", PASSWORD, "县级填报员", county=COUNTY)
+    accounts.add(demo_store, "yixi", PASSWORD, "县级填报员", county=COUNTY, by=ADMIN)
     for _ in range(5):
         with pytest.raises(accounts.SignInError):
             accounts.authenticate(demo_store, "yixi", "wrong-password")
-    accounts.set_password(demo_store, "yixi", "new-清廉-password", by="张主任(zhang)")
+    accounts.set_password(demo_store, "yixi", "new-清廉-password", by=ZHANG)
     assert accounts.authenticate(demo_store, "yixi", "new-清廉-password").username == "yixi"
-    accounts.set_active(demo_store, "yixi", False, by="张主任(zhang)")
+    accounts.set_active(demo_store, "yixi", False, by=ZHANG)
     with pytest.raises(accounts.SignInError, match="^账号或密码不正确。$"):  # as if it did not exist
         accounts.authenticate(demo_store, "yixi", "new-清廉-password")
     with pytest.raises(accounts.SignInError, match="^账号或密码不正确。$"):
         accounts.authenticate(demo_store, "nobody", "new-清廉-password")
     assert accounts.listing(demo_store).iloc[0]["状态"] == "已停用"
-    changes = audit.entries(demo_store, action="account")
-    assert list(zip(changes["账号"], changes["说明"]))[:2] == [("张主任(zhang)", "停用账号"),
-                                                              ("张主任(zhang)", "重设密码(并解除锁定)")]
+    changes = audit.entries(demo_store, action="account", who=ADMIN)
+    assert list(zip(changes["账号"], changes["说明"]))[:2] == [
+        ("张主任(zhang)", "停用账号(已登录的浏览器随即退出)"), ("张主任(zhang)", "重设密码(并解除锁定,已登录的浏览器须重新登录)")]
 
 
 def test_a_month_of_actions_is_in_the_audit_log(demo_store, tmp_path):
     """Upload, refusal, restore, freeze, export, unfreeze: each with its author, in order, newest first."""
     code = county_code_of(demo_store, COUNTY)
+    li = accounts.Account("yixi", "李明", "county", code)  # the county's own staff
+    zhao = accounts.Account("shuji", "赵书记", "leader")
     table = monthly_table(demo_store, COUNTY)
     with at("2026-02-03 09:00"):
-        first = intake.prepare(demo_store, table.xlsx(), "一月.xlsx", "village_monthly", "2026-01", code, user="李明")
-        first_id = intake.commit(demo_store, first)
+        first = intake.prepare(demo_store, table.xlsx(), "一月.xlsx", "village_monthly", "2026-01", code, who=li)
+        first_id = intake.commit(demo_store, first, who=li)
     with at("2026-02-04 09:00"):
         bad = intake.prepare(demo_store, table.set(0, "法律明白人数", "三").xlsx(), "错的.xlsx", "village_monthly",
-                             "2026-01", code, user="李明")
+                             "2026-01", code, who=li)
         intake.record_refusal(demo_store, bad)
         fixed = intake.prepare(demo_store, monthly_table(demo_store, COUNTY).xlsx(), "更正.xlsx", "village_monthly",
-                               "2026-01", code, user="李明")
-        intake.commit(demo_store, fixed)
+                               "2026-01", code, who=li)
+        intake.commit(demo_store, fixed, who=li)
     with at("2026-02-05 09:00"):
-        intake.restore(demo_store, first_id, "张主任")
+        intake.restore(demo_store, first_id, who=ZHANG)
     with at("2026-02-06 09:00"):
-        freeze.freeze(demo_store, "2026-01", "张主任")
-        meeting.export(demo_store, "2026-01", "xlsx", user="赵书记")
+        freeze.freeze(demo_store, "2026-01", ZHANG)
+        meeting.export(demo_store, "2026-01", "xlsx", who=zhao)
     with at("2026-02-07 09:00"):
-        freeze.unfreeze(demo_store, "2026-01", "张主任", "义溪区更正")
+        freeze.unfreeze(demo_store, "2026-01", ZHANG, "义溪区更正")
     log = audit.entries(demo_store, since=datetime(2026, 2, 1, tzinfo=months.zone()),
-                        until=datetime(2026, 3, 1, tzinfo=months.zone()))
+                        until=datetime(2026, 3, 1, tzinfo=months.zone()), who=ADMIN)
     assert list(zip(log["账号"], log["操作"], log["结果"])) == [
-        ("张主任", "解除冻结", "成功"), ("赵书记", "导出", "成功"), ("张主任", "冻结", "成功"),
-        ("张主任", "恢复版本", "成功"), ("李明", "上报(接收)", "成功"), ("李明", "上报(拒收)", "未成功"),
-        ("李明", "上报(接收)", "成功")]
+        ("张主任(zhang)", "解除冻结", "成功"), ("赵书记(shuji)", "导出", "成功"), ("张主任(zhang)", "冻结", "成功"),
+        ("张主任(zhang)", "恢复版本", "成功"), ("李明(yixi)", "上报(接收)", "成功"), ("李明(yixi)", "上报(拒收)", "未成功"),
+        ("李明(yixi)", "上报(接收)", "成功")]
     assert list(log["对象"])[4:] == [f"村级指标月报 2026-01 {COUNTY}"] * 3
     assert "错的.xlsx" in log.iloc[5]["说明"] and f"版本号 {first_id}" in log.iloc[6]["说明"]
     assert log.iloc[1]["对象"] == "全市 · 数据截至 2026年1月 · 数据表(.xlsx)" and log.iloc[1]["说明"].startswith("冻结数字")
     assert log.iloc[0]["说明"] == "原因:义溪区更正"
-    plan = audit.entries(demo_store, action="plan")
+    plan = audit.entries(demo_store, action="plan", who=ADMIN)
     assert len(plan) == 1 and plan.iloc[0]["对象"] == "plan.txt"  # the shipped plan, loaded once
 
 
@@ -161,13 +165,13 @@ def test_cli_user_verbs_and_audit(demo_store):
     trail = run(url, "audit", "--action", "账号管理")
     lines = trail.stdout.strip().splitlines()
     assert len(lines) == 2 and "停用账号" in lines[0] and "新建账号:李明,角色 县级填报员" in lines[1]
-    assert all(line.split()[2].startswith("命令行:") for line in lines)
+    assert all(line.split()[2].startswith("服务器命令行(cli-") for line in lines)
     bad = run(url, "audit", "--action", "跳舞")
     assert bad.returncode == 2 and "操作「跳舞」无效" in bad.stderr
 
 
 def test_sign_in_time_is_kept(demo_store):
-    accounts.add(demo_store, "zhang", PASSWORD, "管理员")
+    accounts.add(demo_store, "zhang", PASSWORD, "管理员", by=ADMIN)
     with at("2026-03-02 08:30"):
         accounts.authenticate(demo_store, "zhang", PASSWORD)
     assert accounts.listing(demo_store).iloc[0]["最近登录"] == "2026-03-02 08:30"

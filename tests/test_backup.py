@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from dashboard import audit, freeze
 from dashboard.store import make_engine
+from tests.apptest import ADMIN
 from tests.intake_fixtures import fingerprint as whole_fingerprint
 from tests.store_states import PERIOD, build
 
@@ -36,7 +37,7 @@ def test_round_trip_restores_every_row_and_keeps_the_store_it_replaced(store_url
     assert out.returncode == 0, out.stderr.decode()
     assert "已备份到" in out.stdout.decode() and "上报记录 2 份" in out.stdout.decode()
     # the month goes on: a freeze, and a village report table emptied by mistake
-    freeze.freeze(engine, PERIOD, "刘秘书")
+    freeze.freeze(engine, PERIOD, ADMIN)
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM village_reports"))
     changed = fingerprint(engine)
@@ -51,7 +52,7 @@ def test_round_trip_restores_every_row_and_keeps_the_store_it_replaced(store_url
     engine.dispose()
     engine = make_engine(store_url)
     assert fingerprint(engine) == before  # every table, row for row
-    log = audit.entries(engine)
+    log = audit.entries(engine, who=ADMIN)
     assert log.iloc[0]["操作"] == "恢复数据库" and "恢复前的数据另存为" in log.iloc[0]["说明"]
     saved = list((tmp_path / "var" / "backups").glob("恢复前_*"))
     assert len(saved) == 1 and str(saved[0]) in done.stdout.decode()

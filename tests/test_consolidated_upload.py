@@ -21,9 +21,9 @@ from dashboard import facts, models
 from dashboard import intake as api
 from dashboard.store import StoreError, make_engine
 from dashboard.templates import template_file
+from tests.apptest import ADMIN, app
 from tests.intake_fixtures import PERIOD, Table, beyond_attempts, fingerprint, monthly_table, one, uploads_rows
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 U, VR = models.Upload, models.VillageReport
@@ -105,7 +105,7 @@ def test_one_bad_row_refuses_the_whole_file(intake):
     table.set(115 + 3, "法律明白人数", "三")  # the 4th 新桥区 village, Excel row 2 + 118
     error = one(intake.refused(table.xlsx(), scope=None))
     assert error.text() == "工作表「村级指标月报」第120行「法律明白人数」:应为非负整数,实际填写「三」。请改为非负整数"
-    preview = intake.prepare(table.xlsx(), scope=None)
+    preview = intake.prepare(table.xlsx(), scope=None, who=ADMIN)
     assert preview.split == [] and preview.to_json()["parts"] == []
     with pytest.raises(ValueError, match="预览未通过校验"):
         api.commit_batch(intake.engine, [preview])
@@ -142,7 +142,7 @@ def test_a_partial_county_needs_confirmation_naming_it(intake):
 
 
 def test_a_city_wide_brand_file_is_one_version_per_county(intake):
-    data = template_file(intake.engine, "county_brands", PERIOD, None)[0]
+    data = template_file(intake.engine, "county_brands", PERIOD, None, who=ADMIN)[0]
     preview = intake.accepted(data, kind="county_brands", scope=None)
     assert [p.scope_name for p in preview.parts] == ["下溪县", "新桥区", "北亭县", "明江县", "义溪区", "和湖县", "华垌区"]
     assert {p.rows for p in preview.parts} == {1}
@@ -176,7 +176,7 @@ def test_files_of_different_counties_are_committed_together(intake):
 # --- the template without a county -------------------------------------------------------------------
 
 def test_the_city_wide_template_comes_back_as_one_version_per_county(intake):
-    data, name, count = template_file(intake.engine, "village_monthly", PERIOD, None)
+    data, name, count = template_file(intake.engine, "village_monthly", PERIOD, None, who=ADMIN)
     sheet = openpyxl.load_workbook(io.BytesIO(data))["村级指标月报"]
     assert (name, count, sheet["A1"].value) == ("村级指标月报_2026-01.xlsx", 1310, "清源市 2026年1月 村级指标月报")
     preview = intake.accepted(data, name=name, scope=None)
@@ -255,7 +255,7 @@ def test_cli_import_of_several_files_is_all_or_nothing(demo_store, tmp_path):
 # --- the upload page ---------------------------------------------------------------------------------
 
 def _open_upload_without_county() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value("village_monthly").run()
     at.selectbox(key="up_period").set_value(PERIOD).run()

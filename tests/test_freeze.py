@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from dashboard import facts, freeze, intake, meeting, report
+from tests.apptest import ADMIN
 from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
@@ -26,9 +27,9 @@ def _upload(engine, legal: int) -> int:
     for i in range(len(table.rows)):
         table.set(i, "法律明白人数", legal)
     preview = intake.prepare(engine, table.xlsx(), f"月报{legal}.xlsx", "village_monthly", PERIOD,
-                             county_code_of(engine, COUNTY), user="王芳")
+                             county_code_of(engine, COUNTY), who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    return intake.commit(engine, preview)
+    return intake.commit(engine, preview, who=ADMIN)
 
 
 def _legal(snap: dict) -> float | None:
@@ -50,7 +51,7 @@ def month(demo_store):
     with at("2026-02-03 09:00"):
         first = _upload(demo_store, 5)
     with at("2026-02-06 10:00"):
-        frozen = freeze.freeze(demo_store, PERIOD, "刘秘书")
+        frozen = freeze.freeze(demo_store, PERIOD, ADMIN)
     return demo_store, first, frozen
 
 
@@ -58,21 +59,21 @@ def test_frozen_exports_are_the_same_bytes_after_a_correction_and_a_restore(mont
     engine, first, frozen = month
     formats = list(meeting.FORMATS)
     with at("2026-02-07 09:00"):
-        before = {fmt: meeting.export(engine, PERIOD, fmt) for fmt in formats}
-        county = {fmt: meeting.export(engine, PERIOD, fmt, county_code_of(engine, COUNTY)) for fmt in ("xlsx",)}
+        before = {fmt: meeting.export(engine, PERIOD, fmt, who=ADMIN) for fmt in formats}
+        county = {fmt: meeting.export(engine, PERIOD, fmt, county_code_of(engine, COUNTY), who=ADMIN) for fmt in ("xlsx",)}
         live_before = report.build(engine, PERIOD)
     assert _legal(live_before) == _city_share(engine, COUNTY)
     with at("2026-02-10 09:00"):
         _upload(engine, 1)  # a correction: nobody meets the bar of 3 any more
         live = report.build(engine, PERIOD)
         assert _legal(live) == 0.0  # the live figures did move …
-        after = {fmt: meeting.export(engine, PERIOD, fmt) for fmt in formats}
-        county_after = {fmt: meeting.export(engine, PERIOD, fmt, county_code_of(engine, COUNTY)) for fmt in ("xlsx",)}
+        after = {fmt: meeting.export(engine, PERIOD, fmt, who=ADMIN) for fmt in formats}
+        county_after = {fmt: meeting.export(engine, PERIOD, fmt, county_code_of(engine, COUNTY), who=ADMIN) for fmt in ("xlsx",)}
     assert after == before  # … the frozen month's files did not, byte for byte
     assert county_after == county
     with at("2026-02-20 09:00"):
-        intake.restore(engine, first, "李主任")
-        assert meeting.export(engine, PERIOD, "xlsx") == before["xlsx"]
+        intake.restore(engine, first, who=ADMIN)
+        assert meeting.export(engine, PERIOD, "xlsx", who=ADMIN) == before["xlsx"]
     for fmt, files in before.items():
         assert files and all(data for _, data in files), fmt
     book = openpyxl.load_workbook(io.BytesIO(before["xlsx"][0][1]))
@@ -87,10 +88,10 @@ def test_unfreezing_needs_a_reason_is_recorded_and_exports_go_live(month):
     with at("2026-02-10 09:00"):
         _upload(engine, 1)
     with pytest.raises(freeze.FreezeError, match="解除冻结须填写原因"):
-        freeze.unfreeze(engine, PERIOD, "李主任", "  ")
+        freeze.unfreeze(engine, PERIOD, ADMIN, "  ")
     assert freeze.frozen(engine, PERIOD) is not None
     with at("2026-02-11 15:30"):
-        freeze.unfreeze(engine, PERIOD, "李主任", "甲县更正了法律明白人数")
+        freeze.unfreeze(engine, PERIOD, ADMIN, "甲县更正了法律明白人数")
         assert _legal(freeze.snapshot(engine, PERIOD)) == 0.0  # live again
     assert freeze.frozen(engine, PERIOD) is None
     history = freeze.history(engine)
@@ -99,7 +100,7 @@ def test_unfreezing_needs_a_reason_is_recorded_and_exports_go_live(month):
         "依据上报(份)": history.iloc[0]["依据上报(份)"], "解除人": "李主任", "解除时间": "2026-02-11 15:30",
         "解除原因": "甲县更正了法律明白人数"}
     with at("2026-02-12 09:00"):
-        again = freeze.freeze(engine, PERIOD, "刘秘书")  # a new freeze, the old record kept
+        again = freeze.freeze(engine, PERIOD, ADMIN)  # a new freeze, the old record kept
     assert list(freeze.history(engine)["状态"]) == ["冻结中", "已解除"]
     assert _legal(freeze.stored(engine, PERIOD)) == 0.0 and again.frozen_by == "刘秘书"
 
@@ -107,9 +108,9 @@ def test_unfreezing_needs_a_reason_is_recorded_and_exports_go_live(month):
 def test_freeze_is_refused_twice_or_without_data(month):
     engine, _, _ = month
     with pytest.raises(freeze.FreezeError, match="2026年1月已于 2026-02-06 10:00 由 刘秘书 冻结"):
-        freeze.freeze(engine, PERIOD, "别人")
+        freeze.freeze(engine, PERIOD, ADMIN)
     with pytest.raises(freeze.FreezeError, match="2030年1月没有任何上报数据,无法冻结"):
-        freeze.freeze(engine, "2030-01", "别人")
+        freeze.freeze(engine, "2030-01", ADMIN)
 
 
 def test_frozen_snapshot_names_the_uploads_behind_it(month):
@@ -140,7 +141,7 @@ def test_cli_freeze_export_unfreeze(demo_store, tmp_path):
     assert out.returncode == 0, out.stderr.decode()
     written = tmp_path / "会议" / "清源市清廉乡村建设_2025-11_数据表.xlsx"
     assert written.exists() and str(written) in out.stdout.decode()
-    assert written.read_bytes() == meeting.export(demo_store, "2025-11", "xlsx")[0][1]  # the page's bytes
+    assert written.read_bytes() == meeting.export(demo_store, "2025-11", "xlsx", who=ADMIN)[0][1]  # the page's bytes
     county = run("export", "--month", "2025-11", "--format", "xlsx", "--county", COUNTY, "--out", str(tmp_path), url=url)
     assert county.returncode == 0 and (tmp_path / f"清源市{COUNTY}清廉乡村建设_2025-11_数据表.xlsx").exists()
     no_reason = run("unfreeze", "--month", "2025-11", "--reason", " ", url=url)

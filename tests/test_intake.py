@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 
 from dashboard import completeness, exports, facts, intake, models, queries
 from loaders.cells import neutralise
+from tests.apptest import ADMIN
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -24,9 +25,9 @@ def _xlsx(rows: list[list]) -> bytes:
 
 
 def _commit(engine, data: bytes, kind: str, period: str, scope: str, user: str = "测试") -> int:
-    preview = intake.prepare(engine, data, "f.xlsx", kind, period, scope, user=user)
+    preview = intake.prepare(engine, data, "f.xlsx", kind, period, scope, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    return intake.commit(engine, preview)
+    return intake.commit(engine, preview, who=ADMIN)
 
 
 def test_roster_converts_gcj02_to_wgs84_and_adds_a_village_and_township(demo_store):
@@ -38,9 +39,9 @@ def test_roster_converts_gcj02_to_wgs84_and_adds_a_village_and_township(demo_sto
         [name, village.township, village.name, village.code, 108.5, 23.5, "GCJ-02"],
         [name, "新设镇", "新设村", new_code, 108.6, 23.6, "WGS-84"],
     ])
-    preview = intake.prepare(demo_store, data, "名录.xlsx", "roster", "2026-01", code, user="测试")
+    preview = intake.prepare(demo_store, data, "名录.xlsx", "roster", "2026-01", code, who=ADMIN)
     assert preview.ok and preview.diff["added"] == 1 and preview.diff["changed"] == 1
-    intake.commit(demo_store, preview)
+    intake.commit(demo_store, preview, who=ADMIN)
     with demo_store.connect() as conn:
         lon, lat = conn.execute(select(models.Region.lon, models.Region.lat)
                                 .where(models.Region.code == village.code)).one()
@@ -67,11 +68,11 @@ def test_restore_brings_back_an_earlier_version(demo_store):
     second = _commit(demo_store, ledger("创建中"), "demo_sites", "2026-01", code)
     records = intake.active_records(demo_store, "demo_sites", "2026-01", code)
     assert {r["status"] for r in records.values()} == {"创建中"}
-    intake.restore(demo_store, first, "王芳")
+    intake.restore(demo_store, first, who=ADMIN)
     records = intake.active_records(demo_store, "demo_sites", "2026-01", code)
     assert {r["status"] for r in records.values()} == {"已验收命名"}
     assert {r["accepted_on"] for r in records.values()} == {date(2026, 1, 20)}
-    rows = intake.history(demo_store, kind="demo_sites", period="2026-01")
+    rows = intake.history(demo_store, kind="demo_sites", period="2026-01", who=ADMIN)
     assert [(r["id"], r["active"]) for r in rows] == [(second, False), (first, True)]
     assert "由王芳恢复" in rows[1]["message"]
     with demo_store.connect() as conn:  # both versions keep their rows and original bytes
@@ -79,18 +80,18 @@ def test_restore_brings_back_an_earlier_version(demo_store):
                            .where(models.DemoSite.upload_id.in_([first, second]))) == 6
         assert conn.scalar(select(func.count()).where(models.Upload.id.in_([first, second]),
                                                       models.Upload.content.is_not(None))) == 2
-    assert intake.original_file(demo_store, first) == ("f.xlsx", first_file)
+    assert intake.original_file(demo_store, first, who=ADMIN) == ("f.xlsx", first_file)
     assert intake.check_store(demo_store) == []
 
 
 def test_history_records_refused_attempts_with_their_first_error(demo_store):
     code = next(iter(queries.counties(demo_store)))
-    preview = intake.prepare(demo_store, b"", "空.xlsx", "village_monthly", "2026-01", code, user="赵强")
+    preview = intake.prepare(demo_store, b"", "空.xlsx", "village_monthly", "2026-01", code, who=ADMIN)
     intake.record_refusal(demo_store, preview)
-    newest = intake.history(demo_store, limit=1)[0]
+    newest = intake.history(demo_store, limit=1, who=ADMIN)[0]
     assert (newest["outcome"], newest["uploaded_by"], newest["file_name"]) == ("refused", "赵强", "空.xlsx")
     assert newest["message"] == "共 1 处错误。文件是空的(0 字节)。请确认选择了填写好的表格文件后重新上传。"
-    assert intake.original_file(demo_store, newest["id"]) is None  # refused bytes are not kept
+    assert intake.original_file(demo_store, newest["id"], who=ADMIN) is None  # refused bytes are not kept
 
 
 def test_deadline_and_classification_at_the_boundaries():

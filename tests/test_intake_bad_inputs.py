@@ -20,6 +20,7 @@ from dashboard.intake import check_store, commit, record_refusal
 from loaders import reader
 from loaders.cells import clean_text, neutralise, norm_text
 from loaders.errors import Issue
+from tests.apptest import ADMIN
 from tests.intake_fixtures import (
     SHEET,
     Formula,
@@ -323,7 +324,7 @@ def test_number_variants_are_accepted(intake):
     for i, value in enumerate(variants):
         table.set(i, "法律明白人数", value)
     table.set(0, "问题线索发现数", "1,000").set(0, "问题线索查处数", 0).set(0, "问题线索通报曝光数", 0)
-    preview = intake.prepare(table.xlsx())
+    preview = intake.prepare(table.xlsx(), who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
     assert [r["legal_persons"] for r in preview.result.records[:6]] == [3] * 6
     assert preview.result.records[0]["clues_found"] == 1000
@@ -555,7 +556,7 @@ def test_formula_and_html_text_are_stored_verbatim(intake, demo):
            "+cmd|' /C calc'!A0", "@张三"]
     preview = intake.accepted(workbook([("措施推进月报", [header, row])]), name="措施.xlsx",
                               kind="measure_progress", scope=unit)
-    upload_id = commit(intake.engine, preview)
+    upload_id = commit(intake.engine, preview, who=ADMIN)
     with intake.engine.connect() as conn:
         stored = conn.execute(select(models.MeasureReport).where(models.MeasureReport.upload_id == upload_id)
                               ).mappings().one()
@@ -586,7 +587,7 @@ def test_neutralise_for_excel_export(text, safe):
 
 def test_record_refusal_adds_one_refused_upload_only(intake, demo):
     before = uploads_rows(intake.engine)
-    preview = intake.prepare(intake.table().set(5, "法律明白人数", "三").xlsx())
+    preview = intake.prepare(intake.table().set(5, "法律明白人数", "三").xlsx(), who=ADMIN)
     upload_id = record_refusal(intake.engine, preview)
     after_print = fingerprint(intake.engine)
     assert beyond_attempts(after_print) == beyond_attempts(demo["fingerprint"])
@@ -605,7 +606,7 @@ def test_record_refusal_adds_one_refused_upload_only(intake, demo):
 
 def test_record_refusal_of_an_unreadable_file(intake):
     before = uploads_rows(intake.engine)
-    preview = intake.prepare(b"", name="空.xlsx", scope=None)
+    preview = intake.prepare(b"", name="空.xlsx", scope=None, who=ADMIN)
     record_refusal(intake.engine, preview)
     after = uploads_rows(intake.engine)
     assert after[:-1] == before

@@ -25,6 +25,7 @@ from dashboard.intake import commit, record_refusal
 from dashboard.sandbox import Limits, SandboxFailure, replace_sandbox, sandbox
 from dashboard.templates import template_file
 from loaders.refusals import REFUSALS
+from tests.apptest import ADMIN
 from tests.hostile_files import (
     DOC_RELS,
     MAIN,
@@ -242,7 +243,7 @@ def test_a_doctype_in_shared_strings_is_refused(intake):
 def test_refused_files_are_never_kept_for_download(intake):
     """Nothing refused reaches 历史版本's original-file download: refusals are recorded without their bytes."""
     data = rewrite_zip(intake.table().xlsx(), add={"xl/vbaProject.bin": bytes(100)})
-    preview = intake.prepare(data)
+    preview = intake.prepare(data, who=ADMIN)
     upload_id = record_refusal(intake.engine, preview)
     assert intake_module.original_file(intake.engine, upload_id) is None
 
@@ -308,11 +309,11 @@ def test_a_roster_with_a_control_character_keeps_templates_and_exports_working(i
     data = (header + "\r\n".join(lines) + "\r\n").encode("utf-8")
     preview = intake_module.prepare(demo_store, data, "名录.csv", "roster", "2026-01", intake.code, user="王五")
     assert preview.ok, [i.text() for i in preview.errors]
-    commit(demo_store, preview)
+    commit(demo_store, preview, who=ADMIN)
     with demo_store.connect() as conn:
         name = conn.scalar(select(models.Region.name).where(models.Region.code == villages[0].code))
     assert name == villages[0].name
-    workbook_bytes, _, rows = template_file(demo_store, "village_monthly", "2026-02", intake.code)
+    workbook_bytes, _, rows = template_file(demo_store, "village_monthly", "2026-02", intake.code, who=ADMIN)
     sheet = openpyxl.load_workbook(io.BytesIO(workbook_bytes))["村级指标月报"]
     assert rows == len(villages)
     assert villages[0].name in [c.value for c in sheet["C"]]
@@ -359,7 +360,7 @@ def test_a_file_that_takes_too_long_is_refused(intake, fresh_sandbox):
 
 
 def test_an_exhausted_parse_is_recorded_as_refused(intake):
-    preview = intake.prepare(string_bomb(), name="炸弹.xlsx")
+    preview = intake.prepare(string_bomb(), name="炸弹.xlsx", who=ADMIN)
     record_refusal(intake.engine, preview)
     last = uploads_rows(intake.engine)[-1]
     assert (last["file_name"], last["outcome"], last["content"]) == ("炸弹.xlsx", "refused", None)

@@ -4,7 +4,6 @@ its figures checked against plain SQL."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import unquote
 
 import pandas as pd
@@ -14,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import charts_map, settings
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
+from tests.apptest import app
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PAGE = "pages/map.py"
 
 
@@ -253,7 +252,7 @@ def _expected(conn, period: str, county: str | None = None) -> dict:
 
 
 def _open(at: AppTest | None = None) -> AppTest:
-    at = at or AppTest.from_file(APP, default_timeout=90).run()
+    at = at or app(90).run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import plain
+from tests.apptest import app
 from tests.payloads import DANGEROUS, NAME, PERIOD, load_payloads
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 PAGES = ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py", "pages/upload.py",
          "pages/plan.py"]
 
@@ -72,7 +71,7 @@ def assert_literal(at: AppTest, page: str) -> list[str]:
 
 
 def _open(page: str, county: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app(90)
     at.query_params["month"] = PERIOD  # the payloads were uploaded for this month, still 报送中
     if county:
         at.query_params["county"] = county

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from dashboard import freeze, ui
+from tests.apptest import ADMIN, app
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 MONTH = "2025-11"
 
 
 def _open(month: str = MONTH) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app(120)
     at.query_params["month"] = month
     at.run()
     at.switch_page("pages/meeting.py").run()
@@ -52,7 +50,7 @@ def test_cancel_does_not_freeze(demo_store):
 
 
 def test_unfreeze_needs_a_reason(demo_store):
-    freeze.freeze(demo_store, MONTH, "刘秘书")
+    freeze.freeze(demo_store, MONTH, ADMIN)
     at = _open()
     at.text_input(key="unfreeze_user").input("李主任")
     at.text_area(key="unfreeze_reason").input("   ")
@@ -79,7 +77,7 @@ def test_a_freezers_name_is_shown_as_typed(demo_store):
     at = _open()
     at.text_input(key="freeze_user").input("刘秘书").run()
     _button(at, "冻结2025年11月").click().run()
-    freeze.freeze(demo_store, MONTH, "[点我](http://evil.example)**")
+    freeze.freeze(demo_store, MONTH, ADMIN)
     _button(at, "确认冻结").click().run()
     assert not at.exception and not at.error
     box = next(s.value for s in at.success if "已冻结(通报口径)" in s.value)

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 from dashboard import facts, models, months
 from dashboard.intake import commit, history, prepare
 from dashboard.store import alembic_config, make_engine, upgrade
+from tests.apptest import ADMIN
 from tests.intake_fixtures import COUNTY
 
 UTC = timezone.utc
@@ -64,8 +65,8 @@ def test_at_20_utc_on_the_5th_beijing_is_already_past_the_deadline(server_zone, 
         assert months.now() == datetime(2026, 3, 6, 4, 0, tzinfo=months.zone())
         assert months.this_month() == "2026-03"
         preview = prepare(intake.engine, intake.table().xlsx(), "月报.xlsx", "village_monthly", "2026-02",
-                          intake.code, user="张三")
-        upload_id = commit(intake.engine, preview)
+                          intake.code, who=ADMIN)
+        upload_id = commit(intake.engine, preview, who=ADMIN)
         table = facts.completeness(intake.engine, "2026-02")
     row = table[(table["报表"] == "村级指标月报") & (table["报送对象"] == COUNTY)].iloc[0]
     assert (row["状态"], row["首次报送时间"]) == ("逾期报送", "2026-03-06 04:00")
@@ -81,8 +82,8 @@ def test_just_before_midnight_in_beijing_a_report_is_on_time(server_zone, intake
     server_zone("UTC")
     with time_machine.travel(datetime(2026, 3, 5, 15, 30, tzinfo=UTC), tick=False):  # 23:30 in Beijing
         preview = prepare(intake.engine, intake.table().xlsx(), "月报.xlsx", "village_monthly", "2026-02",
-                          intake.code, user="张三")
-        commit(intake.engine, preview)
+                          intake.code, who=ADMIN)
+        commit(intake.engine, preview, who=ADMIN)
         table = facts.completeness(intake.engine, "2026-02")
     row = table[(table["报表"] == "村级指标月报") & (table["报送对象"] == COUNTY)].iloc[0]
     assert (row["状态"], row["首次报送时间"]) == ("按时报送", "2026-03-05 23:30")
@@ -129,6 +130,6 @@ def test_history_shows_upload_times_in_beijing_time(server_zone, intake):
     server_zone("UTC")
     with time_machine.travel(datetime(2026, 3, 31, 17, 30, tzinfo=UTC), tick=False):  # 1 April 01:30 in Beijing
         commit(intake.engine, prepare(intake.engine, intake.table().xlsx(), "月报.xlsx", "village_monthly", "2026-03",
-                                      intake.code, user="张三"))
-    newest = history(intake.engine, limit=1)[0]
+                                      intake.code, who=ADMIN), who=ADMIN)
+    newest = history(intake.engine, limit=1, who=ADMIN)[0]
     assert newest["uploaded_at"].strftime("%Y-%m-%d %H:%M") == "2026-04-01 01:30"

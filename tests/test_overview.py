@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+from tests.apptest import app
 
 LATEST_LEDGER = """
     WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
@@ -37,7 +35,7 @@ def _run(at: AppTest) -> AppTest:
 
 
 def test_kpis_equal_independent_figures(demo_store):
-    at = _run(AppTest.from_file(APP, default_timeout=90))
+    at = _run(app(90))
     tiles = {m.label: m for m in at.metric}
     with demo_store.connect() as conn:
         towns = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'township'")).scalar()
@@ -71,7 +69,7 @@ def test_kpis_equal_independent_figures(demo_store):
 
 
 def test_ranking_names_counties_with_lamps(demo_store):
-    at = _run(AppTest.from_file(APP, default_timeout=90))
+    at = _run(app(90))
     table = next(d.value for d in at.dataframe if "名次" in d.value.columns)
     with demo_store.connect() as conn:
         covered = _coverage(conn, "2025-12")
@@ -93,7 +91,7 @@ def test_url_carries_month_and_county(demo_store):
         covered = _coverage(conn, "2024-06").get(code, 0)
         total = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'township' AND county_code = :c"),
                              {"c": code}).scalar()
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app(90)
     at.query_params["month"] = "2024-06"
     at.query_params["county"] = code
     _run(at)
@@ -108,7 +106,7 @@ def test_url_carries_month_and_county(demo_store):
 
 
 def test_sources_expander_names_the_uploads(demo_store):
-    at = _run(AppTest.from_file(APP, default_timeout=90))
+    at = _run(app(90))
     sources = next(d.value for d in at.dataframe if "上报时间" in d.value.columns)
     with demo_store.connect() as conn:  # this month's village reports, and every register / unit's latest report
         n = conn.execute(text("""

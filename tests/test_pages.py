@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+from tests.apptest import app
 
 
 def _run(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -61,7 +60,7 @@ def test_pages_show_no_traceback_when_the_store_breaks(page, tmp_path, monkeypat
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{bad}")
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app(60)
     at.run()
     if page != "pages/overview.py":
         at.switch_page(page).run()

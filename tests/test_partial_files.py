@@ -8,13 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import completeness, facts
 from dashboard.intake import PartialNotConfirmed, commit
+from tests.apptest import ADMIN, app
 from tests.intake_fixtures import COUNTY, monthly_table
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERIOD = "2026-01"
@@ -28,7 +27,7 @@ def test_the_preview_names_the_villages_left_out(intake):
     assert preview.partial and (preview.rows, preview.roster_total) == (78, 115)
     assert preview.roster_missing == left_out
     with pytest.raises(PartialNotConfirmed) as refused:
-        commit(intake.engine, preview)
+        commit(intake.engine, preview, who=ADMIN)
     assert str(refused.value) == "文件缺少本县 37 个村的数据;确属部分报送时请勾选“确认部分报送”后提交"
 
 
@@ -43,7 +42,7 @@ def test_the_page_asks_for_a_tick_and_the_reminder_list_says_partial(demo_store)
     table = monthly_table(demo_store, COUNTY)
     table.rows = table.rows[:78]
     code = county_code_of(demo_store, COUNTY)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value("village_monthly").run()
     at.selectbox(key="up_period").set_value(PERIOD).run()

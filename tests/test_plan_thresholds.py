@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import text
-from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, targets
 from dashboard.catalog import active_plan, load_plan
 from dashboard.plan import parse_plan
 from dashboard.settings import DEFAULT_PLAN_FILE
+from tests.apptest import app
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 FOUR = DEFAULT_PLAN_FILE.read_text(encoding="utf-8").replace("每个村至少有3名", "每个村至少有4名")
 
 
@@ -47,7 +44,7 @@ def test_pages_count_villages_against_the_plans_number(demo_store):
             "JOIN uploads u ON u.id = r.upload_id WHERE u.active AND u.kind = 'village_monthly' AND u.period = :p "
             "GROUP BY r.county_code"), {"p": newest}).all())
     assert expected != three  # the demo has villages with 3 or 4: the bar makes a difference
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app(90)
     at.query_params["month"] = newest
     at.run()
     assert "法律明白人≥4名的村占比" in [m.label for m in at.metric]

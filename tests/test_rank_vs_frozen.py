@@ -3,17 +3,14 @@ page after freezing months of a copy of the demo city, with the ranks worked out
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from dashboard import freeze
 from dashboard.targets import rank_vs
+from tests.apptest import ADMIN, app
 from tests.test_overview import LATEST_LEDGER
-
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
 def _ranking(rows: list[tuple[str, str]]) -> pd.DataFrame:
@@ -61,7 +58,7 @@ def _arrow(before: int, now: int) -> str:
 
 
 def _overview(month: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = app(90)
     at.query_params["month"] = month
     at.run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
@@ -73,9 +70,9 @@ def _ranking_on(at: AppTest) -> pd.DataFrame:
 
 
 def test_overview_compares_ranks_with_the_latest_month_frozen_before(demo_store):
-    freeze.freeze(demo_store, "2024-03", "测试")
-    freeze.freeze(demo_store, "2024-06", "测试")  # the latest before 2024-09: this is the one compared with
-    freeze.freeze(demo_store, "2024-12", "测试")  # after the as-of month: ignored
+    freeze.freeze(demo_store, "2024-03", ADMIN)
+    freeze.freeze(demo_store, "2024-06", ADMIN)  # the latest before 2024-09: this is the one compared with
+    freeze.freeze(demo_store, "2024-12", ADMIN)  # after the as-of month: ignored
     at = _overview("2024-09")
     table = _ranking_on(at)
     with demo_store.connect() as conn:
@@ -91,10 +88,10 @@ def test_overview_compares_ranks_with_the_latest_month_frozen_before(demo_store)
 def test_no_frozen_month_before_means_no_column_and_unfreezing_takes_it_away(demo_store):
     at = _overview("2024-09")
     assert not [c for c in _ranking_on(at).columns if c.endswith("通报")]
-    freeze.freeze(demo_store, "2024-03", "测试")
+    freeze.freeze(demo_store, "2024-03", ADMIN)
     at.run()  # the freeze changes the data version: no stale cached ranking
     assert "较2024年3月通报" in _ranking_on(at).columns
-    freeze.unfreeze(demo_store, "2024-03", "测试", "更正数据")
+    freeze.unfreeze(demo_store, "2024-03", ADMIN, "更正数据")
     at.run()
     assert not [c for c in _ranking_on(at).columns if c.endswith("通报")]
     assert not any(c.value.startswith("名次变化对比") for c in at.caption)

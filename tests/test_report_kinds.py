@@ -15,6 +15,7 @@ from dashboard import intake, templates
 from loaders import county_scope
 from loaders.schema import KIND_LABELS, KINDS, MENU_ORDER, VILLAGE_COLUMNS, Column, Kind
 from loaders.validate import kind_module
+from tests.apptest import ADMIN
 
 CONTRACT = ("resolve_scope", "to_record", "check_all", "DUP_COLUMN", "ROW_NOUN")
 
@@ -36,7 +37,7 @@ def test_every_kind_has_its_loader_module(key):
 
 @pytest.mark.parametrize("key", KINDS)
 def test_every_kind_has_a_prefilled_template(demo_store, key):
-    data, name, rows = templates.template_file(demo_store, key, "2025-12", None)
+    data, name, rows = templates.template_file(demo_store, key, "2025-12", None, who=ADMIN)
     assert data.startswith(b"PK") and name == f"{KIND_LABELS[key]}_2025-12.xlsx" and rows > 0
 
 
@@ -77,7 +78,7 @@ def new_kind(monkeypatch):
 
 
 def _upload(engine, rows: list[dict], county: str, period: str) -> int:
-    data, _, _ = templates.template_file(engine, NEW, period, county)
+    data, _, _ = templates.template_file(engine, NEW, period, county, who=ADMIN)
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book[KIND_LABELS[NEW]]
     header = next(r for r in range(1, 6) if sheet.cell(r, 1).value == "县(市、区)")
@@ -90,13 +91,13 @@ def _upload(engine, rows: list[dict], county: str, period: str) -> int:
     preview = intake.prepare_here(engine, buf.getvalue(), "议事会.xlsx", NEW, period, county)
     assert preview.ok, [e.text() for e in preview.errors]
     preview.data, preview.user = buf.getvalue(), "王芳"
-    return intake.commit(engine, preview)
+    return intake.commit(engine, preview, who=ADMIN)
 
 
 def test_a_kind_added_by_schema_and_loader_alone_goes_all_the_way(demo_store, new_kind):
     county = intake.county_code(demo_store, "下溪县")
     villages = [v for v in intake.village_index(demo_store).villages if v.county_code == county]
-    rows, _ = templates.template_rows(demo_store, NEW, "2025-11", county)
+    rows, _ = templates.template_rows(demo_store, NEW, "2025-11", county, who=ADMIN)
     assert len(rows) == len(villages) and {r["village"] for r in rows} == {v.name for v in villages}
     first = _upload(demo_store, [{"meetings": 2, "held_on": datetime(2025, 11, 20)}] * len(rows), county, "2025-11")
     stored = intake.active_records(demo_store, NEW, "2025-11", county)
@@ -104,15 +105,15 @@ def test_a_kind_added_by_schema_and_loader_alone_goes_all_the_way(demo_store, ne
     assert stored[(villages[0].code,)] == {"village_code": villages[0].code, "county_code": county, "meetings": 2,
                                            "held_on": "2025-11-20"}
     # a register: next month's template starts from these rows, and re-sending them unchanged changes nothing
-    again, _ = templates.template_rows(demo_store, NEW, "2025-12", county)
+    again, _ = templates.template_rows(demo_store, NEW, "2025-12", county, who=ADMIN)
     assert {r["meetings"] for r in again} == {2}
-    same = intake.prepare_here(demo_store, templates.template_file(demo_store, NEW, "2025-11", county)[0],
+    same = intake.prepare_here(demo_store, templates.template_file(demo_store, NEW, "2025-11", county, who=ADMIN)[0],
                                "议事会.xlsx", NEW, "2025-11", county)
     assert same.diff == {"added": 0, "changed": 0, "unchanged": len(villages), "missing": 0}
     second = _upload(demo_store, [{"meetings": 3}] * len(rows), county, "2025-11")
     assert intake.active_records(demo_store, NEW, "2025-11", county)[(villages[0].code,)]["meetings"] == 3
-    versions = intake.history(demo_store, NEW, "2025-11", county)
+    versions = intake.history(demo_store, NEW, "2025-11", county, who=ADMIN)
     assert [(v["id"], v["active"]) for v in versions] == [(second, True), (first, False)]
-    intake.restore(demo_store, first, "王芳")
+    intake.restore(demo_store, first, who=ADMIN)
     assert intake.active_records(demo_store, NEW, "2025-11", county)[(villages[0].code,)]["meetings"] == 2
     assert intake.check_store(demo_store) == []

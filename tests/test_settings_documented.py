@@ -16,7 +16,7 @@ README = ROOT / "README.md"
 SHIPPED = sorted((ROOT / "data").glob("*.toml"))
 # Where the app's code lives; scripts start the app and may hand it settings, but read none themselves.
 APP_CODE = [*(ROOT / "dashboard").rglob("*.py"), *(ROOT / "loaders").rglob("*.py"), *(ROOT / "pages").rglob("*.py"),
-            ROOT / "streamlit_app.py"]
+            ROOT / "streamlit_app.py", ROOT / "router.py"]
 SCRIPTS = sorted((ROOT / "scripts").rglob("*.py"))
 
 

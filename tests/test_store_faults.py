@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.exc import OperationalError
-from streamlit.testing.v1 import AppTest
 
 from dashboard import intake as api
 from dashboard import models
 from dashboard.store import PAGE_UNREACHABLE, StoreError, make_engine, store_fault, upgrade
+from tests.apptest import app
 from tests.intake_fixtures import beyond_attempts, fingerprint, uploads_rows
 
+ROOT = Path(__file__).resolve().parents[1]
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEAD_PG = "postgresql+psycopg://qinglian:s3cret-pw@127.0.0.1:1/qinglian"
 UNREACHABLE_LINE = "无法连接数据库(127.0.0.1:1):请确认数据库服务已启动、地址和端口正确,稍后重试。\n"
 
@@ -153,7 +153,7 @@ def test_a_query_error_is_not_mistaken_for_a_store_fault(sqlite_url):
 ])
 def test_every_cli_verb_says_the_store_is_unreachable_in_one_chinese_line(verb):
     out = subprocess.run([QINGLIAN, "--db", DEAD_PG, *verb], capture_output=True, timeout=120,
-                         cwd=Path(APP).parent, env={**os.environ, "QINGLIAN_DB_URL": ""})
+                         cwd=ROOT, env={**os.environ, "QINGLIAN_DB_URL": ""})
     assert out.returncode == 2, out.stderr.decode()
     assert out.stderr.decode() == UNREACHABLE_LINE
     assert b"s3cret" not in out.stdout + out.stderr and b"Traceback" not in out.stderr
@@ -178,7 +178,7 @@ def test_cli_import_into_a_read_only_store(intake, tmp_path):
                                   "pages/upload.py", "pages/plan.py"])
 def test_pages_say_the_store_is_unreachable(page, monkeypatch):
     monkeypatch.setenv("QINGLIAN_DB_URL", DEAD_PG)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app(60)
     at.switch_page(page).run()
     assert not at.exception
     assert [e.value for e in at.error] == [PAGE_UNREACHABLE]
@@ -189,7 +189,7 @@ def test_upload_page_says_nothing_was_written_when_the_disk_is_full(demo_store, 
 
     table = monthly_table(demo_store, COUNTY)
     code = county_code_of(demo_store, COUNTY)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value("village_monthly").run()
     at.selectbox(key="up_period").set_value("2026-01").run()

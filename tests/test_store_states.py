@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from streamlit.testing.v1 import AppTest
 
 from dashboard import intake, models, queries
 from dashboard.catalog import active_plan
 from dashboard.demo import remove_demo
 from dashboard.store import make_engine
+from tests.apptest import ADMIN, app
 from tests.intake_fixtures import fingerprint
 from tests.store_states import CODE, COUNTY, PERIOD, VILLAGES, build
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 MONTH = f"{PERIOD[:4]}年{int(PERIOD[5:])}月"
 NEXT = "请在「数据上报」页下载模板填写后上传。"
@@ -63,7 +62,7 @@ def state_store(request, tmp_path, monkeypatch):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_works_on_every_early_store(state_store, page):
     state, _ = state_store
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [e.value for e in at.error], f"{state} {page}"
@@ -76,7 +75,7 @@ def test_every_page_works_on_every_early_store(state_store, page):
 
 def test_first_month_overview_counts_what_is_there(tmp_path, monkeypatch):
     _store(tmp_path, monkeypatch, "first_month").dispose()
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     tiles = {m.label: m.value for m in at.metric}
     assert tiles["法律明白人≥3名的村占比"] == "100.0%"  # all 4 villages reported 3
     assert tiles["乡镇示范点覆盖率"] == "未报送"  # no ledger yet: not 0 %
@@ -92,7 +91,7 @@ def test_meeting_materials_of_an_early_month_say_what_is_missing(tmp_path, monke
     from dashboard import meeting
 
     engine = _store(tmp_path, monkeypatch, state)
-    files = {fmt: meeting.export(engine, PERIOD, fmt) for fmt in meeting.FORMATS}
+    files = {fmt: meeting.export(engine, PERIOD, fmt, who=ADMIN) for fmt in meeting.FORMATS}
     assert all(data for fmt in files for _, data in files[fmt])
     text = "\n".join(p.text for p in Document(io.BytesIO(files["docx"][0][1])).paragraphs)
     assert "全市乡镇示范点覆盖率:本月未报送,无法计算。" in text  # no ledger yet
@@ -122,7 +121,7 @@ def test_a_roster_can_be_uploaded_on_an_empty_store_without_choosing_a_county(tm
 
     rows = [[COUNTY, town, name, code, 108.3, 22.8] for code, town, name in VILLAGES]
     data = _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度"], rows)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value("roster").run()
     at.text_input(key="up_user").input("王芳").run()
@@ -143,17 +142,17 @@ def _own_roster(engine) -> tuple[str, int]:
     prefix = str(max(int(c[:6]) for c in queries.counties(engine)) + 1)
     rows = [[COUNTY, "东镇", f"东{i}村", f"{prefix}001{i:03d}", 108.3, 22.8] for i in range(1, 4)]
     data = _xlsx(["县(市、区)", "乡镇(街道)", "村(社区)", "区划代码", "经度", "纬度"], rows)
-    preview = intake.prepare(engine, data, "名录.xlsx", "roster", PERIOD, None, user="王芳")
+    preview = intake.prepare(engine, data, "名录.xlsx", "roster", PERIOD, None, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    return prefix + "000000", intake.commit(engine, preview)
+    return prefix + "000000", intake.commit(engine, preview, who=ADMIN)
 
 
 def test_removing_the_demo_keeps_the_citys_own_data(demo_store):
     from dashboard import freeze
 
-    freeze.freeze(demo_store, "2025-11", "刘秘书")  # a month frozen on demo figures goes with the demo
+    freeze.freeze(demo_store, "2025-11", ADMIN)  # a month frozen on demo figures goes with the demo
     county, upload_id = _own_roster(demo_store)
-    removed = remove_demo(demo_store)
+    removed = remove_demo(demo_store, ADMIN)
     assert removed["uploads"] > 100 and removed["regions"] > 1000 and removed["frozen_months"] == 1
     assert freeze.frozen_periods(demo_store) == [] and freeze.history(demo_store).empty
     with demo_store.connect() as conn:
@@ -175,11 +174,11 @@ def test_removing_the_demo_is_refused_while_own_reports_refer_to_demo_villages(d
 
     code = county_code_of(demo_store, DEMO_COUNTY)
     preview = intake.prepare(demo_store, monthly_table(demo_store, DEMO_COUNTY).xlsx(), "月报.xlsx",
-                             "village_monthly", PERIOD, code, user="王芳")
-    intake.commit(demo_store, preview)
+                             "village_monthly", PERIOD, code, who=ADMIN)
+    intake.commit(demo_store, preview, who=ADMIN)
     before = fingerprint(demo_store)
     with pytest.raises(ValueError) as refused:
-        remove_demo(demo_store)
+        remove_demo(demo_store, ADMIN)
     assert str(refused.value).startswith("本市自己上报的数据中有 115 行引用了演示区划")
     assert fingerprint(demo_store) == before
 
@@ -201,7 +200,7 @@ def test_demo_remove_from_the_cli_and_the_page(demo_db, tmp_path, monkeypatch):
 
     shutil.copy(demo_db, path)  # again, through the page's confirmed button
     monkeypatch.setenv("QINGLIAN_DB_URL", url)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     button = next(b for b in at.button if b.label == "删除演示数据")
     assert button.disabled

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import text
-from streamlit.testing.v1 import AppTest
 
 from dashboard import targets
 from dashboard.metrics import Milestone
+from tests.apptest import app
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEMO = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
                     (Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)), "原文", True)
 LEGAL = targets.Spec("legal_persons_coverage", "法律明白人≥3名的村占比", "村", (Milestone(date(2025, 12, 31), 100.0),),
@@ -74,7 +72,7 @@ def test_indicator_gap_lists_name_villages_with_their_values():
 
 
 def test_targets_page_gap_list_matches_sql(demo_store):
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = app(90).run()
     at.switch_page("pages/targets.py").run()
     assert not at.exception and not at.error
     with demo_store.connect() as conn:
@@ -94,7 +92,7 @@ def test_targets_page_gap_list_matches_sql(demo_store):
 
 
 def test_targets_page_switches_to_legal_persons(demo_store):
-    at = AppTest.from_file(APP, default_timeout=90).run()
+    at = app(90).run()
     at.switch_page("pages/targets.py").run()
     at.segmented_control(key="target_metric").set_value("legal_persons_coverage").run()
     assert not at.exception

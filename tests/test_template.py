@@ -23,6 +23,7 @@ from loaders.docs import DOCS_FILE, render_docs
 from loaders.reader import read_table
 from loaders.schema import KINDS, TYPE_LABELS, indicator_columns
 from loaders.template import INSTRUCTIONS_SHEET, SPARE_ROWS, build_template, header_row
+from tests.apptest import ADMIN
 
 PERIOD = "2025-12"
 BOOKKEEPING = {"id", "upload_id", "period"}
@@ -223,9 +224,9 @@ def _latest(engine, kind: str, scope: str) -> str:
 
 
 def _round_trip(engine, kind: str, period: str, scope: str, against: str):
-    rows, label = template_rows(engine, kind, period, scope)
+    rows, label = template_rows(engine, kind, period, scope, who=ADMIN)
     data = build_template(KINDS[kind], period, rows, label, "清源市")
-    preview = intake.prepare(engine, data, "模板.xlsx", kind, against, scope)
+    preview = intake.prepare(engine, data, "模板.xlsx", kind, against, scope, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors[:5]]
     assert preview.rows == len(rows)
     for record in preview.result.records:
@@ -275,7 +276,7 @@ def test_monthly_template_for_a_new_month_adds_every_village(demo_store):
 
 def test_monthly_template_without_last_month_leaves_values_blank(demo_store):
     county = _county(demo_store, "下溪县")
-    rows, _ = template_rows(demo_store, "village_monthly", "2022-01", county)
+    rows, _ = template_rows(demo_store, "village_monthly", "2022-01", county, who=ADMIN)
     assert rows[0].keys() == {"county", "township", "village", "code"}
     assert rows[0]["county"] == "下溪县" and rows[0]["code"].startswith(county[:6])
 
@@ -310,7 +311,7 @@ def test_brand_template_is_the_countys_latest_brand(demo_store):
                                    against=_latest(demo_store, "county_brands", county))
     assert [(r["county"], r["name"], r["status"]) for r in rows] == [("下溪县", "“下溪清风村务”品牌", "已形成")]
     assert preview.diff == {"added": 0, "changed": 0, "unchanged": 1, "missing": 0}
-    earlier, _ = template_rows(demo_store, "county_brands", "2023-01", county)
+    earlier, _ = template_rows(demo_store, "county_brands", "2023-01", county, who=ADMIN)
     assert earlier == [{"county": "下溪县", "name": None, "description": None, "status": None}]
 
 
@@ -326,17 +327,17 @@ def test_measure_template_lists_the_units_measures_with_last_months_status(demo_
 
 
 def test_measure_template_for_a_co_unit_and_for_the_whole_plan(demo_store):
-    rows, _ = template_rows(demo_store, "measure_progress", PERIOD, "市财政局")
+    rows, _ = template_rows(demo_store, "measure_progress", PERIOD, "市财政局", who=ADMIN)
     assert [(r["measure_number"], r["unit_name"], r["status"]) for r in rows] == [
         (6, "市财政局", None), (7, "市财政局", None), (9, "市财政局", None)]
-    everything, label = template_rows(demo_store, "measure_progress", PERIOD, None)
+    everything, label = template_rows(demo_store, "measure_progress", PERIOD, None, who=ADMIN)
     assert label is None and [r["measure_number"] for r in everything] == list(range(1, 14))
 
 
 def test_city_wide_template_lists_every_village(demo_store):
-    rows, label = template_rows(demo_store, "village_monthly", PERIOD, None)
+    rows, label = template_rows(demo_store, "village_monthly", PERIOD, None, who=ADMIN)
     assert label is None and len(rows) == len(intake.village_index(demo_store).villages) > 1000
-    brands, _ = template_rows(demo_store, "county_brands", PERIOD, None)
+    brands, _ = template_rows(demo_store, "county_brands", PERIOD, None, who=ADMIN)
     assert len(brands) == 7 and all(b["name"] for b in brands)
 
 

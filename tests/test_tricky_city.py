@@ -11,7 +11,6 @@ from the code under test. Straight-path values used (plan start 2023-01-01):
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,9 +18,9 @@ import time_machine
 from streamlit.testing.v1 import AppTest
 
 from dashboard import months
+from tests.apptest import app
 from tests.tricky_city import FIRST_MONTH_NOW, NOW, build
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 DEC, JAN = "2023-12", "2024-01"
 
 
@@ -42,7 +41,7 @@ def first_month(tmp_path_factory) -> str:
 def _open(url: str, monkeypatch, page: str, month: str | None = None, now: datetime = NOW) -> AppTest:
     monkeypatch.setenv("QINGLIAN_DB_URL", url)
     with time_machine.travel(now.replace(tzinfo=months.zone()), tick=True):
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = app(60)
         if month:
             at.query_params["month"] = month
         at.run()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import openpyxl
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from dashboard import intake, months, queries
+from tests.apptest import ADMIN, app
 from tests.intake_fixtures import covered_townships_sql
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -39,7 +38,7 @@ def _ledger_codes(data: bytes) -> list[str]:
 
 
 def _open_upload(kind: str, period: str, county: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value(kind).run()
     at.selectbox(key="up_period").set_value(period).run()
@@ -123,7 +122,7 @@ def test_refused_upload_shows_errors_and_is_recorded(demo_store):
 
 
 def test_completeness_tab_names_missing_units_and_counties(demo_store):
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app(60).run()
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="cb_period").set_value("2025-12").run()
     assert not at.exception
@@ -143,7 +142,7 @@ def test_template_download_fill_upload_commit(demo_store):
     at = _open_upload("village_monthly", "2026-01", code)
     button = at.get("download_button")[0]
     assert button.proto.label == f"下载村级指标月报模板(已预填{name}名录)"
-    data, file_name, count = template_file(demo_store, "village_monthly", "2026-01", code)  # what the button serves
+    data, file_name, count = template_file(demo_store, "village_monthly", "2026-01", code, who=ADMIN)  # what the button serves
     assert file_name == f"村级指标月报_2026-01_{name}.xlsx"
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["村级指标月报"]

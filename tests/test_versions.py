@@ -4,15 +4,11 @@ every page sees a restore on its next rerun."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from streamlit.testing.v1 import AppTest
-
 from dashboard import facts, intake, months, queries
+from tests.apptest import ADMIN, app
 from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 OTHER = "下溪县"
 PERIOD = "2026-01"  # cut-off: 2026-02-28 24:00 Beijing time
 
@@ -23,9 +19,9 @@ def _upload(engine, county: str, legal: int, period: str = PERIOD) -> int:
     for i in range(len(table.rows)):
         table.set(i, "法律明白人数", legal)
     preview = intake.prepare(engine, table.xlsx(), f"月报{legal}.xlsx", "village_monthly", period,
-                             county_code_of(engine, county), user="王芳")
+                             county_code_of(engine, county), who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
-    return intake.commit(engine, preview)
+    return intake.commit(engine, preview, who=ADMIN)
 
 
 def _legal_values(engine, view: facts.View, county: str) -> set[int]:
@@ -39,7 +35,7 @@ def test_a_restore_counts_from_when_it_was_made(demo_store):
     with at("2026-02-10 09:00"):
         _upload(demo_store, COUNTY, 1)
     with at("2026-02-20 09:00"):
-        intake.restore(demo_store, first, "李主任")
+        intake.restore(demo_store, first, who=ADMIN)
     view = facts.View(PERIOD)
     with at("2026-02-25 09:00"):  # cut-off ahead: what is active now
         assert _legal_values(demo_store, view, COUNTY) == {5}
@@ -68,15 +64,15 @@ def test_every_page_sees_a_restore_on_its_next_rerun(demo_store):
     first = _upload(demo_store, COUNTY, 5, period)
     _upload(demo_store, COUNTY, 1, period)
     code = county_code_of(demo_store, COUNTY)
-    app = AppTest.from_file(APP, default_timeout=90)
-    app.query_params["month"], app.query_params["county"] = period, code
-    app.run()
-    assert {m.label: m.value for m in app.metric}["法律明白人≥3名的村占比"] == "0.0%"
+    at = app(90)
+    at.query_params["month"], at.query_params["county"] = period, code
+    at.run()
+    assert {m.label: m.value for m in at.metric}["法律明白人≥3名的村占比"] == "0.0%"
     before = queries.data_version(demo_store)
-    intake.restore(demo_store, first, "李主任")
+    intake.restore(demo_store, first, who=ADMIN)
     assert queries.data_version(demo_store) != before
-    app.run()
-    assert {m.label: m.value for m in app.metric}["法律明白人≥3名的村占比"] == "100.0%"
+    at.run()
+    assert {m.label: m.value for m in at.metric}["法律明白人≥3名的村占比"] == "100.0%"
 
 
 def test_existing_stores_get_their_activations(store_url):

@@ -27,6 +27,7 @@ import time_machine
 from dashboard import intake, months
 from dashboard.catalog import ready
 from dashboard.store import make_engine
+from tests.apptest import ADMIN
 from tests.intake_fixtures import sheet_xlsx
 
 JIA, YI, BING = "330101000000", "330102000000", "330103000000"
@@ -178,10 +179,9 @@ def build(url: str, until: datetime = NOW):
             break
         with time_machine.travel(moment, tick=False):
             if action == "restore":
-                intake.restore(engine, ids[args["file"]], "王芳")
+                intake.restore(engine, ids[args["file"]], who=ADMIN)
                 continue
-            preview = intake.prepare(engine, args["data"], args["name"], args["kind"], args["period"], args["scope"],
-                                     user=args["user"])
+            preview = intake.prepare(engine, args["data"], args["name"], args["kind"], args["period"], args["scope"], who=ADMIN)
             assert preview.ok, (args["name"], [i.text() for i in preview.errors])
-            ids[args["name"]] = intake.commit(engine, preview, allow_partial=args["partial"])
+            ids[args["name"]] = intake.commit(engine, preview, allow_partial=args["partial"], who=ADMIN)
     return engine
