@@ -3,19 +3,17 @@ single sign-on modes, each role's pages, and what an anonymous session sees (not
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dashboard import accounts, audit, sessions, settings, signed_in
-from dashboard.accounts import Account
 from dashboard.scope import command_line
 from tests.apptest import PASSWORD, account, app
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of
 
-TITLES = {"overview": "总览", "map": "示范点地图", "targets": "目标进度", "accountability": "责任落实",
-          "meeting": "会议材料", "upload": "数据上报", "plan": "实施方案", "users": "用户管理", "audit": "审计日志"}
+ROOT = Path(__file__).resolve().parents[1]
 ADMIN_PAGES = ["总览", "示范点地图", "目标进度", "责任落实", "会议材料", "数据上报", "实施方案", "用户管理", "审计日志"]
 
 
