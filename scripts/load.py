@@ -30,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+USER = "load_leader"  # every session signs in as this 领导 account through the sign-in page (not timed)
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -77,6 +79,13 @@ async def session(browser, base: str) -> tuple[list[float], list[str]]:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     times = []
     try:
+        from tests.apptest import PASSWORD
+
+        await page.goto(f"{base}/signin")
+        await page.fill("#username", USER)
+        await page.fill("#password", PASSWORD)
+        await page.click("button[type=submit]")
+        await page.get_by_text("当前用户").first.wait_for(timeout=120_000)
         for path, text in VISITS:
             start_at = time.monotonic()
             try:
@@ -126,6 +135,9 @@ def main() -> None:
         source, _ = ensure_store("city")
         shutil.copy(source.removeprefix("sqlite:///"), tmp / "load.db")
         url = f"sqlite:///{tmp / 'load.db'}"
+    from tests.apptest import account  # also sets a cookie secret the servers inherit
+
+    account("leader", username=USER, url=url)
     servers = [start(url, tmp / f"server{i}.log") for i in range(args.instances)]
     try:
         bases = [base for _, base in servers]

@@ -6,6 +6,7 @@ exactly as it checks a browser's cookie (:mod:`dashboard.signed_in`)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def account(role: str = "admin", county: str | None = None, unit: str | None = N
     engine = make_engine(url)
     try:
         ready(engine)
-        name = username or f"t_{role}_{abs(hash((county, unit))) % 10**6}"
+        name = username or f"t_{role}" + (f"_{hashlib.sha1(f'{county}|{unit}'.encode()).hexdigest()[:6]}"
+                                          if county or unit else "")
         found = accounts.find(engine, name)
         if found is None:
             found = accounts.add(engine, name, PASSWORD, role, f"测试{accounts.ROLES[role]}", county=county,

@@ -69,9 +69,16 @@ class ProxyTrap:
             "NO_PROXY": "", "no_proxy": ""}
 
 
+class Base(str):
+    """A running server's base URL (``http://127.0.0.1:port``) that also knows its store's URL."""
+
+    db_url: str
+
+
 @contextmanager
 def streamlit_server(db_url: str, trap: ProxyTrap | None = None, log_path: Path | None = None):
-    """Run the app on a free port against ``db_url``; yields its base URL.
+    """Run the app (behind its sign-in gate) on a free port against ``db_url``; yields its base URL (a
+    :class:`Base`, which :func:`new_page` signs in against).
 
     With ``trap``, the server's proxy settings point at it, so any outbound request is recorded. The server's
     output goes to ``log_path`` (default: next to a SQLite store).
@@ -83,7 +90,8 @@ def streamlit_server(db_url: str, trap: ProxyTrap | None = None, log_path: Path 
         [sys.executable, "-m", "dashboard.server", "--server.port", str(port)],  # as `qinglian serve` does
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Base(f"http://127.0.0.1:{port}")
+    base.db_url = db_url
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -150,6 +158,17 @@ def sign_in_cookie(context, base: str, db_url: str, role: str = "admin", **scope
     finally:
         engine.dispose()
     context.add_cookies([{"name": sessions.COOKIE, "value": cookie, "url": base}])
+
+
+def new_page(browser, base: Base, role: str | None = "admin", **scope):
+    """A 1920×1080 Chinese-locale page in a fresh browser context, signed in to ``base`` as ``role`` (None: not
+    signed in); closing it closes its context."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    if role is not None:
+        sign_in_cookie(context, base, base.db_url, role, **scope)
+    page = context.new_page()
+    page.on("close", lambda _: context.close())
+    return page
 
 
 def sign_in_form(page, base: str, username: str, password: str) -> None:

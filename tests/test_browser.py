@@ -11,6 +11,7 @@ from tests.browser import (
     ProxyTrap,
     browser_missing,
     copy_store,
+    new_page,
     screenshot,
     streamlit_server,
 )
@@ -40,7 +41,7 @@ def browser():
 
 
 def _visit(browser, app_url: str, path: str, ready_text: str, shot: str):
-    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = new_page(browser, app_url)
     watch = PageWatch(page, app_url)
     page.goto(f"{app_url}/{path}")
     page.get_by_text(ready_text, exact=False).first.wait_for(timeout=30_000)
@@ -103,7 +104,7 @@ def test_an_empty_store_guides_the_first_upload_in_chromium(browser, tmp_path):
 
 def test_the_file_uploader_speaks_chinese(browser, app_url):
     """Streamlit's own "Upload" / "20MB per file" are hidden and Chinese drawn in their place."""
-    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = new_page(browser, app_url)
     page.goto(f"{app_url}/upload")
     page.locator("[data-testid=stFileUploaderDropzone]").wait_for(timeout=60_000)
     page.wait_for_function(  # the page's style arrives with the script run, a moment after the widgets

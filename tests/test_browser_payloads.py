@@ -17,6 +17,7 @@ from tests.browser import (
     ProxyTrap,
     browser_missing,
     copy_store,
+    new_page,
     screenshot,
     streamlit_server,
 )
@@ -40,7 +41,7 @@ def test_payloads_render_as_text_in_chromium(demo_db, tmp_path):
              ("accountability", "措施详情"), ("upload", "下载村级指标月报模板"), ("plan", "工作措施与责任单位")]
     with streamlit_server(url, trap) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+        page = new_page(browser, base)
         watch = PageWatch(page, base)
         for path, ready in pages:
             page.goto(f"{base}/{path}?county={city.county_code}&month={PERIOD}")

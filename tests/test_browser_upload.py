@@ -39,16 +39,16 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
     engine = make_engine(url)
     code, name = list(queries.counties(engine).items())[2]
     n = _monthly_xlsx(engine, code, tmp_path / "月报.xlsx")
-    with chromium_page(url, "/upload") as (page, watch, trap):
+    with chromium_page(url, "/upload", "county", county=code) as (page, watch, trap):
         page.get_by_text("下载村级指标月报模板").wait_for(timeout=30_000)
-        # a first visit straight to /upload still goes through the router (not Streamlit's v1 pages mode)
+        # a first visit straight to /upload still goes through the router (not Streamlit's v1 pages mode),
+        # which lists the county clerk's pages only
         nav = page.inner_text('[data-testid="stSidebarNav"]')
         assert "总览" in nav and "数据上报" in nav and "streamlit app" not in nav
-        page.get_by_label("所属县(市、区)").click()
-        page.get_by_role("option", name=name).click()
-        user = page.get_by_label("填报人")
-        user.fill("李明")
-        user.press("Enter")
+        assert "用户管理" not in nav and "审计日志" not in nav and "实施方案" not in nav
+        assert page.get_by_label("所属县(市、区)").input_value() == name  # its county: shown, not chosen
+        who = page.get_by_label("填报人(当前登录账号)").input_value()
+        assert who.startswith("测试县级填报员(t_county_")
         one_uploader(page)
         page.locator('input[type="file"]').set_input_files(str(tmp_path / "月报.xlsx"))
         page.get_by_text("校验通过").wait_for(timeout=30_000)
@@ -71,8 +71,8 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
         from sqlalchemy import text
 
         row = conn.execute(text("SELECT uploaded_by, rows, scope FROM uploads WHERE active AND kind='village_monthly' "
-                                "AND uploaded_by='李明'")).one()
-    assert tuple(row) == ("李明", n, code)
+                                "AND uploaded_by=:who"), {"who": who}).one()
+    assert tuple(row) == (who, n, code)
 
 
 def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
@@ -89,10 +89,7 @@ def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
     alone.write_bytes(monthly_table(engine, "北亭县").xlsx())
     with chromium_page(url, "/upload") as (page, watch, trap):
         page.get_by_text("下载村级指标月报模板(已预填全市名录)").wait_for(timeout=30_000)
-        user = page.get_by_label("填报人")  # no county chosen
-        user.fill("李明")
-        user.press("Enter")
-        one_uploader(page)
+        one_uploader(page)  # 管理员, no county chosen: several files at once
         page.locator('input[type="file"]').set_input_files([str(both), str(alone)])
         page.get_by_text("校验通过。确认无误").wait_for(timeout=60_000)
         page.wait_for_timeout(1200)
@@ -111,7 +108,7 @@ def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
     assert_clean(watch, trap)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT scope, rows, expected_rows, file_name FROM uploads WHERE active "
-                                 "AND uploaded_by = '李明' ORDER BY scope")).all()
+                                 "AND uploaded_by = '测试管理员(t_admin)' ORDER BY scope")).all()
     assert [tuple(r) for r in rows] == [("451301000000", 159, 162, "两县汇总.xlsx"),
                                         ("451302000000", 125, 125, "两县汇总.xlsx"),
                                         ("451303000000", 115, 115, "北亭县.xlsx")]

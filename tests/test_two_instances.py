@@ -1,6 +1,7 @@
 """Two app processes on one PostgreSQL behind nginx (Debian), with the shipped site config (deploy/), TLS and
-sticky sessions: the dashboard works through nginx with its security headers, and an upload made through one
-process shows on the other at its next rerun (the caches are keyed by the store's data version)."""
+sticky sessions: signing in through nginx gives a Secure session cookie that both processes accept, the
+dashboard works through nginx with its security headers, and an upload made through one process shows on the
+other at its next rerun (the caches are keyed by the store's data version)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from pathlib import Path
 import pytest
 
 from dashboard import months
+from tests.apptest import PASSWORD, account
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PageWatch,
     browser_missing,
     free_port,
-    one_uploader,
     screenshot,
+    sign_in_form,
     streamlit_server,
 )
 from tests.store_states import COUNTY, PERIOD, build, monthly_file
@@ -60,14 +62,22 @@ def _nginx(tmp: Path, first: str, second: str) -> tuple[list[str], int]:
     return [NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)], port
 
 
-def _open(browser, url: str, ready: str):
-    page = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
-                               ignore_https_errors=True).new_page()
+def _context(browser):
+    return browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN", ignore_https_errors=True)
+
+
+def _open(page, url: str, ready: str):
     watch = PageWatch(page, url)
     response = page.goto(url)
     page.get_by_text(ready).first.wait_for(timeout=60_000)
     page.wait_for_function(READY, timeout=60_000)
-    return page, watch, response
+    return watch, response
+
+
+def _signed_in(page, base: str, username: str, ready: str) -> None:
+    sign_in_form(page, base, username, PASSWORD)
+    page.get_by_text(ready).first.wait_for(timeout=60_000)
+    page.wait_for_function(READY, timeout=60_000)
 
 
 def _legal_tile(page) -> str:
@@ -96,26 +106,48 @@ def test_two_instances_on_one_postgresql_behind_nginx(pg_url, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         stack.callback(browser.close)
 
-        # through nginx: TLS, the security headers, the websocket (the page draws), a figure from the store
-        page, watch, response = _open(browser, f"{front}/", "推进最滞后的措施及牵头单位")
+        from dashboard.store import make_engine
+        from tests.intake_fixtures import county_code_of
+
+        engine = make_engine(pg_url)
+        code = county_code_of(engine, COUNTY)
+        engine.dispose()
+        account("admin", username="zhang", url=pg_url)
+        account("county", county=code, username="beiting", url=pg_url)
+
+        # through nginx, not signed in: only the sign-in page answers, with its own strict headers
+        front_context = _context(browser)
+        page = front_context.new_page()
+        refused = page.goto(f"{front}/map")
+        assert refused.url == f"{front}/signin?next=/map&why=none" and refused.headers["x-frame-options"] == "SAMEORIGIN"
+        assert "default-src 'none'" in refused.headers["content-security-policy"]
+        # signing in through nginx: TLS, the security headers, the websocket (the page draws), a figure
+        _signed_in(page, front, "zhang", "推进最滞后的措施及牵头单位")
+        cookie = next(c for c in front_context.cookies() if c["name"] == "qinglian_session")
+        assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"  # nginx said https
+        watch, response = _open(page, f"{front}/", "推进最滞后的措施及牵头单位")
         headers = response.headers
         assert headers["x-frame-options"] == "SAMEORIGIN"
         assert headers["content-security-policy"] == "frame-ancestors 'self'"
         assert _legal_tile(page) == "100.0%"
         screenshot(page, "nginx_overview")
 
-        # the second process shows the same figure; then the county uploads its correction through the first
-        other, other_watch, _ = _open(browser, f"{two}/", "推进最滞后的措施及牵头单位")
+        # the same session works on the second process (one store of sessions, one cookie secret)
+        second_context = _context(browser)
+        second_context.add_cookies([{**{k: cookie[k] for k in ("name", "value")}, "url": two}])
+        other = second_context.new_page()
+        other_watch, _ = _open(other, f"{two}/", "推进最滞后的措施及牵头单位")
         assert _legal_tile(other) == "100.0%"
-        clerk, clerk_watch, _ = _open(browser, f"{one}/upload", "下载村级指标月报模板")
+        # the county's clerk signs in on the first process and uploads its correction
+        clerk = _context(browser).new_page()
+        clerk_watch = PageWatch(clerk, one)
+        _signed_in(clerk, one, "beiting", "推进最滞后的措施及牵头单位")
+        _open(clerk, f"{one}/upload", "下载村级指标月报模板")
+        assert clerk.get_by_label("所属县(市、区)").input_value() == COUNTY  # its own, not a choice
+        assert clerk.get_by_label("填报人(当前登录账号)").input_value() == "测试县级填报员(beiting)"
         clerk.get_by_label("报送期").first.click()  # the upload's: this month (it offers last month first)
         clerk.get_by_role("option", name=months.label(PERIOD), exact=True).click()
         clerk.wait_for_function(READY, timeout=60_000)
-        clerk.get_by_label("所属县(市、区)").click()
-        clerk.get_by_role("option", name=COUNTY).click()
-        clerk.get_by_label("填报人").fill("王芳")
-        clerk.get_by_label("填报人").press("Enter")
-        one_uploader(clerk)
         clerk.locator('input[type="file"]').set_input_files(str(upload))
         clerk.get_by_text("校验通过").wait_for(timeout=60_000)
         clerk.get_by_role("button", name="确认提交").click()
