@@ -23,6 +23,7 @@ from dashboard import audit, months
 from dashboard.models import Account as AccountRow
 from dashboard.models import SignInSession
 from dashboard.settings import account_rules
+from loaders.cells import norm_text
 
 ROLES = {"leader": "领导", "admin": "管理员", "county": "县级填报员", "unit": "单位填报员"}
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{2,40}")
@@ -113,7 +114,7 @@ def add(engine: Engine, username: str, password: str, role: str, display_name: s
     if email is not None and not EMAIL.fullmatch(email):
         raise AccountError(f"邮箱「{email}」格式不对(统一身份认证按邮箱对应账号)。")
     now = months.now()
-    name = (display_name or username).strip()[:40]
+    name = norm_text(display_name or username)[:40] or username  # cleaned like every uploaded text
     try:
         with Session(engine) as session, session.begin():
             session.add(AccountRow(username=username, display_name=name, password_hash=_hasher.hash(password),

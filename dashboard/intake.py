@@ -797,6 +797,9 @@ def original_file(engine: Engine, upload_id: int, *, who: Account) -> tuple[str,
                            .where(U.id == upload_id)).one_or_none()
         if row is not None and not readable(who, row[4]):
             raise ScopeError(f"{who.role_label if who else '未登录用户'}只能下载本县或本单位上报的原始文件。")
+        if row is not None and read_scope(who) is not None and conn.scalar(  # a city-wide file holds other counties
+                select(func.count(func.distinct(U.scope))).where(U.sha256 == row[2], U.outcome == "accepted")) > 1:
+            raise ScopeError("该版本来自市级汇总上报的文件,文件中含其他县(市、区)的数据;请向市级管理员索取原件。")
         if row is None or (row[1] is None and row[3] != "accepted"):
             return None
         content = row[1] if row[1] is not None else conn.scalar(

@@ -89,7 +89,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(SECRETS, "[session] oidc", False,
             "为 true 时登录页提供“统一身份认证登录”(Streamlit `st.login`,须另配 `[auth]`);按邮箱对应本地账号"),
     Setting(SECRETS, "[session] trusted_proxy_header", "",
-            "可信代理模式(默认关闭):前置代理已认证用户并在此请求头中给出账号名,如 `X-Remote-User`(风险见“账号与登录”)"),
+            "可信代理模式(默认关闭):前置代理已认证用户并在此请求头中给出账号名,如 `X-Remote-User`(风险见“账号、登录与审计”)"),
     Setting(SECRETS, "[session] trusted_proxies", ("127.0.0.1",), "可信代理模式下,只接受来自这些地址的请求头"),
     Setting(SECRETS, "[map] tile_url", None, "内网 XYZ 瓦片地址模板,须为 WGS-84 / CGCS2000 坐标(见“内网部署注意”)"),
     Setting(INTAKE, "[time] zone", "Asia/Shanghai", "截止时间、“数据截至”截止点和页面显示时间所用的时区"),

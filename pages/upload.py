@@ -312,11 +312,17 @@ def history_tab(ver: tuple, who: Account) -> None:
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         pick = left.selectbox("下载某一版本的原始文件", kept, index=None, placeholder="请选择版本号",
                               format_func=lambda i: f"#{i} {files[i]}")
-        original = intake.original_file(ui.engine(), int(pick), who=who) if pick is not None else None
+        refused = None
+        try:
+            original = intake.original_file(ui.engine(), int(pick), who=who) if pick is not None else None
+        except scope.ScopeError as exc:  # e.g. a county's part of a city-wide file
+            original, refused = None, str(exc)
         right.download_button("下载原始文件", data=original[1] if original else b"", on_click="ignore",
                               file_name=original[0] if original else "未选择.xlsx", disabled=original is None,
                               icon=":material/download:")
-        if pick is not None and original is None:
+        if refused:
+            left.caption(refused)
+        elif pick is not None and original is None:
             left.caption("该版本是演示数据,没有原始文件。")
     restorable = frame[(frame["outcome"] == "accepted") & ~frame["active"] & (frame["kind"] != "roster")]
     if restorable.empty or not scope.writes(who):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dashboard.scope import command_line
 from dashboard.settings import DEFAULT_PLAN_FILE
 from dashboard.store import head_revision
 
@@ -99,7 +100,7 @@ def test_import_dry_run_then_commit_json(demo_store, tmp_path):
     code, name = next(iter(queries.counties(demo_store).items()))
     path = _monthly_file(tmp_path, demo_store, code)
     args = ["import", str(path), "--kind", "village_monthly", "--period", "2026-01", "--county", name,
-            "--format", "json", "--user", "王芳"]
+            "--format", "json"]
     dry = run(*args, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr.decode()
     out = json.loads(dry.stdout.decode("utf-8"))
@@ -130,7 +131,8 @@ def test_import_dry_run_then_commit_json(demo_store, tmp_path):
     again = json.loads(run(*args, "--dry-run", env=env).stdout)
     assert again["diff"] == {"added": 0, "changed": 0, "unchanged": n, "missing": 0}
     with demo_store.connect() as conn:
-        assert conn.execute(text(count + " AND active AND uploaded_by='王芳'")).scalar() == 1
+        who = command_line().signature  # no --as: the server's command line, 服务器命令行(cli-系统用户)
+        assert conn.execute(text(count + " AND active AND uploaded_by=:who"), {"who": who}).scalar() == 1
 
 
 def test_import_refused_exits_1_with_located_errors(demo_store, tmp_path):
@@ -175,7 +177,7 @@ def test_import_refuses_a_parser_killing_file_and_records_it(demo_store, tmp_pat
     path.write_bytes(string_bomb())
     url = str(demo_store.url)
     out = run("--db", url, "import", str(path), "--kind", "village_monthly", "--period", "2026-01",
-              "--county", "北亭县", "--user", "张三")
+              "--county", "北亭县")
     assert out.returncode == 1, out.stderr.decode()
     assert out.stdout.decode().splitlines() == [
         "未通过校验,未写入:读取 0 行,错误 1 处,提示 0 处;新增 0,修改 0,未变 0,缺少 0。",
@@ -186,7 +188,7 @@ def test_import_refuses_a_parser_killing_file_and_records_it(demo_store, tmp_pat
         from sqlalchemy import text
 
         row = conn.execute(text("SELECT file_name, outcome, uploaded_by FROM uploads ORDER BY id DESC LIMIT 1")).one()
-    assert tuple(row) == ("炸弹.xlsx", "refused", "张三")
+    assert tuple(row) == ("炸弹.xlsx", "refused", command_line().signature)
 
 
 def test_import_of_a_csv_with_an_overlong_field_is_a_recorded_refusal_not_a_traceback(demo_store, tmp_path):

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import facts, models
 from dashboard import intake as api
+from dashboard.scope import command_line
 from dashboard.store import StoreError, make_engine
 from dashboard.templates import template_file
 from tests.apptest import ADMIN, app
@@ -65,35 +66,35 @@ def test_three_counties_in_one_file_are_three_versions(intake):
         (XIAXI, "下溪县", 162, 162, 162), (XINQIAO, "新桥区", 125, 125, 125), (BEITING, "北亭县", 115, 115, 115)]
     assert preview.diff == {"added": 402, "changed": 0, "unchanged": 0, "missing": 0}
 
-    ids = api.commit_batch(intake.engine, [preview])
+    ids = api.commit_batch(intake.engine, [preview], who=ADMIN)
     assert _uploads(intake.engine, ids) == [
-        (XIAXI, 162, 162, "全市汇总.xlsx", "未署名", True, "accepted", True),  # the bytes, kept once
-        (XINQIAO, 125, 125, "全市汇总.xlsx", "未署名", True, "accepted", False),
-        (BEITING, 115, 115, "全市汇总.xlsx", "未署名", True, "accepted", False)]
+        (XIAXI, 162, 162, "全市汇总.xlsx", "测试管理员(tester)", True, "accepted", True),  # the bytes, kept once
+        (XINQIAO, 125, 125, "全市汇总.xlsx", "测试管理员(tester)", True, "accepted", False),
+        (BEITING, 115, 115, "全市汇总.xlsx", "测试管理员(tester)", True, "accepted", False)]
     assert _rows_per_upload(intake.engine, ids) == dict(zip(ids, (162, 125, 115)))
-    assert [api.original_file(intake.engine, i) for i in ids] == [("全市汇总.xlsx", data)] * 3
+    assert [api.original_file(intake.engine, i, who=ADMIN) for i in ids] == [("全市汇总.xlsx", data)] * 3
     with intake.engine.connect() as conn:
         activations = conn.execute(select(models.Activation.upload_id, models.Activation.scope,
                                           models.Activation.action).where(models.Activation.upload_id.in_(ids))
                                    .order_by(models.Activation.upload_id)).all()
     assert [tuple(a) for a in activations] == [(ids[0], XIAXI, "commit"), (ids[1], XINQIAO, "commit"),
                                                (ids[2], BEITING, "commit")]
-    history = {r["scope"]: r for r in api.history(intake.engine, kind="village_monthly", period=PERIOD)}
+    history = {r["scope"]: r for r in api.history(intake.engine, kind="village_monthly", period=PERIOD, who=ADMIN)}
     assert history[BEITING]["message"] == "新增 115,修改 0,未变 0,缺少 0;汇总文件(共 3 个县),本县为其中之一"
     assert api.check_store(intake.engine) == []
 
 
 def test_each_county_is_compared_with_and_replaces_its_own_version(intake):
     single = intake.accepted(monthly_table(intake.engine, "北亭县").xlsx(), name="北亭县.xlsx")
-    [first] = api.commit_batch(intake.engine, [single])
+    [first] = api.commit_batch(intake.engine, [single], who=ADMIN)
     table = consolidated(intake.engine, ("北亭县", "新桥区"))
     table.set(0, "法律明白人数", 9)  # one 北亭县 village changes
-    preview = api.prepare(intake.engine, table.xlsx(), "汇总.xlsx", "village_monthly", PERIOD)  # after a commit
+    preview = api.prepare(intake.engine, table.xlsx(), "汇总.xlsx", "village_monthly", PERIOD, who=ADMIN)  # after a commit
     assert [(p.scope_name, p.diff) for p in preview.parts] == [
         ("新桥区", {"added": 125, "changed": 0, "unchanged": 0, "missing": 0}),
         ("北亭县", {"added": 0, "changed": 1, "unchanged": 114, "missing": 0})]
     assert preview.parts[1].diff_names["changed"] == [f"{table.get(0, '乡镇(街道)')}{table.get(0, '村(社区)')}"]
-    ids = api.commit_batch(intake.engine, [preview])
+    ids = api.commit_batch(intake.engine, [preview], who=ADMIN)
     with intake.engine.connect() as conn:
         versions = conn.execute(select(U.id, U.active, U.superseded_at.is_not(None)).where(
             U.kind == "village_monthly", U.period == PERIOD, U.scope == BEITING).order_by(U.id)).all()
@@ -105,11 +106,11 @@ def test_one_bad_row_refuses_the_whole_file(intake):
     table.set(115 + 3, "法律明白人数", "三")  # the 4th 新桥区 village, Excel row 2 + 118
     error = one(intake.refused(table.xlsx(), scope=None))
     assert error.text() == "工作表「村级指标月报」第120行「法律明白人数」:应为非负整数,实际填写「三」。请改为非负整数"
-    preview = intake.prepare(table.xlsx(), scope=None, who=ADMIN)
+    preview = intake.prepare(table.xlsx(), scope=None)
     assert preview.split == [] and preview.to_json()["parts"] == []
     with pytest.raises(ValueError, match="预览未通过校验"):
-        api.commit_batch(intake.engine, [preview])
-    assert api.history(intake.engine, kind="village_monthly", period=PERIOD) == []
+        api.commit_batch(intake.engine, [preview], who=ADMIN)
+    assert api.history(intake.engine, kind="village_monthly", period=PERIOD, who=ADMIN) == []
 
 
 def test_a_county_chosen_keeps_rows_of_other_counties_as_errors(intake):
@@ -129,11 +130,11 @@ def test_a_partial_county_needs_confirmation_naming_it(intake):
         ("下溪县", False, 162, 162), ("新桥区", True, 113, 125), ("北亭县", False, 115, 115)]
     assert preview.parts[1].roster_missing == left_out
     with pytest.raises(api.PartialNotConfirmed) as refused:
-        api.commit_batch(intake.engine, [preview])
+        api.commit_batch(intake.engine, [preview], who=ADMIN)
     assert str(refused.value) == ("以下县只报送了名录中的部分村:新桥区 113/125 村;"
                                   "确属部分报送时请勾选“确认部分报送”后提交")
     assert fingerprint(intake.engine) == intake.demo["fingerprint"]
-    ids = api.commit_batch(intake.engine, [preview], allow_partial=True)
+    ids = api.commit_batch(intake.engine, [preview], allow_partial=True, who=ADMIN)
     assert [(s, n, expected) for s, n, expected, *_ in _uploads(intake.engine, ids)] == [
         (XIAXI, 162, 162), (XINQIAO, 113, 125), (BEITING, 115, 115)]
     status = facts.completeness(intake.engine, PERIOD)
@@ -146,7 +147,7 @@ def test_a_city_wide_brand_file_is_one_version_per_county(intake):
     preview = intake.accepted(data, kind="county_brands", scope=None)
     assert [p.scope_name for p in preview.parts] == ["下溪县", "新桥区", "北亭县", "明江县", "义溪区", "和湖县", "华垌区"]
     assert {p.rows for p in preview.parts} == {1}
-    ids = api.commit_batch(intake.engine, [preview])
+    ids = api.commit_batch(intake.engine, [preview], who=ADMIN)
     assert len(ids) == 7 and api.check_store(intake.engine) == []
 
 
@@ -159,7 +160,7 @@ def test_two_files_for_the_same_county_are_refused_naming_both(intake):
                "请去掉其中一个文件(或其中重复的行)后重新上传")
     assert api.conflicts([alone, both]) == [message]
     with pytest.raises(api.BatchConflict) as refused:
-        api.commit_batch(intake.engine, [alone, both])
+        api.commit_batch(intake.engine, [alone, both], who=ADMIN)
     assert str(refused.value) == message
     assert fingerprint(intake.engine) == intake.demo["fingerprint"]
 
@@ -168,7 +169,7 @@ def test_files_of_different_counties_are_committed_together(intake):
     first = intake.accepted(monthly_table(intake.engine, "北亭县").xlsx(), name="北亭县.xlsx", scope=None)
     second = intake.accepted(consolidated(intake.engine, ("新桥区", "下溪县")).xlsx(), name="两县.xlsx", scope=None)
     assert api.conflicts([first, second]) == []
-    ids = api.commit_batch(intake.engine, [first, second])
+    ids = api.commit_batch(intake.engine, [first, second], who=ADMIN)
     assert [(s, n, name, kept) for s, n, _, name, _, _, _, kept in _uploads(intake.engine, ids)] == [
         (BEITING, 115, "北亭县.xlsx", True), (XIAXI, 162, "两县.xlsx", True), (XINQIAO, 125, "两县.xlsx", False)]
 
@@ -195,8 +196,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 def test_cli_import_without_county_commits_one_version_per_county(demo_store, tmp_path):
     path = tmp_path / "全市汇总.xlsx"
     path.write_bytes(consolidated(demo_store).xlsx())
-    base = ["--db", str(demo_store.url), "import", str(path), "--kind", "village_monthly", "--period", PERIOD,
-            "--user", "王芳"]
+    base = ["--db", str(demo_store.url), "import", str(path), "--kind", "village_monthly", "--period", PERIOD]
     dry = _run(*base, "--dry-run", "--format", "json")
     assert dry.returncode == 0, dry.stderr.decode()
     out = json.loads(dry.stdout)
@@ -213,8 +213,8 @@ def test_cli_import_without_county_commits_one_version_per_county(demo_store, tm
         "  新桥区:125 行;新增 125,修改 0,未变 0,缺少 0",
         "  北亭县:115 行;新增 115,修改 0,未变 0,缺少 0"]
     with demo_store.connect() as conn:
-        rows = conn.execute(text("SELECT scope, rows FROM uploads WHERE period = :p AND active AND uploaded_by = '王芳' "
-                                 "ORDER BY scope"), {"p": PERIOD}).all()
+        rows = conn.execute(text("SELECT scope, rows FROM uploads WHERE period = :p AND active AND uploaded_by = :who "
+                                 "ORDER BY scope"), {"p": PERIOD, "who": command_line().signature}).all()
     assert [tuple(r) for r in rows] == [(XIAXI, 162), (XINQIAO, 125), (BEITING, 115)]
 
 
@@ -259,7 +259,7 @@ def _open_upload_without_county() -> AppTest:
     at.switch_page("pages/upload.py").run()
     at.selectbox(key="up_kind").set_value("village_monthly").run()
     at.selectbox(key="up_period").set_value(PERIOD).run()
-    at.text_input(key="up_user").input("李明").run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -357,7 +357,7 @@ def test_a_full_disk_during_a_batch_writes_no_county_and_records_each_file(intak
     before = fingerprint(intake.engine)
     try:
         with pytest.raises(StoreError) as fault:
-            api.commit_batch(full, [first, second])
+            api.commit_batch(full, [first, second], who=ADMIN)
     finally:
         full.dispose()
     assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"

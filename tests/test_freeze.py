@@ -13,10 +13,13 @@ import openpyxl
 import pytest
 
 from dashboard import facts, freeze, intake, meeting, report
+from dashboard.accounts import Account
+from dashboard.scope import command_line
 from tests.apptest import ADMIN
 from tests.clock import at
 from tests.intake_fixtures import COUNTY, county_code_of, monthly_table
 
+LIU, LI = Account("liu", "刘秘书", "admin"), Account("li", "李主任", "admin")  # who freezes, who lifts
 PERIOD = "2026-01"  # after the demo's months; its cut-off is 2026-02-28 24:00, so corrections count for it
 QINGLIAN = str(Path(sys.executable).with_name("qinglian"))
 
@@ -51,7 +54,7 @@ def month(demo_store):
     with at("2026-02-03 09:00"):
         first = _upload(demo_store, 5)
     with at("2026-02-06 10:00"):
-        frozen = freeze.freeze(demo_store, PERIOD, ADMIN)
+        frozen = freeze.freeze(demo_store, PERIOD, LIU)
     return demo_store, first, frozen
 
 
@@ -78,7 +81,7 @@ def test_frozen_exports_are_the_same_bytes_after_a_correction_and_a_restore(mont
         assert files and all(data for _, data in files), fmt
     book = openpyxl.load_workbook(io.BytesIO(before["xlsx"][0][1]))
     sheet = book["目标概况"]
-    assert "已冻结(刘秘书 2026-02-06 10:00)" in sheet["A2"].value
+    assert "已冻结(刘秘书(liu) 2026-02-06 10:00)" in sheet["A2"].value
     row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] == "法律明白人≥3名的村占比")
     assert row[1] == _city_share(engine, COUNTY)
 
@@ -88,26 +91,26 @@ def test_unfreezing_needs_a_reason_is_recorded_and_exports_go_live(month):
     with at("2026-02-10 09:00"):
         _upload(engine, 1)
     with pytest.raises(freeze.FreezeError, match="解除冻结须填写原因"):
-        freeze.unfreeze(engine, PERIOD, ADMIN, "  ")
+        freeze.unfreeze(engine, PERIOD, LI, "  ")
     assert freeze.frozen(engine, PERIOD) is not None
     with at("2026-02-11 15:30"):
-        freeze.unfreeze(engine, PERIOD, ADMIN, "甲县更正了法律明白人数")
+        freeze.unfreeze(engine, PERIOD, LI, "甲县更正了法律明白人数")
         assert _legal(freeze.snapshot(engine, PERIOD)) == 0.0  # live again
     assert freeze.frozen(engine, PERIOD) is None
     history = freeze.history(engine)
     assert history.iloc[0].to_dict() == {
-        "月份": "2026年1月", "状态": "已解除", "冻结人": "刘秘书", "冻结时间": "2026-02-06 10:00",
-        "依据上报(份)": history.iloc[0]["依据上报(份)"], "解除人": "李主任", "解除时间": "2026-02-11 15:30",
+        "月份": "2026年1月", "状态": "已解除", "冻结人": "刘秘书(liu)", "冻结时间": "2026-02-06 10:00",
+        "依据上报(份)": history.iloc[0]["依据上报(份)"], "解除人": "李主任(li)", "解除时间": "2026-02-11 15:30",
         "解除原因": "甲县更正了法律明白人数"}
     with at("2026-02-12 09:00"):
-        again = freeze.freeze(engine, PERIOD, ADMIN)  # a new freeze, the old record kept
+        again = freeze.freeze(engine, PERIOD, LIU)  # a new freeze, the old record kept
     assert list(freeze.history(engine)["状态"]) == ["冻结中", "已解除"]
-    assert _legal(freeze.stored(engine, PERIOD)) == 0.0 and again.frozen_by == "刘秘书"
+    assert _legal(freeze.stored(engine, PERIOD)) == 0.0 and again.frozen_by == "刘秘书(liu)"
 
 
 def test_freeze_is_refused_twice_or_without_data(month):
     engine, _, _ = month
-    with pytest.raises(freeze.FreezeError, match="2026年1月已于 2026-02-06 10:00 由 刘秘书 冻结"):
+    with pytest.raises(freeze.FreezeError, match=r"2026年1月已于 2026-02-06 10:00 由 刘秘书\(liu\) 冻结"):
         freeze.freeze(engine, PERIOD, ADMIN)
     with pytest.raises(freeze.FreezeError, match="2030年1月没有任何上报数据,无法冻结"):
         freeze.freeze(engine, "2030-01", ADMIN)
@@ -117,7 +120,7 @@ def test_frozen_snapshot_names_the_uploads_behind_it(month):
     engine, first, frozen = month
     snap = freeze.stored(engine, PERIOD)
     assert first in frozen.upload_ids and first in snap["upload_ids"]
-    assert snap["frozen"] == {"by": "刘秘书", "at": "2026-02-06T10:00:00+08:00"}
+    assert snap["frozen"] == {"by": "刘秘书(liu)", "at": "2026-02-06T10:00:00+08:00"}
     sources = report.frame(snap["sources"])
     assert "月报5.xlsx" in set(sources["文件"])
     assert freeze.previous_frozen(engine, "2026-02") == PERIOD and freeze.previous_frozen(engine, PERIOD) is None
@@ -132,11 +135,11 @@ def run(*args: str, url: str) -> subprocess.CompletedProcess:
 
 def test_cli_freeze_export_unfreeze(demo_store, tmp_path):
     url = demo_store.url.render_as_string(hide_password=False)
-    done = run("freeze", "--month", "2025-11", "--user", "刘秘书", url=url)
+    done = run("freeze", "--month", "2025-11", url=url)
     assert done.returncode == 0, done.stderr.decode()
-    assert "已冻结2025年11月:冻结人 刘秘书" in done.stdout.decode()
+    assert f"已冻结2025年11月:冻结人 {command_line().signature}" in done.stdout.decode()
     again = run("freeze", "--month", "2025-11", url=url)
-    assert again.returncode == 1 and "已于" in again.stderr.decode() and "由 刘秘书 冻结" in again.stderr.decode()
+    assert again.returncode == 1 and "已于" in again.stderr.decode() and f"由 {command_line().signature} 冻结" in again.stderr.decode()
     out = run("export", "--month", "2025-11", "--format", "xlsx", "--out", str(tmp_path / "会议"), url=url)
     assert out.returncode == 0, out.stderr.decode()
     written = tmp_path / "会议" / "清源市清廉乡村建设_2025-11_数据表.xlsx"
@@ -146,7 +149,7 @@ def test_cli_freeze_export_unfreeze(demo_store, tmp_path):
     assert county.returncode == 0 and (tmp_path / f"清源市{COUNTY}清廉乡村建设_2025-11_数据表.xlsx").exists()
     no_reason = run("unfreeze", "--month", "2025-11", "--reason", " ", url=url)
     assert no_reason.returncode == 1 and "解除冻结须填写原因" in no_reason.stderr.decode()
-    lifted = run("unfreeze", "--month", "2025-11", "--reason", "数据更正", "--user", "李主任", url=url)
+    lifted = run("unfreeze", "--month", "2025-11", "--reason", "数据更正", url=url)
     assert lifted.returncode == 0 and "原因已记录:数据更正" in lifted.stdout.decode()
 
 

@@ -11,6 +11,7 @@ from coord_convert.transform import gcj2wgs
 from sqlalchemy import func, select, text
 
 from dashboard import completeness, exports, facts, intake, models, queries
+from dashboard.accounts import Account
 from loaders.cells import neutralise
 from tests.apptest import ADMIN
 
@@ -68,13 +69,13 @@ def test_restore_brings_back_an_earlier_version(demo_store):
     second = _commit(demo_store, ledger("创建中"), "demo_sites", "2026-01", code)
     records = intake.active_records(demo_store, "demo_sites", "2026-01", code)
     assert {r["status"] for r in records.values()} == {"创建中"}
-    intake.restore(demo_store, first, who=ADMIN)
+    intake.restore(demo_store, first, who=Account("wangfang", "王芳", "admin"))
     records = intake.active_records(demo_store, "demo_sites", "2026-01", code)
     assert {r["status"] for r in records.values()} == {"已验收命名"}
     assert {r["accepted_on"] for r in records.values()} == {date(2026, 1, 20)}
     rows = intake.history(demo_store, kind="demo_sites", period="2026-01", who=ADMIN)
     assert [(r["id"], r["active"]) for r in rows] == [(second, False), (first, True)]
-    assert "由王芳恢复" in rows[1]["message"]
+    assert "由王芳(wangfang)恢复" in rows[1]["message"]
     with demo_store.connect() as conn:  # both versions keep their rows and original bytes
         assert conn.scalar(select(func.count()).select_from(models.DemoSite)
                            .where(models.DemoSite.upload_id.in_([first, second]))) == 6
@@ -86,10 +87,11 @@ def test_restore_brings_back_an_earlier_version(demo_store):
 
 def test_history_records_refused_attempts_with_their_first_error(demo_store):
     code = next(iter(queries.counties(demo_store)))
-    preview = intake.prepare(demo_store, b"", "空.xlsx", "village_monthly", "2026-01", code, who=ADMIN)
+    preview = intake.prepare(demo_store, b"", "空.xlsx", "village_monthly", "2026-01", code,
+                             who=Account("zhaoqiang", "赵强", "county", code))
     intake.record_refusal(demo_store, preview)
     newest = intake.history(demo_store, limit=1, who=ADMIN)[0]
-    assert (newest["outcome"], newest["uploaded_by"], newest["file_name"]) == ("refused", "赵强", "空.xlsx")
+    assert (newest["outcome"], newest["uploaded_by"], newest["file_name"]) == ("refused", "赵强(zhaoqiang)", "空.xlsx")
     assert newest["message"] == "共 1 处错误。文件是空的(0 字节)。请确认选择了填写好的表格文件后重新上传。"
     assert intake.original_file(demo_store, newest["id"], who=ADMIN) is None  # refused bytes are not kept
 

@@ -324,7 +324,7 @@ def test_number_variants_are_accepted(intake):
     for i, value in enumerate(variants):
         table.set(i, "法律明白人数", value)
     table.set(0, "问题线索发现数", "1,000").set(0, "问题线索查处数", 0).set(0, "问题线索通报曝光数", 0)
-    preview = intake.prepare(table.xlsx(), who=ADMIN)
+    preview = intake.prepare(table.xlsx())
     assert preview.ok, [i.text() for i in preview.errors]
     assert [r["legal_persons"] for r in preview.result.records[:6]] == [3] * 6
     assert preview.result.records[0]["clues_found"] == 1000
@@ -587,7 +587,7 @@ def test_neutralise_for_excel_export(text, safe):
 
 def test_record_refusal_adds_one_refused_upload_only(intake, demo):
     before = uploads_rows(intake.engine)
-    preview = intake.prepare(intake.table().set(5, "法律明白人数", "三").xlsx(), who=ADMIN)
+    preview = intake.prepare(intake.table().set(5, "法律明白人数", "三").xlsx())
     upload_id = record_refusal(intake.engine, preview)
     after_print = fingerprint(intake.engine)
     assert beyond_attempts(after_print) == beyond_attempts(demo["fingerprint"])
@@ -606,7 +606,7 @@ def test_record_refusal_adds_one_refused_upload_only(intake, demo):
 
 def test_record_refusal_of_an_unreadable_file(intake):
     before = uploads_rows(intake.engine)
-    preview = intake.prepare(b"", name="空.xlsx", scope=None, who=ADMIN)
+    preview = intake.prepare(b"", name="空.xlsx", scope=None)
     record_refusal(intake.engine, preview)
     after = uploads_rows(intake.engine)
     assert after[:-1] == before

@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from dashboard import accounts, models
 from dashboard import intake as intake_module
-from dashboard import models
 from dashboard.intake import commit, record_refusal
 from dashboard.sandbox import Limits, SandboxFailure, replace_sandbox, sandbox
 from dashboard.templates import template_file
@@ -243,9 +243,9 @@ def test_a_doctype_in_shared_strings_is_refused(intake):
 def test_refused_files_are_never_kept_for_download(intake):
     """Nothing refused reaches 历史版本's original-file download: refusals are recorded without their bytes."""
     data = rewrite_zip(intake.table().xlsx(), add={"xl/vbaProject.bin": bytes(100)})
-    preview = intake.prepare(data, who=ADMIN)
+    preview = intake.prepare(data)
     upload_id = record_refusal(intake.engine, preview)
-    assert intake_module.original_file(intake.engine, upload_id) is None
+    assert intake_module.original_file(intake.engine, upload_id, who=ADMIN) is None
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -293,11 +293,14 @@ def test_text_longer_than_its_column_allows_is_refused_with_row_and_column(intak
 
 
 def test_file_name_and_uploader_are_cleaned_and_cut(intake):
+    """An account's name comes from whoever made it: cleaned on the way in, and cut where it is stored."""
+    made = accounts.add(intake.engine, "li", "清廉-password-9", "管理员", "李\x1b[31m明" + "名" * 60, by=ADMIN)
+    assert made.display_name == "李[31m明" + "名" * 34  # control characters gone, 40 characters kept
     preview = intake_module.prepare(intake.engine, intake.table().xlsx(), "月报\x07\u202e" + "长" * 200 + ".xlsx",
-                                    "village_monthly", "2026-01", intake.code, user="李\x1b[31m明" + "名" * 60)
+                                    "village_monthly", "2026-01", intake.code, who=made)
     assert preview.ok
     assert preview.file_name == "月报" + "长" * 113 + ".xlsx"
-    assert preview.user == "李[31m明" + "名" * 34
+    assert preview.user == "李[31m明" + "名" * 34  # 姓名(账号) cut to [limits] max_user_chars
 
 
 def test_a_roster_with_a_control_character_keeps_templates_and_exports_working(intake, demo_store):
@@ -307,7 +310,7 @@ def test_a_roster_with_a_control_character_keeps_templates_and_exports_working(i
     lines = [f"{v.county},{v.township},{v.name}{chr(1) if i == 0 else ''},{v.code},{v.lon},{v.lat}"
              for i, v in enumerate(villages)]
     data = (header + "\r\n".join(lines) + "\r\n").encode("utf-8")
-    preview = intake_module.prepare(demo_store, data, "名录.csv", "roster", "2026-01", intake.code, user="王五")
+    preview = intake_module.prepare(demo_store, data, "名录.csv", "roster", "2026-01", intake.code, who=ADMIN)
     assert preview.ok, [i.text() for i in preview.errors]
     commit(demo_store, preview, who=ADMIN)
     with demo_store.connect() as conn:
@@ -360,7 +363,7 @@ def test_a_file_that_takes_too_long_is_refused(intake, fresh_sandbox):
 
 
 def test_an_exhausted_parse_is_recorded_as_refused(intake):
-    preview = intake.prepare(string_bomb(), name="炸弹.xlsx", who=ADMIN)
+    preview = intake.prepare(string_bomb(), name="炸弹.xlsx")
     record_refusal(intake.engine, preview)
     last = uploads_rows(intake.engine)[-1]
     assert (last["file_name"], last["outcome"], last["content"]) == ("炸弹.xlsx", "refused", None)

@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import app
+from tests.apptest import APP, app
 
 
 def _run(page: str | None = None) -> AppTest:
@@ -60,7 +60,7 @@ def test_pages_show_no_traceback_when_the_store_breaks(page, tmp_path, monkeypat
     bad = tmp_path / "not-a-db.db"
     bad.write_bytes(b"this is not sqlite" * 100)
     monkeypatch.setenv("QINGLIAN_DB_URL", f"sqlite:///{bad}")
-    at = app(60)
+    at = AppTest.from_file(APP, default_timeout=60)  # nobody can sign in to a store that cannot be read
     at.run()
     if page != "pages/overview.py":
         at.switch_page(page).run()

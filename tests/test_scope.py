@@ -154,3 +154,16 @@ def test_cli_import_acts_as_a_named_account_with_its_scope(demo_store, people, t
     done = run("--county", OTHER)  # the server's own command line acts as 管理员
     assert done.returncode == 0, done.stderr
     assert intake.history(demo_store, who=ADMIN)[0]["uploaded_by"].startswith("服务器命令行(cli-")
+
+
+def test_a_county_user_cannot_download_a_city_wide_file_through_its_part(demo_store, people):
+    """A city-wide upload keeps one file for all its counties: a county's staff must not get the others' rows."""
+    from tests.test_consolidated_upload import consolidated
+
+    data = consolidated(demo_store).xlsx()
+    preview = intake.prepare(demo_store, data, "全市汇总.xlsx", "village_monthly", PERIOD, None, who=ADMIN)
+    ids = intake.commit_batch(demo_store, [preview], who=ADMIN)
+    own = next(i for i, part in zip(ids, preview.parts) if part.scope == people["code"])
+    with pytest.raises(ScopeError, match="^该版本来自市级汇总上报的文件,文件中含其他县"):
+        intake.original_file(demo_store, own, who=people["county"])
+    assert intake.original_file(demo_store, own, who=people["leader"]) == ("全市汇总.xlsx", data)

@@ -27,6 +27,11 @@ def _readme_rows() -> list[str]:
 
 
 def _shown(value: object) -> str:
+    """A default as the README writes it: as it would be written in the TOML file."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

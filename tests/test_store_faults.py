@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.exc import OperationalError
+from streamlit.testing.v1 import AppTest
 
 from dashboard import intake as api
 from dashboard import models
 from dashboard.store import PAGE_UNREACHABLE, StoreError, make_engine, store_fault, upgrade
-from tests.apptest import app
+from tests.apptest import ADMIN, APP, app
 from tests.intake_fixtures import beyond_attempts, fingerprint, uploads_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,7 @@ def test_commit_to_a_read_only_store_writes_nothing_and_says_so(intake):
     read_only = make_engine(f"sqlite:///file:{intake.engine.url.database}?mode=ro&uri=true")
     try:
         with pytest.raises(StoreError) as fault:
-            api.commit(read_only, preview)
+            api.commit(read_only, preview, who=ADMIN)
     finally:
         read_only.dispose()
     assert fault.value.kind == "readonly"
@@ -61,7 +62,7 @@ def test_commit_on_a_full_disk_writes_nothing_and_records_the_attempt(intake, tm
     before = fingerprint(intake.engine)
     try:
         with pytest.raises(StoreError) as fault:
-            api.commit(full, preview)
+            api.commit(full, preview, who=ADMIN)
     finally:
         full.dispose()
     assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
@@ -102,7 +103,7 @@ def test_an_injected_disk_full_on_postgresql_leaves_the_store_as_it_was(pg_url, 
         data = ("县(市、区),乡镇(街道),村(社区),法律明白人数,小微权力清单已建立,纪检委员已配备,三务公开本月按时公开,村务监督委员会健全,"
                 "问题线索发现数,问题线索查处数,问题线索通报曝光数,矛盾纠纷受理数,矛盾纠纷化解数\r\n"
                 "东城区,东镇,东村,3,是,是,是,是,0,0,0,0,0\r\n东城区,东镇,西村,4,是,否,是,是,1,1,0,2,1\r\n").encode()
-        preview = api.prepare(engine, data, "月报.csv", "village_monthly", "2026-01", county, user="张三")
+        preview = api.prepare(engine, data, "月报.csv", "village_monthly", "2026-01", county, who=ADMIN)
         assert preview.ok, [i.text() for i in preview.errors]
 
         def disk_full(conn, *args, **kwargs):
@@ -111,7 +112,7 @@ def test_an_injected_disk_full_on_postgresql_leaves_the_store_as_it_was(pg_url, 
         monkeypatch.setattr(api, "_bulk_insert", disk_full)
         before = fingerprint(engine)
         with pytest.raises(StoreError) as fault:
-            api.commit(engine, preview)
+            api.commit(engine, preview, who=ADMIN)
         assert fault.value.commit_text() == "本次上报未写入任何数据:磁盘已满,请联系系统管理员"
         after = fingerprint(engine)
         assert beyond_attempts(after) == beyond_attempts(before)
@@ -165,7 +166,7 @@ def test_cli_import_into_a_read_only_store(intake, tmp_path):
     before = fingerprint(intake.engine)
     url = f"sqlite:///file:{intake.engine.url.database}?mode=ro&uri=true"
     out = subprocess.run([QINGLIAN, "--db", url, "import", str(path), "--kind", "village_monthly", "--period",
-                          "2026-01", "--county", "北亭县", "--user", "张三"], capture_output=True, timeout=120)
+                          "2026-01", "--county", "北亭县"], capture_output=True, timeout=120)
     assert out.returncode == 2, out.stderr.decode()
     assert out.stderr.decode().startswith("本次上报未写入任何数据:数据库只读,请联系系统管理员(SQLite 文件 ")
     assert b"Traceback" not in out.stderr
@@ -177,8 +178,11 @@ def test_cli_import_into_a_read_only_store(intake, tmp_path):
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/map.py", "pages/targets.py", "pages/accountability.py",
                                   "pages/upload.py", "pages/plan.py"])
 def test_pages_say_the_store_is_unreachable(page, monkeypatch):
+    """Nobody can be signed in (the sessions are in the store): the router and each page say why, in Chinese."""
     monkeypatch.setenv("QINGLIAN_DB_URL", DEAD_PG)
-    at = app(60)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and [e.value for e in at.error] == [PAGE_UNREACHABLE]
+    assert not at.warning  # not "请先登录": signing in would not help
     at.switch_page(page).run()
     assert not at.exception
     assert [e.value for e in at.error] == [PAGE_UNREACHABLE]
@@ -194,7 +198,6 @@ def test_upload_page_says_nothing_was_written_when_the_disk_is_full(demo_store, 
     at.selectbox(key="up_kind").set_value("village_monthly").run()
     at.selectbox(key="up_period").set_value("2026-01").run()
     at.selectbox(key="up_county").set_value(code).run()
-    at.text_input(key="up_user").input("李明").run()
     at.file_uploader(key="up_file").set_value(("月报.xlsx", table.xlsx(),
                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
     assert any("校验通过" in i.value for i in at.info)
@@ -246,7 +249,7 @@ def test_a_crashed_parse_shows_no_traceback_in_the_cli(intake, tmp_path, monkeyp
     path = tmp_path / "月报.xlsx"
     path.write_bytes(intake.table().xlsx())
     code = cli.main(["--db", str(intake.engine.url), "import", str(path), "--kind", "village_monthly",
-                     "--period", "2026-01", "--county", "北亭县", "--user", "张三"])
+                     "--period", "2026-01", "--county", "北亭县"])
     out = capsys.readouterr()
     assert code == 1
     assert "Traceback" not in out.out + out.err and "KeyError" not in out.out + out.err

@@ -43,7 +43,7 @@ def _open_upload(kind: str, period: str, county: str) -> AppTest:
     at.selectbox(key="up_kind").set_value(kind).run()
     at.selectbox(key="up_period").set_value(period).run()
     at.selectbox(key="up_county").set_value(county).run()
-    at.text_input(key="up_user").input("李明").run()
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -90,7 +90,7 @@ def test_upload_preview_commit_and_overview_refreshes(demo_store):
         active = conn.execute(text(
             "SELECT uploaded_by, rows FROM uploads WHERE kind='demo_sites' AND period=:p AND active"),
             {"p": period}).one()
-    assert tuple(active) == ("李明", n)
+    assert tuple(active) == ("测试管理员(t_admin)", n)
 
 
 def test_refused_upload_shows_errors_and_is_recorded(demo_store):
@@ -118,7 +118,7 @@ def test_refused_upload_shows_errors_and_is_recorded(demo_store):
     assert not [b for b in at.button if b.label == "确认提交"]
     with demo_store.connect() as conn:
         refused = conn.execute(text("SELECT file_name, uploaded_by, errors FROM uploads WHERE outcome='refused'")).all()
-    assert [tuple(r) for r in refused] == [("bad.xlsx", "李明", 3)]
+    assert [tuple(r) for r in refused] == [("bad.xlsx", "测试管理员(t_admin)", 3)]
 
 
 def test_completeness_tab_names_missing_units_and_counties(demo_store):
@@ -164,7 +164,7 @@ def test_template_download_fill_upload_commit(demo_store):
     assert values == [5]
     history = next(d.value for d in at.dataframe if "版本号" in d.value.columns)
     newest = history.iloc[0]
-    assert (newest["报表"], newest["范围"], newest["状态"], newest["填报人"]) == ("村级指标月报", name, "生效", "李明")
+    assert (newest["报表"], newest["范围"], newest["状态"], newest["填报人"]) == ("村级指标月报", name, "生效", "测试管理员(t_admin)")
 
 
 # --- hostile files through the page: a refusal like any other, recorded, and the page keeps working ------
@@ -198,7 +198,7 @@ def test_a_file_that_kills_its_parser_is_refused_on_the_page_and_recorded(demo_s
     assert not at.exception
     assert _refusal(at) == REFUSALS["capacity"]()  # it says itself that nothing was written
     assert "读取行数" not in [m.label for m in at.metric]  # nothing was read: no row counts to show
-    assert _refusals(demo_store) == [("炸弹.xlsx", "李明", "refused", 1)]
+    assert _refusals(demo_store) == [("炸弹.xlsx", "测试管理员(t_admin)", "refused", 1)]
     # the same session goes on: the next file is read by a fresh worker
     at.file_uploader(key="up_file").set_value(("月报.xlsx", monthly_table(demo_store, COUNTY).xlsx(), XLSX)).run()
     assert {m.label: m.value for m in at.metric}["错误"] == "0"
@@ -216,7 +216,7 @@ def test_csv_with_an_overlong_field_is_refused_on_the_page_and_recorded(demo_sto
     assert not at.exception
     assert _refusal(at) == ("CSV 文件第 4 行无法读取:有单元格超过 131072 个字符。请检查该行的引号是否成对,或另存为 .xlsx 后上传。"
                             "\n\n未写入任何数据。")
-    assert _refusals(demo_store) == [("月报.csv", "李明", "refused", 1)]
+    assert _refusals(demo_store) == [("月报.csv", "测试管理员(t_admin)", "refused", 1)]
 
 
 def test_a_call_out_formula_is_refused_on_the_page(demo_store):
