@@ -8,7 +8,6 @@ switch that legacy detection off before the server starts.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from dashboard.settings import ROOT
@@ -33,12 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     sandbox().prestart()
 
     PagesManager.uses_pages_directory = False
-    from dashboard.settings import session_rules
+    from dashboard.settings import proxy_mode_for_uvicorn
 
-    if session_rules()["trusted_proxy_header"]:
-        # Trusted-proxy mode decides by the address that connected. Uvicorn would otherwise replace it with the
-        # X-Forwarded-For of a request from 127.0.0.1, i.e. with the user's own address.
-        os.environ["FORWARDED_ALLOW_IPS"] = ""
+    proxy_mode_for_uvicorn()
     args = ["run", str(ROOT / "streamlit_app.py"), *(sys.argv[1:] if argv is None else argv)]
     cli.main(args=args, prog_name="streamlit")
 

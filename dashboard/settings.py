@@ -224,6 +224,14 @@ def ensure_cookie_secret() -> str:
     return secret
 
 
+def proxy_mode_for_uvicorn() -> None:
+    """In trusted-proxy mode the app decides by the address that connected (the proxy's). Uvicorn, which serves
+    the app, would otherwise replace it with the X-Forwarded-For of a request from 127.0.0.1, i.e. with the
+    user's own address: tell it to trust no forwarding header (its ``FORWARDED_ALLOW_IPS``)."""
+    if session_rules()["trusted_proxy_header"]:
+        os.environ["FORWARDED_ALLOW_IPS"] = ""
+
+
 def var_dir() -> Path:
     """Folder for runtime files (database, exports); ``QINGLIAN_VAR`` overrides ``<repo>/var``."""
     value = _env("QINGLIAN_VAR")

@@ -60,7 +60,7 @@ def sidebar(who: Account) -> None:
     """Who is signed in, with what scope, and the way out."""
     where = {**ui.counties(ui.version())}.get(who.county, who.county) if who.county else who.unit or "全市"
     st.sidebar.markdown(
-        f'<div style="font-size:0.9rem;line-height:1.6">当前用户:<b>{html.escape(who.display_name)}</b>'
+        f'<div style="font-size:0.9rem;line-height:1.6">当前用户:<strong>{html.escape(who.display_name)}</strong>'
         f"({html.escape(who.username)})<br>{who.role_label} · {html.escape(str(where))}<br>"
         '<a href="/signout" target="_self">退出登录</a></div>', unsafe_allow_html=True)
 

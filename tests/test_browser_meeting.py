@@ -48,9 +48,9 @@ def test_freeze_and_download_the_deck(demo_db, tmp_path):
         assert_clean(watch, trap)
     assert "页面加载失败" not in body and "Traceback" not in body
     engine = make_engine(url)
-    assert freeze.frozen(engine, "2025-11").frozen_by == "刘秘书"
+    assert freeze.frozen(engine, "2025-11").frozen_by == "测试管理员(t_admin)"
     prs = Presentation(io.BytesIO(data))
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
     assert len(prs.slides) > 10
     cover = " ".join(s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
-    assert "已冻结" in cover and "刘秘书" in cover
+    assert "已冻结" in cover and "测试管理员(t_admin)" in cover

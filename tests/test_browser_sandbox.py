@@ -16,7 +16,7 @@ import pytest
 from dashboard import intake
 from dashboard.store import make_engine
 from loaders.refusals import REFUSALS
-from tests.apptest import ADMIN
+from tests.apptest import ADMIN, account
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -141,5 +141,6 @@ def test_parser_killing_uploads_do_not_touch_other_sessions(demo_db, tmp_path):
         assert not watch.errors and watch.foreign == [], (watch.errors, watch.foreign)
     assert trap.requests == []
     refused = [r for r in intake.history(engine, kind="village_monthly", who=ADMIN) if r["file_name"] == "炸弹.xlsx"]
-    assert [(r["outcome"], r["uploaded_by"], r["scope"]) for r in refused] == [("refused", "李明", code)] * 3
+    clerk = account("county", county=code, url=url).signature  # the clerks' account, not a typed name
+    assert [(r["outcome"], r["uploaded_by"], r["scope"]) for r in refused] == [("refused", clerk, code)] * 3
     engine.dispose()

@@ -35,13 +35,14 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _request(url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, dict, str]:
+def _request(url: str, data: bytes | None = None, headers: dict | None = None):
+    """(status, headers — looked up without regard to case —, body) of one request, redirects not followed."""
     request = urllib.request.Request(url, data=data, headers=headers or {})
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as resp:
-            return resp.status, dict(resp.headers), resp.read().decode("utf-8", "replace")
+            return resp.status, resp.headers, resp.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read().decode("utf-8", "replace")
+        return exc.code, exc.headers, exc.read().decode("utf-8", "replace")
 
 
 def _websocket_status(base: str) -> str:

@@ -102,7 +102,7 @@ def test_each_role_reaches_its_pages_and_no_other(demo_store, role, scope, pages
     at_ = app(90, role, **scope).run()
     assert not at_.exception and not at_.error
     who = at_.session_state[signed_in.KEY]
-    assert f"当前用户:<b>{who.display_name}</b>" in " ".join(m.value for m in at_.sidebar.markdown)
+    assert f"当前用户:<strong>{who.display_name}</strong>" in " ".join(m.value for m in at_.sidebar.markdown)
     for title in ("用户管理", "审计日志"):
         alone = app(90, role, **scope)
         alone_page = alone.switch_page(f"pages/{PAGE_FILES[title]}.py").run()
