@@ -24,23 +24,28 @@ if check.account is None:
     signed_in.sign_in_needed(check)
     st.stop()
 
-pages = [
-    st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-    st.Page("pages/map.py", title="示范点地图", icon=":material/map:"),
-    st.Page("pages/targets.py", title="目标进度", icon=":material/flag:"),
-    st.Page("pages/accountability.py", title="责任落实", icon=":material/assignment_ind:"),
-    st.Page("pages/meeting.py", title="会议材料", icon=":material/co_present:"),
-    st.Page("pages/upload.py", title="数据上报", icon=":material/upload_file:"),
-    st.Page("pages/plan.py", title="实施方案", icon=":material/description:"),
-    st.Page("pages/users.py", title="用户管理", icon=":material/manage_accounts:"),
-    st.Page("pages/audit.py", title="审计日志", icon=":material/policy:"),
+allowed = signed_in.pages_for(check.account)
+PAGES = [  # (script, title, icon); a role's other pages are registered hidden, so typing their URL is answered
+    ("pages/overview.py", "总览", ":material/dashboard:"),  # in Chinese below rather than by "Page not found"
+    ("pages/map.py", "示范点地图", ":material/map:"),
+    ("pages/targets.py", "目标进度", ":material/flag:"),
+    ("pages/accountability.py", "责任落实", ":material/assignment_ind:"),
+    ("pages/meeting.py", "会议材料", ":material/co_present:"),
+    ("pages/upload.py", "数据上报", ":material/upload_file:"),
+    ("pages/plan.py", "实施方案", ":material/description:"),
+    ("pages/users.py", "用户管理", ":material/manage_accounts:"),
+    ("pages/audit.py", "审计日志", ":material/policy:"),
 ]
-pages = [page for page in pages if page.title in signed_in.pages_for(check.account)]  # only the role's pages
+pages = [st.Page(path, title=title, icon=icon, default=title == "总览",
+                 visibility="visible" if title in allowed else "hidden") for path, title, icon in PAGES]
 if meeting:
     ui.meeting_chrome()
 else:
     signed_in.sidebar(check.account)
 page = st.navigation(pages, position="hidden" if meeting else "sidebar")
+if page.title not in allowed:  # the page itself would refuse too; say it here, in Chinese, and run nothing
+    signed_in.not_for_role(check.account, page.title)
+    st.stop()
 if meeting and page.title not in ui.MEETING_PAGES.values():  # meeting mode shows the four dashboard pages only
     st.switch_page(pages[0])
 page.run()

@@ -65,6 +65,13 @@ def sidebar(who: Account) -> None:
         '<a href="/signout" target="_self">退出登录</a></div>', unsafe_allow_html=True)
 
 
+def not_for_role(who: Account, title: str) -> None:
+    """A page of another role, reached by its URL: say so, and offer the way back."""
+    st.title(title)
+    st.warning(f"{who.role_label}账号不能打开「{title}」页;如需使用,请联系管理员。", icon=":material/lock:")
+    st.page_link("pages/overview.py", label="返回总览", icon=":material/dashboard:")
+
+
 def pages_for(who: Account) -> tuple[str, ...]:
     """The titles of the pages ``who`` is shown."""
     return scope.PAGES[who.role]

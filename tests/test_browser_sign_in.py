@@ -133,12 +133,12 @@ def test_signing_in_survives_a_reload_and_signing_out_ends_it(server):
         clerk.get_by_text("当前用户").first.wait_for(timeout=60_000)
         nav = clerk.inner_text('[data-testid="stSidebarNav"]')
         assert "数据上报" in nav and "用户管理" not in nav and "审计日志" not in nav
-        clerk.goto(f"{base}/users")  # typed in by hand: not one of its pages, so 总览 is shown instead
-        clerk.get_by_text("当前用户").first.wait_for(timeout=60_000)
+        clerk.goto(f"{base}/users")  # typed in by hand: not one of its pages
+        clerk.get_by_text("县级填报员账号不能打开「用户管理」页;如需使用,请联系管理员。").wait_for(timeout=60_000)
         clerk.wait_for_function(READY, timeout=60_000)
-        clerk.wait_for_timeout(1500)
+        clerk.wait_for_timeout(1000)
         body = clerk.inner_text("body")
-        assert "新建账号" not in body and "账号列表" not in body
+        assert "新建账号" not in body and "账号列表" not in body and "Page not found" not in body
         screenshot(clerk, "sign_in_county_typed_users")
         browser.close()
     assert_clean(watch, trap)
