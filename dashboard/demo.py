@@ -64,9 +64,9 @@ def _uploaded_at(rng: random.Random, period: str, late: bool = False) -> datetim
 class DemoBuilder:
     """Collects regions, uploads and fact rows in memory, then writes them in one transaction."""
 
-    def __init__(self, scale: str, seed: int, months: list[str], plan_measures: list[dict]):
+    def __init__(self, scale: str, seed: int, months: list[str], plan_measures: list[dict], city: Area | None = None):
         self.rng = random.Random(seed)
-        self.city = build_city(scale, seed)
+        self.city = city or build_city(scale, seed)  # ``city``: a region tree built elsewhere (scripts/national.py)
         self.months = months
         self.measures = [m for m in plan_measures if m["lead_unit"]]
         self.ids = Counter()

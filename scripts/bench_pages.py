@@ -67,18 +67,13 @@ def signed_in(at) -> None:
 
 
 def registered_pages(app: Path = APP) -> list[dict]:
-    """``[{"path": "pages/x.py", "title": ...}]`` for every ``st.Page("pages/…")`` in the router, in order."""
-    pages = []
+    """``[{"path": "pages/x.py", "title": ...}]`` for every page of the router's ``PAGES`` list
+    (``(script, title, icon)`` tuples), in order."""
     for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "Page"):
-            continue
-        if not (node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            continue
-        title = next((k.value.value for k in node.keywords
-                      if k.arg == "title" and isinstance(k.value, ast.Constant)), None)
-        pages.append({"path": node.args[0].value, "title": title or Path(node.args[0].value).stem,
-                      "line": node.lineno})
-    return sorted(pages, key=lambda p: p["line"])
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "PAGES" for t in node.targets):
+            return [{"path": item.elts[0].value, "title": item.elts[1].value, "line": item.lineno}
+                    for item in node.value.elts]
+    raise ValueError(f"{app} 中没有 PAGES 页面列表")
 
 
 # --- the store ------------------------------------------------------------------------------------
