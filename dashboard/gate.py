@@ -13,11 +13,10 @@ from __future__ import annotations
 import html
 import logging
 from functools import cache
-from http.cookies import SimpleCookie
 from urllib.parse import quote, urlparse
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -44,14 +43,13 @@ def engine():
 
 
 def _cookies(scope) -> dict[str, str]:
-    jar = SimpleCookie()
+    """The request's cookies, parsed as Starlette (and so st.context.cookies) parses them: one odd cookie of
+    another intranet application does not hide ours."""
+    found: dict[str, str] = {}
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed Cookie header signs nobody in
-                return {}
-    return {key: morsel.value for key, morsel in jar.items()}
+            found |= cookie_parser(value.decode("latin-1"))
+    return found
 
 
 def _headers(scope) -> dict[str, str]:
@@ -98,7 +96,7 @@ class Gate:
 
     @staticmethod
     def _open(path: str) -> bool:
-        return path in OPEN_PATHS or (session_rules()["oidc"] and path.startswith(OIDC_PATHS))
+        return path in OPEN_PATHS or (session_rules()["oidc"] and path in OIDC_PATHS)
 
 
 def _next(value: str | None) -> str:
@@ -166,18 +164,25 @@ def _signed_in(response: Response, cookie: str, request: Request) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
-    """A sign-in form posted from this site (the Origin header, when the browser sends one, names our host)."""
+    """A sign-in form posted from this site: the Origin header names our host; without one (older clients),
+    the browser's Sec-Fetch-Site, when sent, must not say another site. "null" (a sandboxed frame, a chain of
+    cross-site redirects) is refused."""
     origin = request.headers.get("origin")
-    return origin in (None, "null") or urlparse(origin).netloc == request.headers.get("host", "")
+    if origin is not None:
+        return urlparse(origin).netloc == request.headers.get("host", "")
+    return request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
 
 
 async def signin(request: Request) -> Response:
     next_path = _next(request.query_params.get("next"))
     if request.method == "GET":
-        bridged = await run_in_threadpool(_single_sign_on, request)
+        reason = request.query_params.get("why", "")
+        # after the provider's callback the gate sends the browser here with why=none; never after a sign-out or
+        # an idle timeout, so that those are not undone by the provider's cookie
+        fresh = reason == "none" and not request.query_params.get("bye")
+        bridged = await run_in_threadpool(_single_sign_on, request) if fresh else None
         if bridged:
             return _signed_in(RedirectResponse(next_path, 303), bridged, request)
-        reason = request.query_params.get("why", "")
         notice = sessions.Check(None, reason).message() if reason in ("idle", "ended") else (
             "已退出登录。" if request.query_params.get("bye") else "")
         return _page(next_path=next_path, notice=notice)
@@ -219,6 +224,9 @@ async def signout(request: Request) -> Response:
     await run_in_threadpool(sessions.sign_out, engine(), request.cookies.get(sessions.COOKIE))
     response = RedirectResponse("/signin?bye=1", 303, headers={"Cache-Control": "no-store"})
     response.delete_cookie(sessions.COOKIE, path="/")
+    for name in request.cookies:  # single sign-on's own cookie (and its chunks): signing out means both
+        if name.startswith("_streamlit_user"):
+            response.delete_cookie(name, path="/")
     return response
 
 

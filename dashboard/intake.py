@@ -738,7 +738,9 @@ def restore(engine: Engine, upload_id: int, *, who: Account) -> int:
 def _restore(engine: Engine, upload_id: int, who: Account) -> int:
     user = clean_field(who.signature, reader.limits()["max_user_chars"])
     with engine.begin() as conn:
-        row = conn.execute(select(U).where(U.id == upload_id)).mappings().one()
+        row = conn.execute(select(U).where(U.id == upload_id)).mappings().one_or_none()
+        if row is None:
+            raise ValueError(f"版本号 {upload_id} 不存在")
         if write_scope(who, row["kind"], row["scope"]) != row["scope"]:
             raise ScopeError(f"{who.role_label}只能恢复本县或本单位的版本。")
         if row["outcome"] != "accepted":

@@ -26,7 +26,7 @@ from dashboard.settings import account_rules, session_rules
 
 log = logging.getLogger("qinglian")
 COOKIE = "qinglian_session"
-TOUCH_SECONDS = 60  # last activity is written at most once a minute per browser
+TOUCH_SECONDS = 60  # last activity is written at most once a minute per browser (a tenth of a short idle limit)
 VIA = {"password": "账号密码", "oidc": "统一身份认证", "proxy": "可信代理"}
 
 
@@ -112,7 +112,8 @@ def check(engine: Engine, cookie: str | None, at: datetime | None = None, touch:
     if account is None:  # disabled (or removed) since signing in
         _end(engine, token, now)
         return Check(None, "ended")
-    if touch and (now - months.local(row.last_seen)).total_seconds() >= TOUCH_SECONDS:
+    every = min(TOUCH_SECONDS, account_rules()["idle_minutes"] * 6)  # never a noticeable share of the limit
+    if touch and (now - months.local(row.last_seen)).total_seconds() >= every:
         _write(engine, update(S).where(S.token_hash == _hash(token)).values(last_seen=now))
     return Check(account)
 

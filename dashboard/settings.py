@@ -14,6 +14,7 @@ next call as before, while the many reads of a page rerun cost one ``stat`` each
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -215,8 +216,9 @@ def ensure_cookie_secret() -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     line = f'cookie_secret = "{secret}"  # 自动生成:签名登录 Cookie;多个服务进程须使用同一个值\n'
-    if "[session]" in text:  # a section without the key: add it right under the header
-        text = text.replace("[session]\n", "[session]\n" + line, 1)
+    header = re.search(r"^\[session\][^\n]*\n", text, flags=re.M)
+    if header:  # a section without the key: add it right under the header (whatever follows it on its line)
+        text = text[:header.end()] + line + text[header.end():]
     else:
         text += ("\n" if text and not text.endswith("\n") else "") + "\n[session]\n" + line
     path.write_text(text, encoding="utf-8")

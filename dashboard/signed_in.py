@@ -25,16 +25,27 @@ def current() -> sessions.Check:
     """The signed-in account of this rerun (also kept for :func:`account`), or None with the reason."""
     cookie = dict(st.context.cookies).get(sessions.COOKIE) or st.session_state.get(sessions.COOKIE)
     headers = {name.lower(): value for name, value in dict(st.context.headers).items()}
-    client = st.context.ip_address
+    client = _client_address()
     check = sessions.identify(ui.engine(), {sessions.COOKIE: cookie} if isinstance(cookie, str) else {}, headers,
-                              client if isinstance(client, str) else None)
-    if check.account is None and session_rules()["oidc"]:
+                              client)
+    # Single sign-on without a session of ours: only where none was ever presented (the gate bridges a browser
+    # to a session at /signin; a session that was signed out or idled must not come back through st.user).
+    if check.account is None and check.reason == "none" and session_rules()["oidc"]:
         user = st.user.to_dict()
         if user.get("is_logged_in"):  # single sign-on by Streamlit's st.login: the account of that email
             found = accounts.by_email(ui.engine(), user.get("email"))
             check = sessions.Check(found, "ok" if found else "unknown_email")
     st.session_state[KEY] = check.account
     return check
+
+
+def _client_address() -> str | None:
+    """The address that connected (st.context.ip_address hides 127.0.0.1, which trusted-proxy mode needs)."""
+    from streamlit.runtime.context import _get_client_context
+
+    context = _get_client_context()
+    address = getattr(context, "remote_ip", None) if context is not None else None
+    return address if isinstance(address, str) else None
 
 
 def account() -> Account:

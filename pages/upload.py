@@ -337,6 +337,9 @@ def history_tab(ver: tuple, who: Account) -> None:
         except StoreError as fault:
             st.error(fault.commit_text("本次恢复"), icon=":material/error:")
             return
+        except (ValueError, scope.ScopeError) as exc:  # e.g. restored meanwhile in another tab, or out of scope
+            st.error(ui.plain(exc), icon=":material/block:")
+            return
         st.success(f"已将版本 #{choice} 恢复为生效版本。")
 
 

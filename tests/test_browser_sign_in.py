@@ -97,6 +97,14 @@ def test_an_anonymous_client_reaches_nothing_but_the_sign_in_page(server):
     assert cookie.startswith("qinglian_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http on loopback; through nginx (https) it is Secure
     assert _request(f"{base}/_stcore/host-config", headers={"Cookie": cookie.split(";")[0]})[0] == 200
+    # another intranet application's odd cookie next to ours does not sign the browser out
+    odd = 'pref={"a":1}; flag; ' + cookie.split(";")[0]
+    assert _request(f"{base}/_stcore/host-config", headers={"Cookie": odd})[0] == 200
+    # a sign-in posted from a sandboxed frame or after cross-site redirects (Origin: null) is refused too
+    status, _, _ = _request(f"{base}/signin", form, {"Origin": "null"})
+    assert status == 403
+    status, _, _ = _request(f"{base}/signin", form, {"Sec-Fetch-Site": "cross-site"})
+    assert status == 403
     assert trap.requests == []
 
 

@@ -165,3 +165,47 @@ def test_single_sign_on_maps_the_email_to_an_account(demo_store, monkeypatch):
     off.user = {"email": "zhao@example.gov.cn", "is_logged_in": True}
     off.run()
     assert [w.value for w in off.warning] == ["请先登录。"]
+
+
+def test_an_ended_session_is_not_revived_by_single_sign_on(demo_store, monkeypatch):
+    """Signed out (or idle) with the provider's login still in the browser: the router does not sign it in again."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP
+
+    zhao = accounts.add(demo_store, "shuji", PASSWORD, "领导", "赵书记", by=command_line(), email="zhao@example.gov.cn")
+    cookie = sessions.open_session(demo_store, zhao)
+    sessions.sign_out(demo_store, cookie)
+    _rules(monkeypatch, oidc=True)
+    at_ = AppTest.from_file(APP, default_timeout=60)
+    at_.user = {"email": "zhao@example.gov.cn", "is_logged_in": True}
+    at_.session_state[sessions.COOKIE] = cookie
+    at_.run()
+    assert [w.value for w in at_.warning] == ["已退出登录或账号已停用,请重新登录。"] and not at_.metric
+
+
+def test_a_short_idle_limit_is_kept_by_an_active_user(demo_store, monkeypatch):
+    """Activity is recorded at most every tenth of the idle limit, so clicking every 50 s keeps a 1-minute limit."""
+    rules = settings.account_rules() | {"idle_minutes": 1}
+    monkeypatch.setattr(sessions, "account_rules", lambda: rules)
+    who = account("leader", username="shuji")
+    with at("2026-03-02 09:00"):
+        cookie = sessions.open_session(demo_store, who)
+    for second in (50, 100, 150, 200):  # each check is under a minute after the one before
+        moment = _t("2026-03-02 09:00").replace(second=0) + __import__("datetime").timedelta(seconds=second)
+        assert sessions.check(demo_store, cookie, at=moment).account == who, second
+    late = _t("2026-03-02 09:00") + __import__("datetime").timedelta(seconds=200 + 61)
+    assert sessions.check(demo_store, cookie, at=late).reason == "idle"
+
+
+def test_the_cookie_secret_is_written_once_into_an_existing_session_section(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_bytes('[store]\nurl = "sqlite:///x.db"\n\n[session]  # 登录\r\noidc = false\n'.encode())
+    monkeypatch.setattr(settings, "SECRETS_FILE", secrets)
+    monkeypatch.delenv("QINGLIAN_COOKIE_SECRET", raising=False)
+    made = settings.ensure_cookie_secret()
+    assert len(made) >= 32 and settings.ensure_cookie_secret() == made  # the second start reads it back
+    rules = settings.session_rules()
+    assert rules["cookie_secret"] == made and rules["oidc"] is False
+    assert settings.read_toml(secrets)["store"]["url"] == "sqlite:///x.db"
+    assert secrets.stat().st_mode & 0o777 == 0o600
