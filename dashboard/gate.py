@@ -164,13 +164,17 @@ def _signed_in(response: Response, cookie: str, request: Request) -> Response:
 
 
 def _same_origin(request: Request) -> bool:
-    """A sign-in form posted from this site: the Origin header names our host; without one (older clients),
-    the browser's Sec-Fetch-Site, when sent, must not say another site. "null" (a sandboxed frame, a chain of
-    cross-site redirects) is refused."""
+    """A sign-in form posted from this site. The Origin header names our host; when it is "null" — which a
+    browser sends for a form of a page served with ``Referrer-Policy: no-referrer`` (as behind the shipped
+    nginx), but also from a sandboxed frame or after cross-site redirects — the browser's Sec-Fetch-Site must
+    say same-origin. Without an Origin (older clients, scripts) Sec-Fetch-Site must not name another site."""
     origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    if origin == "null":
+        return site == "same-origin"
     if origin is not None:
         return urlparse(origin).netloc == request.headers.get("host", "")
-    return request.headers.get("sec-fetch-site", "none") in ("same-origin", "none")
+    return (site or "none") in ("same-origin", "none")
 
 
 async def signin(request: Request) -> Response:

@@ -103,6 +103,11 @@ def test_an_anonymous_client_reaches_nothing_but_the_sign_in_page(server):
     # a sign-in posted from a sandboxed frame or after cross-site redirects (Origin: null) is refused too
     status, _, _ = _request(f"{base}/signin", form, {"Origin": "null"})
     assert status == 403
+    status, _, _ = _request(f"{base}/signin", form, {"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    assert status == 403
+    # a page served with Referrer-Policy: no-referrer (the shipped nginx) posts Origin: null, same-origin
+    status, _, _ = _request(f"{base}/signin", form, {"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert status == 303
     status, _, _ = _request(f"{base}/signin", form, {"Sec-Fetch-Site": "cross-site"})
     assert status == 403
     assert trap.requests == []
