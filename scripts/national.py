@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from dashboard import models, months  # noqa: E402
 from dashboard.catalog import active_plan, ready  # noqa: E402
 from dashboard.demo import MONTHS, DemoBuilder  # noqa: E402
-from dashboard.demo_geo import FIRST, SECOND, VILLAGE_SECOND, Area  # noqa: E402
+from dashboard.demo_geo import FIRST, SECOND, VILLAGE_SECOND, Area, _centroid, walk  # noqa: E402
 from dashboard.plan import load_plan_config  # noqa: E402
 from dashboard.store import make_engine  # noqa: E402
 
@@ -62,12 +62,12 @@ def country(villages: int, seed: int) -> Area:
         code = f"{110001 + k:06d}000000"
         c1, r1 = min(COLS, c0 + STRIP), min(rows, r0 + 3)
         ring = _rect(c0, r0, c1, r1)
-        county = Area(code, names[k], "county", root.code, code, *_middle(ring), ring=ring)
+        county = Area(code, names[k], "county", root.code, code, *_centroid(ring), ring=ring)
         root.children.append(county)
         for t, (i, j) in enumerate((i, j) for j in range(r0, r1) for i in range(c0, c1)):
             quad = _rect(i, j, i + 1, j + 1)
             tcode = code[:6] + f"{t + 1:03d}000"
-            township = Area(tcode, next(tnames), "township", code, code, *_middle(quad), ring=quad)
+            township = Area(tcode, next(tnames), "township", code, code, *_centroid(quad), ring=quad)
             county.children.append(township)
             for n, name in enumerate(rng.sample(vnames, rng.randint(8, 18))):
                 lon = quad[0][0] + CELL * rng.uniform(0.08, 0.92)
@@ -80,11 +80,6 @@ def _rect(c0: int, r0: int, c1: int, r1: int) -> list[tuple[float, float]]:
     x0, y0 = ORIGIN
     return [(x0 + c0 * CELL, y0 + r0 * CELL), (x0 + c1 * CELL, y0 + r0 * CELL),
             (x0 + c1 * CELL, y0 + r1 * CELL), (x0 + c0 * CELL, y0 + r1 * CELL)]
-
-
-def _middle(ring) -> tuple[float, float]:
-    xs, ys = zip(*ring)
-    return sum(xs) / len(xs), sum(ys) / len(ys)
 
 
 class NationalBuilder(DemoBuilder):
@@ -172,10 +167,10 @@ def load(url: str, villages: int, seed: int, replace: bool) -> dict:
                 raise SystemExit("数据库中已有区划数据;要覆盖请加 --replace")
             cur.execute("TRUNCATE regions, uploads, activations, village_reports, demo_sites, measure_reports, "
                         "county_brands, roster_villages, report_rows, frozen_months RESTART IDENTITY CASCADE")
-        walk = list(_walk(city))
+        areas = list(walk(city))
         region_cols = ["code", "name", "level", "parent_code", "county_code", "lon", "lat", "boundary", "is_demo"]
         _copy(cur, "regions", region_cols, ((a.code, a.name, a.level, a.parent, a.county, round(a.lon, 6),
-                                            round(a.lat, 6), a.geojson(), True) for a in walk))
+                                            round(a.lat, 6), a.geojson(), True) for a in areas))
         upload_cols = [c.key for c in models.Upload.__table__.columns]
         _copy(cur, "uploads", upload_cols, ([_aware(u.get(c)) for c in upload_cols] for u in builder.rows[models.Upload]))
         cur.execute("SELECT setval(pg_get_serial_sequence('uploads', 'id'), (SELECT max(id) FROM uploads))")
@@ -205,12 +200,6 @@ def load(url: str, villages: int, seed: int, replace: bool) -> dict:
               **{t.__tablename__: n for t, n in builder.counts.items()}}
     return {"counts": counts, "seconds": {k: round(v, 1) for k, v in steps.items()},
             "total_s": round(time.perf_counter() - t0, 1)}
-
-
-def _walk(area: Area):
-    yield area
-    for child in area.children:
-        yield from _walk(child)
 
 
 def main() -> None:

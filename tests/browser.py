@@ -40,6 +40,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A urllib handler that leaves redirects unfollowed, so a test sees the 30x itself."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class ProxyTrap:
     """A local 'proxy' that records every outbound HTTP(S) attempt of the server process."""
 

@@ -15,6 +15,7 @@ from tests.apptest import PASSWORD, account
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    NoRedirect,
     PageWatch,
     ProxyTrap,
     assert_clean,
@@ -29,10 +30,6 @@ from tests.intake_fixtures import COUNTY
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(browser_missing()), reason=browser_missing() or "")]
 READY = "() => !document.querySelector('[data-testid=\"stStatusWidget\"], [data-testid=\"stSkeleton\"]')"
 
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def _request(url: str, data: bytes | None = None, headers: dict | None = None):

@@ -19,6 +19,7 @@ from tests.apptest import PASSWORD, account
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    NoRedirect,
     PageWatch,
     browser_missing,
     free_port,
@@ -193,6 +194,3 @@ def test_nginx_redirects_plain_http_to_tls(tmp_path):
         proxy.terminate()
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
