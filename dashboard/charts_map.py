@@ -66,7 +66,7 @@ DETAIL_LIMIT = 3000
 def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Every village with its demo-site status (``非示范点`` without one), level and brand.
 
-    ``ledger`` is the ledger in effect (:func:`coverage.ledger_as_of`); a village listed twice keeps
+    ``ledger`` is the ledger in effect (:func:`dashboard.facts.ledger_in_effect`); a village listed twice keeps
     its most advanced status. ``township_covered``: its township has a built site (:func:`coverage.covered_townships`).
     """
     rank = {s: i for i, s in enumerate(DEMO_SITE_STATUSES)}

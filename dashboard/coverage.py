@@ -2,8 +2,8 @@
 
 * which register version is in effect for a month (:func:`in_effect`, :func:`latest_per_scope`): a register
   (demo-site ledger, brand register, a unit's measure report) stands until a newer one of its scope replaces it;
-* which demo sites count as built, and which townships they cover (:func:`covered_townships`,
-  :func:`townships_per_ledger`).
+* which demo sites count as built, and which townships they cover (:func:`covered_townships`; per ledger
+  version the count is kept at commit, :mod:`dashboard.rollups`).
 
 No Streamlit and no store here: the inputs are the frames :mod:`dashboard.facts` reads.
 """
@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard import months
 from dashboard.settings import BUILT_STATUSES
 
 FORMED_BRAND = "已形成"
+
+
+def _ordinal(periods: pd.Series) -> pd.Series:
+    """YYYY-MM as a number (:func:`dashboard.months.index`), for an as-of merge."""
+    return periods.map({p: months.index(p) for p in periods.unique()}).astype("int64")
 
 
 def in_effect(versions: pd.DataFrame, months_: list[str], keys: list[str], period: str = "period") -> pd.DataFrame:
@@ -24,9 +30,13 @@ def in_effect(versions: pd.DataFrame, months_: list[str], keys: list[str], perio
     distinct = versions[[*keys, period]].drop_duplicates()
     if distinct.empty or not months_:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in ["month", *keys, period]})
-    grid = distinct.merge(pd.DataFrame({"month": months_}), how="cross")
-    grid = grid[grid[period] <= grid["month"]]
-    return grid.groupby(["month", *keys], as_index=False, sort=False)[period].max()[["month", *keys, period]]
+    grid = pd.DataFrame({"month": sorted(set(months_))}).merge(distinct[keys].drop_duplicates(), how="cross")
+    grid["_at"] = _ordinal(grid["month"])
+    distinct = distinct.assign(_at=_ordinal(distinct[period])).sort_values("_at", kind="stable")
+    # per scope, the last version at or before each month: an as-of merge, not a months × versions cross join
+    out = pd.merge_asof(grid.sort_values("_at", kind="stable"), distinct, on="_at", by=keys, direction="backward")
+    out = out.dropna(subset=[period])
+    return out[["month", *keys, period]].reset_index(drop=True)
 
 
 def latest_per_scope(frame: pd.DataFrame, upto: str, keys: list[str], period: str = "period") -> pd.DataFrame:
@@ -45,23 +55,23 @@ def on_roster(villages: pd.DataFrame, month: str) -> pd.DataFrame:
     return villages[villages["removed_from"].isna() | (villages["removed_from"] > month)]
 
 
-def roster_size(villages: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
+def roster_size(roster: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
     """Per month and county, the villages on the roster — the denominator of every village share
-    (columns month, county_code, total)."""
-    base = villages.groupby("county_code").size()
+    (columns month, county_code, total). ``roster``: :func:`dashboard.facts.roster_counts` (county_code,
+    removed_from, n), or village rows (one village each)."""
+    if "n" not in roster:
+        roster = roster.assign(n=1)
+    if "removed_from" not in roster:
+        roster = roster.assign(removed_from=None)
+    base = roster.groupby("county_code")["n"].sum()
     grid = pd.MultiIndex.from_product([months_, base.index], names=["month", "county_code"])
     out = pd.DataFrame({"total": base.reindex(grid.get_level_values("county_code")).to_numpy()}, index=grid)
-    gone = villages.dropna(subset=["removed_from"]) if "removed_from" in villages else villages.iloc[0:0]
+    gone = roster.dropna(subset=["removed_from"])
     if not gone.empty:
-        off = gone[["county_code", "removed_from"]].merge(pd.DataFrame({"month": months_}), how="cross")
-        less = off[off["removed_from"] <= off["month"]].groupby(["month", "county_code"]).size()
+        off = gone[["county_code", "removed_from", "n"]].merge(pd.DataFrame({"month": months_}), how="cross")
+        less = off[off["removed_from"] <= off["month"]].groupby(["month", "county_code"])["n"].sum()
         out["total"] -= less.reindex(grid, fill_value=0).to_numpy()
     return out.reset_index()
-
-
-def ledger_as_of(history: pd.DataFrame, month: str) -> pd.DataFrame:
-    """Each county's demo-site ledger in effect at ``month`` (rows of :func:`dashboard.facts.ledger_history`)."""
-    return latest_per_scope(history, month, ["scope"], "upload_period")
 
 
 def brands_as_of(history: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -83,16 +93,6 @@ def _built_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFra
 def covered_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> set[str]:
     """Codes of the townships with at least one built demo site in ``ledger`` (the ledgers in effect)."""
     return set(_built_townships(ledger, villages)["township_code"])
-
-
-def townships_per_ledger(history: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
-    """Per ledger version (county_code, period = its month): ``n`` townships covered. A ledger whose built
-    sites were all demoted still stands and counts 0 — it is not absent."""
-    covered = (_built_townships(history, villages).groupby(["scope", "upload_period"])["township_code"]
-               .nunique().rename("n").reset_index())
-    ledgers = history[["scope", "upload_period"]].drop_duplicates()
-    out = ledgers.merge(covered, on=["scope", "upload_period"], how="left").fillna({"n": 0})
-    return out.rename(columns={"scope": "county_code", "upload_period": "period"}).astype({"n": int})
 
 
 def brands_per_register(history: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard import models, months
+from dashboard import models, months, rollups
 from dashboard.accounts import Account
 from dashboard.catalog import active_plan, ensure_default_plan
 from dashboard.demo_geo import Area, build_city, walk
@@ -233,8 +233,8 @@ def region_rows(city: Area) -> list[dict]:
 
 
 FACT_TABLES = (models.DemoSite, models.VillageReport, models.MeasureReport, models.CountyBrand)
-# rows of uploads the demo never makes itself (roster versions, kinds without a table), kept in step with them
-UPLOAD_ROWS = (*FACT_TABLES, models.RosterVillage, models.ReportRow)
+# rows of uploads the demo never makes itself (roster versions, kinds without a table, the counts kept at commit)
+UPLOAD_ROWS = (*FACT_TABLES, models.RosterVillage, models.ReportRow, models.VillageCount, models.LedgerCount)
 
 
 def _shift_upload_ids(rows: dict[type, list[dict]], offset: int) -> None:
@@ -275,6 +275,7 @@ def seed_demo(engine: Engine, scale: str = "city", seed: int = 42, replace: bool
         for table, rows in builder.rows.items():
             for start_at in range(0, len(rows), 20000):
                 conn.execute(insert(table), rows[start_at:start_at + 20000])
+        rollups.fill(conn, [row["id"] for row in builder.rows[models.Upload]])
         events = builder.activations()
         for start_at in range(0, len(events), 20000):
             conn.execute(insert(models.Activation), events[start_at:start_at + 20000])

@@ -93,9 +93,7 @@ def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
             if kind in MONTH_ONLY:
                 chosen = select(eff.c.id, eff.c.late).where(eff.c.period == view.as_of)
             else:
-                latest = select(eff.c.scope, func.max(eff.c.period).label("period")).group_by(eff.c.scope).subquery()
-                chosen = select(eff.c.id, eff.c.late).join(
-                    latest, (latest.c.scope == eff.c.scope) & (latest.c.period == eff.c.period))
+                chosen = _latest(kind, view)
             chosen = chosen.subquery()
             query = (select(U.id, U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo,
                             chosen.c.late).join(chosen, chosen.c.id == U.id))
@@ -119,36 +117,62 @@ def roster_versions(engine: Engine, view: View) -> dict[str, int]:
             [*zip(chosen["scope"], chosen["id"]), *zip(later["scope"], later["id"])]}
 
 
-def villages(engine: Engine, as_of: str | None = None) -> pd.DataFrame:
+def _on_roster(versions: dict[str, int]):
+    """(village rows joined to their roster entry, the condition "on the roster the view counts"): a village is
+    on it when the roster version in effect lists it, or when its county never uploaded a roster."""
+    RV = models.RosterVillage
+    joined = R.__table__.outerjoin(RV, (RV.village_code == R.code) & RV.upload_id.in_(list(versions.values()) or [-1]))
+    return joined, RV.upload_id.is_not(None) | R.county_code.not_in(list(versions) or ["-"])
+
+
+def villages(engine: Engine, as_of: str | None = None, county: str | None = None) -> pd.DataFrame:
     """The villages of the roster in effect for the as-of month (default: this month), with their township
     and county: code, name, township_code, township, county_code, county, lon, lat, and ``removed_from`` —
     the month a 撤销/合并 took effect (None for a village that stays). A county that never uploaded a roster
-    counts every village the store knows for it."""
+    counts every village the store knows for it. ``county``: that county's villages only."""
     view = View(as_of or months.this_month())
-    versions = roster_versions(engine, view)
-    town, county = R.__table__.alias("t"), R.__table__.alias("c")
+    joined, listed = _on_roster(roster_versions(engine, view))
+    town, county_ = R.__table__.alias("t"), R.__table__.alias("c")
     RV = models.RosterVillage
-    query = (select(R.code, R.name, town.c.code, town.c.name, county.c.code, county.c.name, R.lon, R.lat,
-                    RV.upload_id, case((RV.change.is_not(None), RV.change_month)))
-             .join(town, town.c.code == R.parent_code).join(county, county.c.code == town.c.parent_code)
-             .outerjoin(RV, (RV.village_code == R.code) & RV.upload_id.in_(list(versions.values()) or [-1]))
-             .where(R.level == "village").order_by(R.code))
+    query = (select(R.code, R.name, town.c.code, town.c.name, county_.c.code, county_.c.name, R.lon, R.lat,
+                    case((RV.change.is_not(None), RV.change_month)))
+             .select_from(joined.join(town, town.c.code == R.parent_code)
+                          .join(county_, county_.c.code == town.c.parent_code))
+             .where(R.level == "village", listed).order_by(R.code))
+    if county:
+        query = query.where(R.county_code == county)
     with engine.connect() as conn:
-        frame = frame_of(conn.execute(query).all(), columns=[
-            "code", "name", "township_code", "township", "county_code", "county", "lon", "lat", "_roster",
-            "removed_from"])
-    on_roster = frame["_roster"].notna() | ~frame["county_code"].isin(list(versions))
-    return frame[on_roster].drop(columns="_roster").reset_index(drop=True)
+        return frame_of(conn.execute(query).all(), columns=[
+            "code", "name", "township_code", "township", "county_code", "county", "lon", "lat", "removed_from"])
+
+
+def roster_counts(engine: Engine, as_of: str) -> pd.DataFrame:
+    """The villages of :func:`villages` counted in the store, per county and month of 撤销/合并 (None: stays):
+    county_code, removed_from, n — all the village shares need for their denominators."""
+    joined, listed = _on_roster(roster_versions(engine, View(as_of)))
+    RV = models.RosterVillage
+    removed = case((RV.change.is_not(None), RV.change_month))
+    query = (select(R.county_code, removed, func.count()).select_from(joined)
+             .where(R.level == "village", listed).group_by(R.county_code, removed))
+    with engine.connect() as conn:
+        frame = frame_of(conn.execute(query).all(), columns=["county_code", "removed_from", "n"])
+    return frame.astype({"n": int})
+
+
+def removals(engine: Engine, as_of: str) -> dict[str, str]:
+    """Village code -> month of its 撤销/合并, as the rosters of the as-of view record them (whatever the month)."""
+    versions = list(roster_versions(engine, View(as_of)).values())
+    RV = models.RosterVillage
+    if not versions:
+        return {}
+    with engine.connect() as conn:
+        return dict(conn.execute(select(RV.village_code, RV.change_month).where(
+            RV.upload_id.in_(versions), RV.change.is_not(None))).all())
 
 
 def removed_villages(engine: Engine, period: str) -> dict[str, str]:
     """Village code -> month of its 撤销/合并, for the villages no longer on the roster in ``period``."""
-    with engine.connect() as conn:  # most stores never had a 撤并: skip the roster read
-        if conn.scalar(select(models.RosterVillage.id).where(models.RosterVillage.change.is_not(None)).limit(1)) is None:
-            return {}
-    frame = villages(engine, period)
-    gone = frame[frame["removed_from"].notna() & (frame["removed_from"] <= period)]
-    return dict(zip(gone["code"], gone["removed_from"]))
+    return {code: month for code, month in removals(engine, period).items() if month <= period}
 
 
 def boundaries(engine: Engine, level: str) -> pd.DataFrame:
@@ -159,15 +183,36 @@ def boundaries(engine: Engine, level: str) -> pd.DataFrame:
     return frame_of(rows, columns=["code", "name", "county_code", "boundary"])
 
 
-def ledger_history(engine: Engine, view: View) -> pd.DataFrame:
-    """Every demo-site row of the ledgers in effect: upload_period, scope, village_code, level, status, brand."""
-    eff = effective_uploads("demo_sites", view).subquery()
+def _latest(kind: str, view: View):
+    """(id, late) of each scope's latest version in effect up to the as-of month (a register stands until replaced)."""
+    eff = effective_uploads(kind, view).subquery()
+    latest = select(eff.c.scope, func.max(eff.c.period).label("period")).group_by(eff.c.scope).subquery()
+    return select(eff.c.id, eff.c.late).join(
+        latest, (latest.c.scope == eff.c.scope) & (latest.c.period == eff.c.period))
+
+
+def ledger_in_effect(engine: Engine, view: View) -> pd.DataFrame:
+    """Every row of each county's demo-site ledger in effect at the as-of month: upload_period, scope,
+    village_code, level, status, brand, year, accepted_on."""
+    chosen = _latest("demo_sites", view).subquery()
     D = models.DemoSite
-    query = (select(eff.c.period, eff.c.scope, D.village_code, D.level, D.status, D.brand, D.year, D.accepted_on)
-             .join(D, D.upload_id == eff.c.id))
+    query = (select(U.period, U.scope, D.village_code, D.level, D.status, D.brand, D.year, D.accepted_on)
+             .join(chosen, chosen.c.id == U.id).join(D, D.upload_id == U.id))
     with engine.connect() as conn:
         return frame_of(conn.execute(query).all(), columns=[
             "upload_period", "scope", "village_code", "level", "status", "brand", "year", "accepted_on"])
+
+
+def ledger_counts(engine: Engine, view: View) -> pd.DataFrame:
+    """Per ledger version in effect (county_code, period = its month): ``n`` townships with a built demo site
+    (kept at commit, :mod:`dashboard.rollups`). A ledger whose built sites were all demoted still stands and
+    counts 0 — it is not absent."""
+    eff = effective_uploads("demo_sites", view).subquery()
+    LC = models.LedgerCount
+    with engine.connect() as conn:
+        rows = conn.execute(select(eff.c.scope, eff.c.period, LC.townships)
+                            .join(LC, LC.upload_id == eff.c.id)).all()
+    return frame_of(rows, columns=["county_code", "period", "n"]).astype({"n": int})
 
 
 def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
@@ -175,19 +220,21 @@ def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
     """Per period and county: villages reported, with at least ``legal_threshold`` 法律明白人 (the plan's
     bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员. Reports of ``removed``
     villages (code -> month of their 撤销/合并) from that month on are not counted: they are off the roster."""
-    V = models.VillageReport
+    V, C = models.VillageReport, models.VillageCount
     eff = effective_uploads("village_monthly", view)
-    legal_ok = cast(V.legal_persons >= legal_threshold, Integer) if legal_threshold is not None else literal(0)
-    # grouping by upload (one county, one period) follows the upload_id index: no temporary B-tree
-    query = (select(V.upload_id, func.count(), func.sum(legal_ok),
-                    func.sum(cast(V.micro_power_list, Integer)), func.sum(cast(V.discipline_member, Integer)))
-             .where(V.upload_id.in_(select(eff.subquery().c.id))).group_by(V.upload_id))
     counts = ["reported", "legal_ok", "micro_power_list", "discipline_member"]
+    # the counts kept at commit (dashboard.rollups): a few rows per report, not one per village
+    meets = (func.sum(case((C.legal_persons >= legal_threshold, C.villages), else_=0))
+             if legal_threshold is not None else literal(0))
+    query = (select(C.upload_id, func.sum(C.villages), meets, func.sum(C.micro_power_list),
+                    func.sum(C.discipline_member))
+             .where(C.upload_id.in_(select(eff.subquery().c.id))).group_by(C.upload_id))
     with engine.connect() as conn:
         per_upload = frame_of(conn.execute(query).all(), ["id", *counts])
         uploads = frame_of(conn.execute(eff).all(), ["id", "period", "county_code"])
     frame = uploads.merge(per_upload, on="id")[["period", "county_code", *counts]]
     if removed:
+        legal_ok = cast(V.legal_persons >= legal_threshold, Integer) if legal_threshold is not None else literal(0)
         gone = (select(V.period, V.county_code, V.village_code, literal(1), legal_ok,
                        cast(V.micro_power_list, Integer), cast(V.discipline_member, Integer))
                 .where(V.upload_id.in_(select(eff.subquery().c.id)), V.village_code.in_(list(removed))))

@@ -18,7 +18,7 @@ from operator import itemgetter
 from sqlalchemy import Engine, and_, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import audit, facts, models, months
+from dashboard import audit, facts, models, months, rollups
 from dashboard.accounts import Account
 from dashboard.catalog import active_plan
 from dashboard.sandbox import SandboxFailure, sandbox
@@ -659,6 +659,7 @@ def _commit(engine: Engine, previews: list[Preview], hook) -> list[int]:
                              [{"data": json.dumps(r, ensure_ascii=False)} for r in part.result.records],
                              {"upload_id": upload_id, "period": part.period}, hook)
             hook("part")
+        rollups.fill(conn, [upload_id for upload_id, (part, *_) in zip(ids, versions) if part.kind in FACT_TABLE])
     return ids
 
 

@@ -82,9 +82,7 @@ def counties(engine: Engine) -> dict[str, str]:
 def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None) -> targets.Inputs:
     """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it."""
     view = facts.View(as_of)
-    villages = facts.villages(engine, as_of)
-    removed = villages.dropna(subset=["removed_from"])
-    return targets.Inputs(townships(engine), villages, facts.ledger_history(engine, view),
-                          facts.indicator_series(engine, view, legal_threshold,
-                                                 dict(zip(removed["code"], removed["removed_from"]))),
+    return targets.Inputs(townships(engine), facts.roster_counts(engine, as_of), facts.ledger_in_effect(engine, view),
+                          facts.ledger_counts(engine, view),
+                          facts.indicator_series(engine, view, legal_threshold, facts.removals(engine, as_of)),
                           facts.brand_history(engine, view), counties(engine))

@@ -145,8 +145,9 @@ def sentence(spec: targets.Spec, where: str, count: int, total: int, actual: flo
 
 
 def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, where: str, rule,
-            reports: pd.DataFrame, city_gaps: pd.DataFrame | None = None) -> dict:
-    """One target's figures; a county's gap list is its rows of the city's (``city_gaps``), when given."""
+            villages: pd.DataFrame, reports: pd.DataFrame, city_gaps: pd.DataFrame | None = None) -> dict:
+    """One target's figures (``villages``: those of ``data``'s counties); a county's gap list is its rows of the
+    city's (``city_gaps``), when given."""
     series = targets.series(spec, data, start, as_of)
     actual, expected, colour = targets.latest(spec, series, as_of, rule.yellow_gap_points)
     previous_month = months.previous(as_of)
@@ -160,7 +161,7 @@ def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, wh
     pace = targets.pace(spec, data, as_of)
     county_rows = targets.county_table(spec, data, start, as_of, rule.yellow_gap_points)
     if city_gaps is None:
-        gaps = targets.gaps(spec, data, as_of, reports if spec.noun == "村" else None)
+        gaps = targets.gaps(spec, data, as_of, villages, reports if spec.noun == "村" else None)
     else:  # every list names its county: the county's rows, in the city list's order
         gaps = city_gaps[city_gaps["县(市、区)"].isin(list(data.counties.values()))].reset_index(drop=True)
     return {
@@ -238,15 +239,16 @@ class Month:
         self.county_bounds = facts.boundaries(engine, "county")
         from dashboard import charts_map
 
-        on_roster = coverage.on_roster(self.inputs.villages, as_of)
-        self.sites = charts_map.village_sites(on_roster, coverage.ledger_as_of(self.inputs.ledger, as_of))
+        self.villages = facts.villages(engine, as_of)
+        self.sites = charts_map.village_sites(coverage.on_roster(self.villages, as_of), self.inputs.ledger)
 
     def snapshot(self, county: str | None = None) -> dict:
         rule, start = lamp_rule(), load_plan_config().start
         data = self.inputs.only(county)
         where = self.inputs.counties.get(county, "全市") if county else "全市"
         label = months.label(self.as_of)
-        shown_targets = [_target(s, data, start, self.as_of, where, rule, self.reports,
+        villages = self.villages[self.villages["county_code"] == county] if county else self.villages
+        shown_targets = [_target(s, data, start, self.as_of, where, rule, villages, self.reports,
                                  self._city_gaps(s) if county and self.share else None) for s in self.specs]
         ranked = next((s for s in self.specs if s.metric == RANKED_METRIC), None)
         if ranked is not None:
@@ -295,7 +297,8 @@ class Month:
     def _city_gaps(self, spec: targets.Spec) -> pd.DataFrame:
         key = ("gaps", spec.metric)
         if key not in self._memo:
-            self._memo[key] = targets.gaps(spec, self.inputs, self.as_of, self.reports if spec.noun == "村" else None)
+            self._memo[key] = targets.gaps(spec, self.inputs, self.as_of, self.villages,
+                                           self.reports if spec.noun == "村" else None)
         return self._memo[key]
 
     def _measures(self, rule, start) -> pd.DataFrame:

@@ -82,11 +82,13 @@ def plan_months(start: str, as_of: str) -> list[str]:
 
 @dataclass
 class Inputs:
-    """The facts one as-of view needs (already filtered to the chosen county, if any)."""
+    """The facts one as-of view needs (already filtered to the chosen county, if any): counts, not village rows —
+    a country's 490,000 villages are read only where they are named (gap lists, maps)."""
 
     townships: pd.DataFrame  # county_code, county, township_code, township
-    villages: pd.DataFrame  # code, name, township_code, township, county_code, county
-    ledger: pd.DataFrame  # facts.ledger_history
+    roster: pd.DataFrame  # facts.roster_counts: county_code, removed_from, n
+    ledger: pd.DataFrame  # facts.ledger_in_effect: each county's ledger rows at the as-of month
+    ledger_counts: pd.DataFrame  # facts.ledger_counts: county_code, period, n per ledger version
     indicators: pd.DataFrame  # facts.indicator_series
     brands: pd.DataFrame  # facts.brand_history
     counties: dict[str, str]  # code -> name
@@ -99,8 +101,9 @@ class Inputs:
         if not county:
             return self
         return Inputs(self.townships[self.townships["county_code"] == county],
-                      self.villages[self.villages["county_code"] == county],
+                      self.roster[self.roster["county_code"] == county],
                       self.ledger[self.ledger["scope"] == county],
+                      self.ledger_counts[self.ledger_counts["county_code"] == county],
                       self.indicators[self.indicators["county_code"] == county],
                       self.brands[self.brands["county_code"] == county],
                       {county: self.counties[county]}, parent=self if self.memo is not None else None)
@@ -130,10 +133,10 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
                                                   "reported": "covered"})
         monthly = monthly[monthly["month"].isin(months_)].assign(source=lambda f: f["month"])
         counts = monthly[["month", "county_code", "count", "covered", "source"]]
-        totals = coverage.roster_size(data.villages, months_).set_index(["month", "county_code"])["total"]
+        totals = coverage.roster_size(data.roster, months_).set_index(["month", "county_code"])["total"]
     else:
         if metric == "township_demo_coverage":
-            per_version = coverage.townships_per_ledger(data.ledger, data.villages)
+            per_version = data.ledger_counts
             totals = data.townships.groupby("county_code").size()
         else:  # county_brand_coverage
             per_version = coverage.brands_per_register(data.brands)
@@ -209,10 +212,13 @@ def pace(spec: Spec, data: Inputs, as_of: str) -> Pace | None:
                        upcoming.deadline)
 
 
-def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The named list of what still misses the target at ``as_of`` (townships, villages or counties)."""
+def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame, reports: pd.DataFrame | None = None
+         ) -> pd.DataFrame:
+    """The named list of what still misses the target at ``as_of``, the month of the inputs (townships, villages
+    or counties). ``villages``: :func:`dashboard.facts.villages` of that month (of the county, when one is
+    chosen); ``reports``: its village reports (:func:`dashboard.facts.village_reports`), for the village targets."""
     if spec.metric == "township_demo_coverage":
-        covered = coverage.covered_townships(coverage.ledger_as_of(data.ledger, as_of), data.villages)
+        covered = coverage.covered_townships(data.ledger, villages)
         out = data.townships[~data.townships["township_code"].isin(covered)]
         return out.rename(columns={"county": "县(市、区)", "township": "乡镇(街道)"})[["县(市、区)", "乡镇(街道)"]]
     if spec.metric == "county_brand_coverage":
@@ -226,7 +232,7 @@ def gaps(spec: Spec, data: Inputs, as_of: str, reports: pd.DataFrame | None = No
     empty = pd.DataFrame(columns=["village_code", "period", column])
     month_reports = reports if reports is not None else empty
     month_reports = month_reports[month_reports["period"] == as_of]  # a village report counts for its month only
-    merged = coverage.on_roster(data.villages, as_of).merge(month_reports, left_on="code", right_on="village_code",
+    merged = coverage.on_roster(villages, as_of).merge(month_reports, left_on="code", right_on="village_code",
                                                             how="left")
     reported = merged["period"].notna()
     if column == "legal_persons":

@@ -403,8 +403,8 @@ def frozen_ranking(ver: tuple, as_of: str) -> tuple[str, str, pd.DataFrame] | No
 # --- cached facts (keyed by data version and as-of month; county filters are applied by pages) ----
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def ledger_history(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.ledger_history(engine(), facts.View(as_of))
+def ledger_in_effect(ver: tuple, as_of: str) -> pd.DataFrame:
+    return facts.ledger_in_effect(engine(), facts.View(as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -428,9 +428,10 @@ def brand_history(ver: tuple, as_of: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def villages(ver: tuple, as_of: str) -> pd.DataFrame:
-    """The villages on the roster in the as-of month (those 撤销/合并 by then are not shown or counted)."""
-    return coverage.on_roster(facts.villages(engine(), as_of), as_of)
+def villages(ver: tuple, as_of: str, county: str | None = None) -> pd.DataFrame:
+    """The villages on the roster in the as-of month (those 撤销/合并 by then are not shown or counted), of
+    ``county`` when given (a national store is not read whole for one county's list)."""
+    return coverage.on_roster(facts.villages(engine(), as_of, county), as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -490,7 +491,7 @@ def target_pace(ver: tuple, as_of: str, county: str | None, metric: str):
 def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
     spec = _spec(ver, metric)
     reports = village_reports(ver, as_of) if spec.noun == "村" else None
-    return targets.gaps(spec, target_inputs(ver, as_of).only(county), as_of, reports)
+    return targets.gaps(spec, target_inputs(ver, as_of).only(county), as_of, villages(ver, as_of, county), reports)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -526,7 +527,7 @@ def village_sites(ver: tuple, as_of: str) -> pd.DataFrame:
     """Every village on the roster of the as-of month with its demo-site status in the ledgers then in effect."""
     from dashboard import charts_map  # pydeck: only the map page pays for it
 
-    return charts_map.village_sites(villages(ver, as_of), coverage.ledger_as_of(ledger_history(ver, as_of), as_of))
+    return charts_map.village_sites(villages(ver, as_of), ledger_in_effect(ver, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=6)

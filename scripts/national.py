@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard import models, months  # noqa: E402
+from dashboard import models, months, rollups  # noqa: E402
 from dashboard.catalog import active_plan, ready  # noqa: E402
 from dashboard.demo import MONTHS, DemoBuilder  # noqa: E402
 from dashboard.demo_geo import FIRST, SECOND, VILLAGE_SECOND, Area, _centroid, walk  # noqa: E402
@@ -166,7 +166,8 @@ def load(url: str, villages: int, seed: int, replace: bool) -> dict:
             if not replace:
                 raise SystemExit("数据库中已有区划数据;要覆盖请加 --replace")
             cur.execute("TRUNCATE regions, uploads, activations, village_reports, demo_sites, measure_reports, "
-                        "county_brands, roster_villages, report_rows, frozen_months RESTART IDENTITY CASCADE")
+                        "county_brands, roster_villages, report_rows, frozen_months, village_report_counts, "
+                        "ledger_township_counts RESTART IDENTITY CASCADE")
         areas = list(walk(city))
         region_cols = ["code", "name", "level", "parent_code", "county_code", "lon", "lat", "boundary", "is_demo"]
         _copy(cur, "regions", region_cols, ((a.code, a.name, a.level, a.parent, a.county, round(a.lon, 6),
@@ -185,6 +186,10 @@ def load(url: str, villages: int, seed: int, replace: bool) -> dict:
             _copy_file(cur, table.__tablename__, builder.columns[table], folder / f"{table.__tablename__}.csv")
             steps[f"copy_{table.__tablename__}_s"] = time.perf_counter() - t
         raw.commit()
+        t = time.perf_counter()
+        with engine.begin() as conn:  # the counts the dashboards read (kept at commit by intake)
+            rollups.fill_all(conn)
+        steps["rollups_s"] = time.perf_counter() - t
         t = time.perf_counter()
         raw.driver_connection.autocommit = True
         raw.driver_connection.execute("VACUUM ANALYZE")

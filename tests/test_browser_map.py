@@ -8,7 +8,7 @@ import math
 import pytest
 from sqlalchemy import text
 
-from dashboard import charts_map, coverage, facts
+from dashboard import charts_map, facts
 from dashboard.store import make_engine
 from tests.browser import (
     assert_clean,
@@ -26,7 +26,7 @@ CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 
 def _lonely_site(engine) -> tuple[str, str, float, float]:
     """(village code, county code, lon, lat) of the built site farthest from any other site in its county."""
-    ledger = coverage.ledger_as_of(facts.ledger_history(engine, facts.View("2025-12")), "2025-12")
+    ledger = facts.ledger_in_effect(engine, facts.View("2025-12"))
     sites = charts_map.village_sites(facts.villages(engine), ledger)
     built = sites[sites["status"] == "已验收命名"]
     best, gap = None, -1.0
@@ -40,7 +40,7 @@ def _lonely_site(engine) -> tuple[str, str, float, float]:
 
 def _screen_point(engine, county: str, lon: float, lat: float, box: dict) -> tuple[float, float]:
     """Where (lon, lat) lands on the canvas in the page's initial view of ``county`` (Web Mercator)."""
-    ledger = coverage.ledger_as_of(facts.ledger_history(engine, facts.View("2025-12")), "2025-12")
+    ledger = facts.ledger_in_effect(engine, facts.View("2025-12"))
     sites = charts_map.village_sites(facts.villages(engine), ledger)
     layers = charts_map.map_layers(sites, facts.boundaries(engine, "township"), facts.boundaries(engine, "county"),
                                    county=county)

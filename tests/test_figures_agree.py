@@ -28,7 +28,7 @@ def city(request, tmp_path_factory):
 
 def _inputs(engine, specs, as_of: str) -> tuple[targets.Inputs, object]:
     data = queries.target_inputs(engine, as_of, targets.legal_threshold(specs))
-    return data, facts.village_reports(engine, facts.View(as_of))
+    return data, facts.village_reports(engine, facts.View(as_of)), facts.villages(engine, as_of)
 
 
 def test_numerator_plus_gap_list_is_the_denominator_everywhere(city):
@@ -37,16 +37,17 @@ def test_numerator_plus_gap_list_is_the_denominator_everywhere(city):
     assert {s.metric for s in specs} == set(targets.LABELS)
     checked = 0
     for as_of in months_:
-        data, reports = _inputs(engine, specs, as_of)
+        data, reports, villages = _inputs(engine, specs, as_of)
         for spec in specs:
             for county in [None, *data.counties]:
                 part = data.only(county)
                 counts = targets.counts_by_county(spec.metric, part, as_of)
                 month_reports = reports if county is None else reports[reports["county_code"] == county]
-                gaps = targets.gaps(spec, part, as_of, month_reports if spec.noun == "村" else None)
+                named = villages if county is None else villages[villages["county_code"] == county]
+                gaps = targets.gaps(spec, part, as_of, named, month_reports if spec.noun == "村" else None)
                 assert int(counts["count"].sum()) + len(gaps) == int(counts["total"].sum()), (spec.metric, county, as_of)
                 if spec.metric == "township_demo_coverage":  # the map names the same townships
-                    sites = charts_map.village_sites(part.villages, coverage.ledger_as_of(part.ledger, as_of))
+                    sites = charts_map.village_sites(coverage.on_roster(named, as_of), part.ledger)
                     assert (list(charts_map.gap_townships(part.townships, sites)["乡镇(街道)"])
                             == list(gaps["乡镇(街道)"])), (county, as_of)
                 if "情况" in gaps.columns:  # 未报送 in the gap list = what the figures count as not reported

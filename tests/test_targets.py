@@ -17,23 +17,26 @@ LEGAL = targets.Spec("legal_persons_coverage", "法律明白人≥3名的村占�
                      "原文", False, 3.0)
 
 
+VILLAGES = pd.DataFrame({"code": ["v1", "v2", "v3", "v4"], "name": ["甲村", "乙村", "丙村", "丁村"],
+                         "township_code": ["a1", "a1", "a2", "b1"], "township": ["一镇", "一镇", "二镇", "三镇"],
+                         "county_code": ["A", "A", "A", "B"], "county": ["甲县", "甲县", "甲县", "乙县"]})
+
+
 def _city() -> targets.Inputs:
     """Two counties: 甲县 with townships a1, a2 (villages v1, v2, v3), 乙县 with b1 (village v4)."""
     townships = pd.DataFrame({"county_code": ["A", "A", "B"], "county": ["甲县", "甲县", "乙县"],
                               "township_code": ["a1", "a2", "b1"], "township": ["一镇", "二镇", "三镇"]})
-    villages = pd.DataFrame({"code": ["v1", "v2", "v3", "v4"], "name": ["甲村", "乙村", "丙村", "丁村"],
-                             "township_code": ["a1", "a1", "a2", "b1"], "township": ["一镇", "一镇", "二镇", "三镇"],
-                             "county_code": ["A", "A", "A", "B"], "county": ["甲县", "甲县", "甲县", "乙县"]})
-    ledger = pd.DataFrame({
-        "upload_period": ["2023-06", "2023-09", "2023-09", "2023-09"],
-        "scope": ["A", "A", "A", "B"],
-        "village_code": ["v1", "v1", "v3", "v4"],
-        "status": ["已建成", "已验收命名", "创建中", "已建成"],
-    })
+    villages = VILLAGES  # one village each: the roster counts
+    # the ledgers: 甲县 June (v1 已建成), 甲县 September (v1 已验收命名, v3 创建中), 乙县 September (v4 已建成);
+    # per version the townships with a built site (kept at commit), and the rows in effect from September on
+    ledger_counts = pd.DataFrame({"county_code": ["A", "A", "B"], "period": ["2023-06", "2023-09", "2023-09"],
+                                  "n": [1, 1, 1]})
+    ledger = pd.DataFrame({"upload_period": ["2023-09"] * 3, "scope": ["A", "A", "B"],
+                           "village_code": ["v1", "v3", "v4"], "status": ["已验收命名", "创建中", "已建成"]})
     indicators = pd.DataFrame({"period": ["2023-06", "2023-07"], "county_code": ["A", "A"], "reported": [3, 3],
                                "legal_ok": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
     brands = pd.DataFrame(columns=["county_code", "name", "status", "period"])
-    return targets.Inputs(townships, villages, ledger, indicators, brands, {"A": "甲县", "B": "乙县"})
+    return targets.Inputs(townships, villages, ledger, ledger_counts, indicators, brands, {"A": "甲县", "B": "乙县"})
 
 
 def test_series_counts_townships_from_each_countys_latest_ledger():
@@ -51,7 +54,7 @@ def test_county_table_lamps_and_gap_list():
     assert table.loc["甲县", ["count", "total", "actual"]].tolist() == [1, 2, 50.0]
     # 40 % milestone passed; 甲县 at 50 % is above it but below the 55 % straight-path value
     assert table.loc["甲县", "lamp"] == "yellow" and table.loc["乙县", "lamp"] == "green"
-    gaps = targets.gaps(DEMO, _city(), "2024-06")
+    gaps = targets.gaps(DEMO, _city(), "2024-06", VILLAGES)
     assert gaps.values.tolist() == [["甲县", "二镇"]]
     assert targets.pace(DEMO, _city(), "2024-06").needed == 1  # 70 % of 3 = 2.1 → 3 townships, 2 covered
 
@@ -59,7 +62,7 @@ def test_county_table_lamps_and_gap_list():
 def test_indicator_gap_lists_name_villages_with_their_values():
     reports = pd.DataFrame({"village_code": ["v1", "v2", "v3"], "period": ["2023-07"] * 3,
                             "legal_persons": [3, 2, 0]})
-    gaps = targets.gaps(LEGAL, _city(), "2023-07", reports)
+    gaps = targets.gaps(LEGAL, _city(), "2023-07", VILLAGES, reports)
     assert gaps.values.tolist() == [["未达标", "甲县", "一镇", "乙村", "2 名"],
                                     ["未达标", "甲县", "二镇", "丙村", "0 名"],
                                     ["未报送", "乙县", "三镇", "丁村", "未报送"]]
