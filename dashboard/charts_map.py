@@ -25,6 +25,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard import coverage
+from dashboard.metrics import LAMP_LABELS
 from dashboard.settings import BUILT_STATUSES, DEMO_SITE_STATUSES
 
 NO_SITE = "非示范点"
@@ -63,19 +64,62 @@ VIEW_SIZE = (1080, 680)  # the map's pixel size at 1920×1080 in the page's 3:1 
 DETAIL_LIMIT = 3000
 
 
+def site_status(ledger: pd.DataFrame) -> pd.DataFrame:
+    """One row per village of ``ledger``: a village listed twice keeps its most advanced status."""
+    rank = {s: i for i, s in enumerate(DEMO_SITE_STATUSES)}
+    return (ledger.assign(_rank=ledger["status"].map(rank).fillna(-1))
+            .sort_values("_rank", kind="stable").drop_duplicates("village_code", keep="last").drop(columns="_rank"))
+
+
+# Above this many villages the whole map shows counties, each filled by the lamp of its township coverage, and
+# a chosen county its villages: 490,000 dots and 37,000 townships are neither readable nor quick to send.
+COUNTY_LEVEL = 20_000
+LAMP_FILL = {"green": (46, 125, 50, 150), "yellow": (249, 168, 37, 170), "red": (198, 40, 40, 150),
+             None: (160, 160, 160, 90)}  # the ranking chart's lamp colours; grey: 未报送
+LAMP_LEGEND = (("green", "绿灯"), ("yellow", "黄灯"), ("red", "红灯"), ("gray", "未报送"))
+
+
+def county_layers(counties: pd.DataFrame, table: pd.DataFrame) -> dict:
+    """Layers of the whole map of a large store: ``counties`` (polygon, color, 提示) — every county with a
+    boundary, filled by its lamp in ``table`` (:func:`dashboard.targets.county_table` of 乡镇示范点覆盖率) —
+    and ``bounds``."""
+    rows = counties.merge(table, how="left", left_on="code", right_on="county_code")
+    lamps = rows["lamp"].where(rows["lamp"].notna(), None)
+    share = rows["actual"].map(lambda v: "未报送" if v is None or pd.isna(v) else f"{v:g}%")
+    tips = [f"县(市、区):{name}\n乡镇示范点覆盖率:{pct}"
+            + ("" if pd.isna(n) else f"(已覆盖 {int(n):,}/{int(t):,} 个乡镇)") + f"\n亮灯:{LAMP_LABELS.get(lamp, '未报送')}"
+            for name, pct, n, t, lamp in zip(rows["name"], share, rows["count"], rows["total"], lamps)]
+    polygons = pd.DataFrame({"polygon": rows["boundary"].map(_ring),
+                             "color": lamps.map(lambda c: list(LAMP_FILL.get(c, LAMP_FILL[None]))), "提示": tips})
+    rings = polygons["polygon"]
+    lons = [p[0] for ring in rings for p in ring]
+    lats = [p[1] for ring in rings for p in ring]
+    return {"counties": polygons, "bounds": (min(lons), min(lats), max(lons), max(lats)) if lons else None}
+
+
+def build_county_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:
+    """The whole map of a large store: counties filled by lamp, thin outlines, text tooltips."""
+    polygons = pdk.Layer("PolygonLayer", id="counties", data=layers["counties"].to_dict("records"),
+                         get_polygon="polygon", get_fill_color="color", get_line_color=list(TOWNSHIP_LINE),
+                         line_width_min_pixels=1, stroked=True, filled=True, pickable=True, auto_highlight=True,
+                         highlight_color=[255, 255, 255, 80])
+    view = fit_view(layers["bounds"], size)
+    if tile:
+        return CompactDeck(layers=[polygons], initial_view_state=view, tooltip=TOOLTIP, map_provider="mapbox",
+                           map_style=basemap_style(tile))
+    return CompactDeck(layers=[polygons], initial_view_state=view, tooltip=TOOLTIP, map_provider=None)
+
+
 def village_sites(villages: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
     """Every village with its demo-site status (``非示范点`` without one), level and brand.
 
     ``ledger`` is the ledger in effect (:func:`dashboard.facts.ledger_in_effect`); a village listed twice keeps
     its most advanced status. ``township_covered``: its township has a built site (:func:`coverage.covered_townships`).
     """
-    rank = {s: i for i, s in enumerate(DEMO_SITE_STATUSES)}
-    sites = (ledger.assign(_rank=ledger["status"].map(rank).fillna(-1))
-             .sort_values("_rank").drop_duplicates("village_code", keep="last")
-             [["village_code", "status", "level", "brand"]])
+    sites = site_status(ledger)[["village_code", "status", "level", "brand"]]
     out = villages.merge(sites, how="left", left_on="code", right_on="village_code").drop(columns="village_code")
     out["status"] = out["status"].fillna(NO_SITE)
-    out["township_covered"] = out["township_code"].isin(coverage.covered_townships(ledger, villages))
+    out["township_covered"] = out["township_code"].isin(coverage.covered_townships(ledger))
     return out
 
 
@@ -84,9 +128,11 @@ def covered_townships(sites: pd.DataFrame) -> set[str]:
     return set(sites.loc[sites["township_covered"], "township_code"])
 
 
-def gap_townships(townships: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """The named list of townships without a built site: 县(市、区), 乡镇(街道), 区划代码, 在建或计划示范点."""
-    covered = covered_townships(sites)
+def gap_townships(townships: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The named list of townships without a built site in ``ledger`` (:func:`dashboard.facts.ledger_in_effect`):
+    县(市、区), 乡镇(街道), 区划代码, 在建或计划示范点."""
+    covered = coverage.covered_townships(ledger)
+    sites = site_status(ledger)
     pending = (sites[sites["status"].isin(set(DEMO_SITE_STATUSES) - set(BUILT_STATUSES))]
                .groupby("township_code").size())
     gaps = townships[~townships["township_code"].isin(covered)]
@@ -96,10 +142,15 @@ def gap_townships(townships: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def status_counts(sites: pd.DataFrame) -> dict[str, int]:
-    """Villages per status, every status present (zero when none), in legend order."""
+def status_counts(sites: pd.DataFrame, villages: int | None = None) -> dict[str, int]:
+    """Villages per status, every status present (zero when none), in legend order. ``sites``: one row per
+    village (:func:`village_sites`), or only those with a site (:func:`site_status`) and the number of
+    ``villages`` in all."""
     counts = sites["status"].value_counts()
-    return {s: int(counts.get(s, 0)) for s in STATUS_OPTIONS}
+    out = {s: int(counts.get(s, 0)) for s in STATUS_OPTIONS}
+    if villages is not None:
+        out[NO_SITE] = max(0, villages - sum(n for s, n in out.items() if s != NO_SITE))
+    return out
 
 
 @lru_cache(maxsize=8192)

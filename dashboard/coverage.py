@@ -84,15 +84,10 @@ def built(ledger: pd.DataFrame) -> pd.DataFrame:
     return ledger[ledger["status"].isin(BUILT_STATUSES)]
 
 
-def _built_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
-    town_of = dict(zip(villages["code"], villages["township_code"]))
-    sites = built(ledger)
-    return sites.assign(township_code=sites["village_code"].map(town_of)).dropna(subset=["township_code"])
-
-
-def covered_townships(ledger: pd.DataFrame, villages: pd.DataFrame) -> set[str]:
-    """Codes of the townships with at least one built demo site in ``ledger`` (the ledgers in effect)."""
-    return set(_built_townships(ledger, villages)["township_code"])
+def covered_townships(ledger: pd.DataFrame) -> set[str]:
+    """Codes of the townships with at least one built demo site in ``ledger`` (the ledgers in effect, with each
+    site's ``township_code``) — the rule the per-ledger counts kept at commit follow (:mod:`dashboard.rollups`)."""
+    return set(built(ledger)["township_code"].dropna())
 
 
 def brands_per_register(history: pd.DataFrame) -> pd.DataFrame:

@@ -99,7 +99,7 @@ class DemoBuilder:
     def activations(self) -> list[dict]:
         """Every demo upload was committed once, when it was uploaded."""
         return [{"upload_id": u["id"], "kind": u["kind"], "period": u["period"], "scope": u["scope"],
-                 "activated_at": u["uploaded_at"], "action": "commit"}
+                 "activated_at": u["uploaded_at"], "action": "commit", "first": True, "ended_at": None}
                 for u in sorted(self.rows[models.Upload], key=lambda u: (u["uploaded_at"], u["id"]))]
 
     def build(self) -> None:

@@ -766,10 +766,16 @@ def _activate(conn, upload_id: int, kind: str, period: str, scope: str, at, acti
 
 
 def _activate_all(conn, versions: list[tuple[int, str, str, str]], at, action: str) -> None:
-    """:func:`_activate` for each (upload id, kind, period, scope), in one statement."""
-    conn.execute(insert(models.Activation), [
-        {"upload_id": upload_id, "kind": kind, "period": period, "scope": scope, "activated_at": at, "action": action}
-        for upload_id, kind, period, scope in versions])
+    """:func:`_activate` for each (upload id, kind, period, scope): the activation in effect until now ends at
+    ``at``; a report with none before gets its first."""
+    A = models.Activation
+    rows = []
+    for upload_id, kind, period, scope in versions:
+        ended = conn.execute(update(A).where(A.kind == kind, A.period == period, A.scope == scope,
+                                             A.ended_at.is_(None)).values(ended_at=at)).rowcount
+        rows.append({"upload_id": upload_id, "kind": kind, "period": period, "scope": scope, "activated_at": at,
+                     "action": action, "first": not ended})
+    conn.execute(insert(A), rows)
 
 
 def history(engine: Engine, kind: str | None = None, period: str | None = None, scope: str | None = None,

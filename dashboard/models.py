@@ -209,6 +209,11 @@ class Activation(Base):
     scope: Mapped[str] = mapped_column(String(100))
     activated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     action: Mapped[str] = mapped_column(String(10))  # commit / restore
+    # kept at each activation: when the next one of the same report replaced it (None: still in effect), and
+    # whether it is the report's first — so the version in effect at a moment is a filter, not a GROUP BY over
+    # every report (:func:`dashboard.facts.effective_uploads`)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_activations_kind_period_scope", "kind", "period", "scope", "activated_at"),)
 
@@ -281,19 +286,32 @@ class VillageReport(Base):
     __table_args__ = (Index("ix_village_reports_period_county", "period", "county_code"),)
 
 
+LEGAL_BARS = range(11)  # the 法律明白人 bars counted at commit: at least 0 … at least 10
+
+
 class VillageCount(Base):
-    """村级月报汇总, kept at commit (:mod:`dashboard.rollups`): per village report upload and number of
-    法律明白人, how many villages reported it, and how many of those have a 小微权力清单 / a 纪检委员. The target
-    series sum these instead of scanning every village row (17 M rows nationally)."""
+    """村级月报汇总, kept at commit (:mod:`dashboard.rollups`): per village report upload, its villages, how many
+    have a 小微权力清单 / a 纪检委员, and ``legal_k``: how many have at least k 法律明白人 (k in :data:`LEGAL_BARS`;
+    the plan's bar may change, so every bar is kept). The target series read one row per report instead of
+    every village row (17 M rows nationally)."""
 
     __tablename__ = "village_report_counts"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
-    legal_persons: Mapped[int | None] = mapped_column(Integer)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), primary_key=True)
     villages: Mapped[int] = mapped_column(Integer)
     micro_power_list: Mapped[int] = mapped_column(Integer)
     discipline_member: Mapped[int] = mapped_column(Integer)
+    legal_0: Mapped[int] = mapped_column(Integer)
+    legal_1: Mapped[int] = mapped_column(Integer)
+    legal_2: Mapped[int] = mapped_column(Integer)
+    legal_3: Mapped[int] = mapped_column(Integer)
+    legal_4: Mapped[int] = mapped_column(Integer)
+    legal_5: Mapped[int] = mapped_column(Integer)
+    legal_6: Mapped[int] = mapped_column(Integer)
+    legal_7: Mapped[int] = mapped_column(Integer)
+    legal_8: Mapped[int] = mapped_column(Integer)
+    legal_9: Mapped[int] = mapped_column(Integer)
+    legal_10: Mapped[int] = mapped_column(Integer)
 
 
 class LedgerCount(Base):

@@ -186,7 +186,7 @@ def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, wh
     }
 
 
-def _map(sites: pd.DataFrame, townships: pd.DataFrame, town_bounds: pd.DataFrame, county_bounds: pd.DataFrame,
+def _map(sites: pd.DataFrame, ledger: pd.DataFrame, townships: pd.DataFrame, town_bounds: pd.DataFrame, county_bounds: pd.DataFrame,
          county: str | None) -> dict:
     from dashboard import charts_map  # pydeck import: only when a map is drawn
 
@@ -196,7 +196,7 @@ def _map(sites: pd.DataFrame, townships: pd.DataFrame, town_bounds: pd.DataFrame
         town_bounds = town_bounds[town_bounds["county_code"] == county]
     covered = charts_map.covered_townships(sites)
     located = sites.dropna(subset=["lon", "lat"])
-    gaps = charts_map.gap_townships(townships, sites)
+    gaps = charts_map.gap_townships(townships, ledger)
     return {
         "sites": [[round(float(x), 5), round(float(y), 5), s]
                   for x, y, s in zip(located["lon"], located["lat"], located["status"])],
@@ -291,7 +291,7 @@ class Month:
             "completeness": table(done), "received": {"rate": rate, "received": got, "expected": expected},
             "missing": table(missing),
             "sources": table(shown_sources), "upload_ids": sorted(int(i) for i in sources["id"]),
-            "map": _map(self.sites, data.townships, self.town_bounds, self.county_bounds, county),
+            "map": _map(self.sites, data.ledger, data.townships, self.town_bounds, self.county_bounds, county),
         }
 
     def _city_gaps(self, spec: targets.Spec) -> pd.DataFrame:

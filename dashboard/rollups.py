@@ -5,8 +5,8 @@ need only, per report version, how many villages met each bar, and per ledger ve
 a built demo site — so these are counted once, when the version is committed (:func:`fill`), and the dashboards
 sum a few rows per version (:func:`dashboard.facts.indicator_series`, :func:`dashboard.facts.ledger_counts`).
 
-* ``village_report_counts``: per village report upload and number of 法律明白人 (the plan's bar may change, so the
-  count per number is kept, not the count over one bar), the villages, and how many have a 小微权力清单 / 纪检委员;
+* ``village_report_counts``: per village report upload, its villages, how many have a 小微权力清单 / 纪检委员, and
+  how many have at least 0 … 10 法律明白人 (the plan's bar may change, so every bar is kept);
 * ``ledger_township_counts``: per ledger upload, the townships with at least one site 已建成 or 已验收命名 (a
   village's township never changes: it is part of its 12-digit code); a ledger whose sites are all still
   planned counts 0.
@@ -29,15 +29,21 @@ VC, LC = models.VillageCount, models.LedgerCount
 CHUNK = 500  # upload ids per statement (SQLite binds at most 999 parameters by default on old builds)
 
 
-def _yes(column):
-    return func.coalesce(func.sum(case((column.is_(True), 1), else_=0)), 0).cast(Integer)
+def _yes(condition):
+    """How many rows meet ``condition`` (a boolean column or comparison; NULL is no)."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+
+VILLAGE_COLUMNS = ["upload_id", "villages", "micro_power_list", "discipline_member",
+                   *(f"legal_{k}" for k in models.LEGAL_BARS)]
 
 
 def _village_counts(ids: list[int] | None):
-    query = select(V.upload_id, V.legal_persons, func.count(), _yes(V.micro_power_list), _yes(V.discipline_member))
+    query = select(V.upload_id, func.count(), _yes(V.micro_power_list), _yes(V.discipline_member),
+                   *(_yes(V.legal_persons >= k) for k in models.LEGAL_BARS))
     if ids is not None:
         query = query.where(V.upload_id.in_(ids))
-    return query.group_by(V.upload_id, V.legal_persons)
+    return query.group_by(V.upload_id)
 
 
 def _ledger_counts(ids: list[int] | None):
@@ -51,8 +57,7 @@ def _ledger_counts(ids: list[int] | None):
 
 
 def _write(conn: Connection, ids: list[int] | None) -> None:
-    conn.execute(insert(VC).from_select(
-        ["upload_id", "legal_persons", "villages", "micro_power_list", "discipline_member"], _village_counts(ids)))
+    conn.execute(insert(VC).from_select(VILLAGE_COLUMNS, _village_counts(ids)))
     conn.execute(insert(LC).from_select(["upload_id", "townships"], _ledger_counts(ids)))
 
 

@@ -490,8 +490,10 @@ def target_pace(ver: tuple, as_of: str, county: str | None, metric: str):
 @st.cache_data(show_spinner=False, max_entries=64)
 def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
     spec = _spec(ver, metric)
-    reports = village_reports(ver, as_of) if spec.noun == "村" else None
-    return targets.gaps(spec, target_inputs(ver, as_of).only(county), as_of, villages(ver, as_of, county), reports)
+    data = target_inputs(ver, as_of).only(county)
+    if spec.noun != "村":  # the township and county lists need no village rows
+        return targets.gaps(spec, data, as_of)
+    return targets.gaps(spec, data, as_of, villages(ver, as_of, county), village_reports(ver, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -523,11 +525,28 @@ def _measure_table(ver: tuple, as_of: str, due: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def village_sites(ver: tuple, as_of: str) -> pd.DataFrame:
-    """Every village on the roster of the as-of month with its demo-site status in the ledgers then in effect."""
+def village_sites(ver: tuple, as_of: str, county: str | None = None) -> pd.DataFrame:
+    """Every village on the roster of the as-of month (of ``county``, when given) with its demo-site status in
+    the ledgers then in effect."""
     from dashboard import charts_map  # pydeck: only the map page pays for it
 
-    return charts_map.village_sites(villages(ver, as_of), ledger_in_effect(ver, as_of))
+    ledger = ledger_in_effect(ver, as_of)
+    return charts_map.village_sites(villages(ver, as_of, county),
+                                    ledger[ledger["scope"] == county] if county else ledger)
+
+
+def roster_total(ver: tuple, as_of: str) -> int:
+    """Villages on the roster in the as-of month (the denominator of the village shares)."""
+    return int(coverage.roster_size(target_inputs(ver, as_of).roster, [as_of])["total"].sum())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def county_map(ver: tuple, as_of: str, tile: str | None) -> str:
+    """The whole map of a large store (counties by the lamp of their township coverage) as JSON."""
+    from dashboard import charts_map
+
+    table = target_table(ver, as_of, None, "township_demo_coverage")
+    return charts_map.build_county_deck(charts_map.county_layers(boundaries(ver, "county"), table), tile).to_json()
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -535,6 +554,6 @@ def map_deck(ver: tuple, as_of: str, county: str | None, statuses: tuple[str, ..
     """The map's JSON spec and its number of village dots, built once per data version and filter."""
     from dashboard import charts_map
 
-    layers = charts_map.map_layers(village_sites(ver, as_of), boundaries(ver, "township"), boundaries(ver, "county"),
+    layers = charts_map.map_layers(village_sites(ver, as_of, county), boundaries(ver, "township"), boundaries(ver, "county"),
                                    statuses, county)
     return charts_map.build_deck(layers, tile).to_json(), len(layers["villages"]) + len(layers["sites"])

@@ -10,9 +10,10 @@ from dashboard.settings import BUILT_STATUSES, tile_url
 MAP_HEIGHT = 680  # with the filter above it, the whole map stays in view at 1920×1080
 
 
-def _summary(marked: pd.DataFrame, towns: pd.DataFrame, gaps: pd.DataFrame, statuses: list[str]) -> None:
-    """Sites and township coverage, then the legend: every colour with its name and count."""
-    counts = charts_map.status_counts(marked)
+def _summary(counts: dict[str, int], towns: pd.DataFrame, gaps: pd.DataFrame, statuses, counties: bool = False
+             ) -> None:
+    """Sites and township coverage, then the legend: every colour with its name and count (``counts``:
+    villages per status); ``counties``: the map shows counties by lamp, not villages."""
     n_sites = sum(n for status, n in counts.items() if status != charts_map.NO_SITE)
     n_covered = len(towns) - len(gaps)
     c1, c2 = st.columns(2)
@@ -22,6 +23,11 @@ def _summary(marked: pd.DataFrame, towns: pd.DataFrame, gaps: pd.DataFrame, stat
               help="至少有一个已建成或已验收命名示范点的乡镇(街道)占比")
     st.caption(f"已覆盖乡镇(街道){n_covered:,} 个,共 {len(towns):,} 个")
     st.markdown("**图例**")
+    if counties:
+        st.markdown("  \n".join(f":{colour}-background[{label}]" for colour, label in charts_map.LAMP_LEGEND)
+                    + "  \n乡镇示范点覆盖率对照方案节点的直线进度亮灯(与总览排名相同)")
+        st.markdown("  \n".join(f"{s}:{counts[s]:,} 个村" for s in charts_map.STATUS_OPTIONS))
+        return
     st.markdown("  \n".join(
         f":{charts_map.LEGEND_COLORS[s]}[●] {s}:{counts[s]:,} 个村" + ("" if s in statuses else "(未显示)")
         for s in charts_map.STATUS_OPTIONS))
@@ -48,8 +54,7 @@ with ui.guarded("示范点地图"):
     ver = ui.version()
     ui.demo_banner(ver)
     view = ui.frame()
-    villages = ui.villages(ver, view.as_of)
-    if villages.empty:
+    if not ui.region_counts(ver)["village"]:
         st.info("数据库中还没有村级区划。请先在「数据上报」页上传村级名录,或运行 `qinglian demo` 写入演示数据。")
         st.stop()
     ui.meeting_stamp(PAGE, TITLE, view, ("demo_sites",))
@@ -57,29 +62,47 @@ with ui.guarded("示范点地图"):
     st.caption(ui.plain(ui.view_caption(view)))
     ui.export_button(view, ("map",))
 
-    marked = ui.village_sites(ver, view.as_of)
     towns = ui.townships(ver)
+    ledger = ui.ledger_in_effect(ver, view.as_of)
     if view.county:
-        marked = marked[marked["county_code"] == view.county]
         towns = towns[towns["county_code"] == view.county]
-    gaps = charts_map.gap_townships(towns, marked)
+        ledger = ledger[ledger["scope"] == view.county]
+    gaps = charts_map.gap_townships(towns, ledger)
+    where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"
     tile = tile_url()
+    total = ui.region_counts(ver)["village"]
 
     left, right = st.columns([3, 1], gap="medium")
-    with left:
-        statuses = st.multiselect(
-            "地图显示的示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS,
-            key="map_statuses", placeholder="选择示范点状态",
-            help="只在地图上显示所选状态的村(社区);乡镇底色、统计和名单不受此筛选影响。")
-        spec, shown = ui.map_deck(ver, view.as_of, view.county, tuple(statuses), tile)
-        st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
-                        alt=f"示范点地图:{shown:,} 个村(社区)按示范点状态着色,乡镇按是否已有示范点着色。")
-        st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"
-                   + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
-        if not statuses:
-            st.caption("未选择任何示范点状态,地图上不显示村点。")
-    with right:
-        _summary(marked, towns, gaps, statuses)
-        _gap_list(gaps, ui.counties(ver).get(view.county, "全市") if view.county else "全市", view)
+    if not view.county and total > charts_map.COUNTY_LEVEL:  # a province or a country: counties, not villages
+        with left:
+            spec = ui.county_map(ver, view.as_of, tile)
+            st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
+                            alt="示范点地图:各县(市、区)按乡镇示范点覆盖率亮灯着色。")
+            st.caption(f"全域共 {total:,} 个村(社区),地图按县(市、区)显示乡镇示范点覆盖率的亮灯;在上方选择一个"
+                       "县(市、区)即显示该县各村。鼠标悬停查看县名、覆盖率和亮灯;滚轮缩放,拖动平移。"
+                       + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
+        with right:
+            sites = charts_map.site_status(ledger)
+            on_roster = int(ui.roster_total(ver, view.as_of))
+            _summary(charts_map.status_counts(sites, on_roster), towns, gaps, charts_map.STATUS_OPTIONS,
+                     counties=True)
+            _gap_list(gaps, where, view)
+    else:
+        marked = ui.village_sites(ver, view.as_of, view.county)
+        with left:
+            statuses = st.multiselect(
+                "地图显示的示范点状态", charts_map.STATUS_OPTIONS, default=charts_map.STATUS_OPTIONS,
+                key="map_statuses", placeholder="选择示范点状态",
+                help="只在地图上显示所选状态的村(社区);乡镇底色、统计和名单不受此筛选影响。")
+            spec, shown = ui.map_deck(ver, view.as_of, view.county, tuple(statuses), tile)
+            st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
+                            alt=f"示范点地图:{shown:,} 个村(社区)按示范点状态着色,乡镇按是否已有示范点着色。")
+            st.caption(f"地图显示 {shown:,} 个村(社区)。鼠标悬停查看村名、乡镇、状态、级别和品牌;滚轮缩放,拖动平移。"
+                       + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
+            if not statuses:
+                st.caption("未选择任何示范点状态,地图上不显示村点。")
+        with right:
+            _summary(charts_map.status_counts(marked), towns, gaps, statuses)
+            _gap_list(gaps, where, view)
 
     ui.sources_expander(view, ("demo_sites",))

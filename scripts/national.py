@@ -175,7 +175,7 @@ def load(url: str, villages: int, seed: int, replace: bool) -> dict:
         upload_cols = [c.key for c in models.Upload.__table__.columns]
         _copy(cur, "uploads", upload_cols, ([_aware(u.get(c)) for c in upload_cols] for u in builder.rows[models.Upload]))
         cur.execute("SELECT setval(pg_get_serial_sequence('uploads', 'id'), (SELECT max(id) FROM uploads))")
-        act_cols = ["upload_id", "kind", "period", "scope", "activated_at", "action"]
+        act_cols = ["upload_id", "kind", "period", "scope", "activated_at", "action", "first", "ended_at"]
         _copy(cur, "activations", act_cols, ([_aware(a[c]) for c in act_cols] for a in builder.activations()))
         for table in (models.MeasureReport, models.CountyBrand):
             cols = [c.key for c in table.__table__.columns if c.key != "id"]

@@ -6,11 +6,12 @@ import pandas as pd
 
 from dashboard import coverage
 
-VILLAGES = pd.DataFrame({"code": ["v1", "v2", "v3", "v4"], "township_code": ["t1", "t1", "t2", "t3"]})
+TOWNSHIP = {"v1": "t1", "v2": "t1", "v3": "t2", "v4": "t3"}
 
 
 def _ledger(rows):
-    return pd.DataFrame(rows, columns=["upload_period", "scope", "village_code", "status"])
+    frame = pd.DataFrame(rows, columns=["upload_period", "scope", "village_code", "status"])
+    return frame.assign(township_code=frame["village_code"].map(TOWNSHIP))
 
 
 def test_register_in_effect_is_each_scopes_latest_up_to_the_month():
@@ -39,8 +40,8 @@ def test_a_ledger_that_demotes_the_only_built_site_counts_zero_and_is_carried_fo
                                        ["2025-03", "A", 0, "2025-02"]]
     jan = _ledger([("2025-01", "A", "v1", "已建成"), ("2025-01", "A", "v2", "已验收命名"),
                    ("2025-01", "A", "v3", "计划创建")])
-    assert coverage.covered_townships(jan, VILLAGES) == {"t1"}
-    assert coverage.covered_townships(_ledger([("2025-02", "A", "v1", "创建中")]), VILLAGES) == set()
+    assert coverage.covered_townships(jan) == {"t1"}
+    assert coverage.covered_townships(_ledger([("2025-02", "A", "v1", "创建中")])) == set()
 
 
 def test_roster_size_subtracts_villages_from_the_month_they_are_removed():

@@ -40,6 +40,7 @@ def _frames():
         ("2025-12", "C1", "V3", "县级", "计划创建", None),  # listed twice: the more advanced status wins
         ("2025-12", "C2", "V5", "县级", "已建成", '<img src=x onerror="alert(1)">&{提示}$&'),
     ], columns=["upload_period", "scope", "village_code", "level", "status", "brand"])
+    ledger["township_code"] = ledger["village_code"].map({"V1": "T1", "V3": "T2", "V5": "T3"})
     townships = pd.DataFrame([
         ("T1", "东镇", "C1", _square(110.0, 30.0)),
         ("T2", "西镇", "C1", _square(110.1, 30.0)),
@@ -92,7 +93,7 @@ def test_townships_are_covered_only_by_a_built_site(frames):
     assert [tuple(c) for c in shaded["color"]] == [charts_map.COVERED_FILL, charts_map.GAP_FILL,
                                                    charts_map.COVERED_FILL]
     assert shaded["提示"][1] == "乡镇(街道):西镇(一县)\n未覆盖:尚无已建成或已验收命名的示范点"
-    gaps = charts_map.gap_townships(towns, sites)
+    gaps = charts_map.gap_townships(towns, _frames()[1])
     assert gaps.to_dict("records") == [{"县(市、区)": "一县", "乡镇(街道)": "西镇", "区划代码": "T2", "在建或计划示范点": 1}]
 
 
@@ -393,7 +394,7 @@ def test_gap_list_exports_with_title_stamp_and_codes(frames):
     from dashboard.exports import table_xlsx
 
     sites, _, _, towns = frames
-    gaps = charts_map.gap_townships(towns, sites)
+    gaps = charts_map.gap_townships(towns, _frames()[1])
     sheet = openpyxl.load_workbook(io.BytesIO(table_xlsx(gaps, "全市尚无示范点的乡镇(街道)名单",
                                                          "数据截至 2025年12月 · 来源:示范点台账"))).active
     rows = list(sheet.values)

@@ -32,7 +32,8 @@ def _city() -> targets.Inputs:
     ledger_counts = pd.DataFrame({"county_code": ["A", "A", "B"], "period": ["2023-06", "2023-09", "2023-09"],
                                   "n": [1, 1, 1]})
     ledger = pd.DataFrame({"upload_period": ["2023-09"] * 3, "scope": ["A", "A", "B"],
-                           "village_code": ["v1", "v3", "v4"], "status": ["已验收命名", "创建中", "已建成"]})
+                           "village_code": ["v1", "v3", "v4"], "township_code": ["a1", "a2", "b1"],
+                           "status": ["已验收命名", "创建中", "已建成"]})
     indicators = pd.DataFrame({"period": ["2023-06", "2023-07"], "county_code": ["A", "A"], "reported": [3, 3],
                                "legal_ok": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
     brands = pd.DataFrame(columns=["county_code", "name", "status", "period"])
