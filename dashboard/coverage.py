@@ -10,6 +10,7 @@ No Streamlit and no store here: the inputs are the frames :mod:`dashboard.facts`
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from dashboard import months
@@ -18,25 +19,41 @@ from dashboard.settings import BUILT_STATUSES
 FORMED_BRAND = "已形成"
 
 
-def _ordinal(periods: pd.Series) -> pd.Series:
-    """YYYY-MM as a number (:func:`dashboard.months.index`), for an as-of merge."""
-    return periods.map({p: months.index(p) for p in periods.unique()}).astype("int64")
+def _ordinals(periods) -> np.ndarray:
+    """YYYY-MM as month numbers (:func:`dashboard.months.index`)."""
+    index = {p: months.index(p) for p in set(periods)}
+    return np.fromiter((index[p] for p in periods), dtype=np.int64, count=len(periods))
 
 
 def in_effect(versions: pd.DataFrame, months_: list[str], keys: list[str], period: str = "period") -> pd.DataFrame:
     """For each month of ``months_`` and each scope (``keys``), the latest ``period`` up to that month.
 
     Columns: month, *keys, period. A scope with nothing up to a month has no row for it."""
+    columns = ["month", *keys, period]
     distinct = versions[[*keys, period]].drop_duplicates()
     if distinct.empty or not months_:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in ["month", *keys, period]})
-    grid = pd.DataFrame({"month": sorted(set(months_))}).merge(distinct[keys].drop_duplicates(), how="cross")
-    grid["_at"] = _ordinal(grid["month"])
-    distinct = distinct.assign(_at=_ordinal(distinct[period])).sort_values("_at", kind="stable")
-    # per scope, the last version at or before each month: an as-of merge, not a months × versions cross join
-    out = pd.merge_asof(grid.sort_values("_at", kind="stable"), distinct, on="_at", by=keys, direction="backward")
-    out = out.dropna(subset=[period])
-    return out[["month", *keys, period]].reset_index(drop=True)
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    # one binary search per scope and month over the versions sorted by (scope, month): a country is 36 months ×
+    # 3,150 counties, where a months × versions cross join was 4 million rows
+    scope = distinct.groupby(keys, sort=False).ngroup().to_numpy()
+    scopes = distinct[keys].drop_duplicates()  # row i is scope number i (both in order of first appearance)
+    periods = distinct[period].to_numpy(dtype=object)
+    wide = 1 << 24
+    key = scope * wide + _ordinals(periods)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    asked = sorted(set(months_))
+    grid_scope = np.repeat(np.arange(len(scopes)), len(asked))
+    grid_month = np.tile(np.arange(len(asked)), len(scopes))
+    wanted = grid_scope * wide + _ordinals(asked)[grid_month]
+    at = np.searchsorted(key, wanted, side="right") - 1
+    found = at >= 0
+    found[found] = key[at[found]] // wide == grid_scope[found]
+    chosen = order[at[found]]
+    out = {"month": np.asarray(asked, dtype=object)[grid_month[found]]}
+    out.update({k: scopes[k].to_numpy(dtype=object)[grid_scope[found]] for k in keys})
+    out[period] = periods[chosen]
+    return pd.DataFrame(out, columns=columns)
 
 
 def latest_per_scope(frame: pd.DataFrame, upto: str, keys: list[str], period: str = "period") -> pd.DataFrame:

@@ -10,7 +10,6 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard import facts, models, targets
-from dashboard.facts import frame_of
 
 R = models.Region
 U = models.Upload
@@ -70,7 +69,7 @@ def townships(engine: Engine) -> pd.DataFrame:
         .order_by(R.code)
     )
     with engine.connect() as conn:
-        return frame_of(conn.execute(query).all(), ["county_code", "county", "township_code", "township"])
+        return facts.read_frame(conn, query, dict.fromkeys(["county_code", "county", "township_code", "township"], "str"))
 
 
 def counties(engine: Engine) -> dict[str, str]:
@@ -79,10 +78,13 @@ def counties(engine: Engine) -> dict[str, str]:
         return dict(conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all())
 
 
-def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None) -> targets.Inputs:
-    """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it."""
+def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None, ledger: bool = True) -> targets.Inputs:
+    """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it.
+    ``ledger=False``: without the ledger rows in effect, which only the township gap list needs (the pages read
+    them apart: a country's are 40,000 rows)."""
     view = facts.View(as_of)
-    return targets.Inputs(townships(engine), facts.roster_counts(engine, as_of), facts.ledger_in_effect(engine, view),
+    return targets.Inputs(townships(engine), facts.roster_counts(engine, as_of),
+                          facts.ledger_in_effect(engine, view) if ledger else None,
                           facts.ledger_counts(engine, view),
                           facts.indicator_series(engine, view, legal_threshold, facts.removals(engine, as_of)),
                           facts.brand_history(engine, view), counties(engine))

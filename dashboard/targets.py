@@ -87,7 +87,7 @@ class Inputs:
 
     townships: pd.DataFrame  # county_code, county, township_code, township
     roster: pd.DataFrame  # facts.roster_counts: county_code, removed_from, n
-    ledger: pd.DataFrame  # facts.ledger_in_effect: each county's ledger rows at the as-of month
+    ledger: pd.DataFrame | None  # facts.ledger_in_effect (the rows in effect at the as-of month): only the gap lists
     ledger_counts: pd.DataFrame  # facts.ledger_counts: county_code, period, n per ledger version
     indicators: pd.DataFrame  # facts.indicator_series
     brands: pd.DataFrame  # facts.brand_history
@@ -102,7 +102,7 @@ class Inputs:
             return self
         return Inputs(self.townships[self.townships["county_code"] == county],
                       self.roster[self.roster["county_code"] == county],
-                      self.ledger[self.ledger["scope"] == county],
+                      None if self.ledger is None else self.ledger[self.ledger["scope"] == county],
                       self.ledger_counts[self.ledger_counts["county_code"] == county],
                       self.indicators[self.indicators["county_code"] == county],
                       self.brands[self.brands["county_code"] == county],
@@ -220,6 +220,8 @@ def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame | None = N
     or counties). For the village targets only: ``villages``, :func:`dashboard.facts.villages` of that month (of
     the county, when one is chosen), and ``reports``, its village reports (:func:`dashboard.facts.village_reports`)."""
     if spec.metric == "township_demo_coverage":
+        if data.ledger is None:
+            raise ValueError("township gap list needs the ledger rows in effect (target_inputs(ledger=True))")
         covered = coverage.covered_townships(data.ledger)
         out = data.townships[~data.townships["township_code"].isin(covered)]
         return out.rename(columns={"county": "县(市、区)", "township": "乡镇(街道)"})[["县(市、区)", "乡镇(街道)"]]

@@ -6,6 +6,7 @@ the store's data version, and wrap their body in :func:`guarded` so no traceback
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from contextlib import contextmanager
@@ -443,7 +444,8 @@ def boundaries(ver: tuple, level: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
-    return queries.target_inputs(engine(), as_of, targets.legal_threshold(target_specs(ver)))
+    """The target inputs without the ledger rows (:func:`ledger_in_effect`, read where a list or map needs them)."""
+    return queries.target_inputs(engine(), as_of, targets.legal_threshold(target_specs(ver)), ledger=False)
 
 
 @st.cache_data(show_spinner=False)
@@ -490,7 +492,10 @@ def target_pace(ver: tuple, as_of: str, county: str | None, metric: str):
 @st.cache_data(show_spinner=False, max_entries=64)
 def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
     spec = _spec(ver, metric)
-    data = target_inputs(ver, as_of).only(county)
+    data = target_inputs(ver, as_of)
+    if spec.metric == "township_demo_coverage":
+        data = dataclasses.replace(data, ledger=ledger_in_effect(ver, as_of))
+    data = data.only(county)
     if spec.noun != "村":  # the township and county lists need no village rows
         return targets.gaps(spec, data, as_of)
     return targets.gaps(spec, data, as_of, villages(ver, as_of, county), village_reports(ver, as_of))
