@@ -39,10 +39,23 @@ def engine() -> Engine:
     return _engine(db_url())
 
 
+VERSION_KEY = "_store_version_this_run"
+
+
 def version() -> tuple:
     """Current store and data version: the cache key of everything read from the store (freezing or
-    unfreezing a month changes it too)."""
-    return (db_url(), *queries.data_version(engine()))
+    unfreezing a month changes it too). Read once per script run — the page, sidebar and source list ask a
+    dozen times, and on a national store each read counts 230,000 uploads."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    run = getattr(get_script_run_ctx(), "cursors", None)  # a new dict at every run: marks this run
+    memo = st.session_state.get(VERSION_KEY) if run is not None else None
+    if memo is not None and memo[0] is run:
+        return memo[1]
+    ver = (db_url(), *queries.data_version(engine()))
+    if run is not None:
+        st.session_state[VERSION_KEY] = (run, ver)  # holding the dict keeps its identity unique
+    return ver
 
 
 @st.cache_data(show_spinner=False)
