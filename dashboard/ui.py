@@ -553,9 +553,25 @@ def village_sites(ver: tuple, as_of: str, county: str | None = None) -> pd.DataF
                                     ledger[ledger["scope"] == county] if county else ledger)
 
 
-def roster_total(ver: tuple, as_of: str) -> int:
-    """Villages on the roster in the as-of month (the denominator of the village shares)."""
-    return int(coverage.roster_size(target_inputs(ver, as_of).roster, [as_of])["total"].sum())
+@st.cache_data(show_spinner=False, max_entries=16)
+def gap_townships(ver: tuple, as_of: str, county: str | None) -> pd.DataFrame:
+    """The map's list of townships without a built demo site (of ``county``, when given)."""
+    from dashboard import charts_map
+
+    towns, ledger = townships(ver), ledger_in_effect(ver, as_of)
+    if county:
+        towns, ledger = towns[towns["county_code"] == county], ledger[ledger["scope"] == county]
+    return charts_map.gap_townships(towns, ledger)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def status_counts(ver: tuple, as_of: str) -> dict[str, int]:
+    """Villages per demo-site status over the whole store (the map of counties): the sites of the ledgers in
+    effect, and 非示范点 for the other villages on the roster of the as-of month."""
+    from dashboard import charts_map
+
+    on_roster = int(coverage.roster_size(target_inputs(ver, as_of).roster, [as_of])["total"].sum())
+    return charts_map.status_counts(charts_map.site_status(ledger_in_effect(ver, as_of)), on_roster)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -63,11 +63,9 @@ with ui.guarded("示范点地图"):
     ui.export_button(view, ("map",))
 
     towns = ui.townships(ver)
-    ledger = ui.ledger_in_effect(ver, view.as_of)
     if view.county:
         towns = towns[towns["county_code"] == view.county]
-        ledger = ledger[ledger["scope"] == view.county]
-    gaps = charts_map.gap_townships(towns, ledger)
+    gaps = ui.gap_townships(ver, view.as_of, view.county)
     where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"
     tile = tile_url()
     total = ui.region_counts(ver)["village"]
@@ -82,10 +80,7 @@ with ui.guarded("示范点地图"):
                        "县(市、区)即显示该县各村。鼠标悬停查看县名、覆盖率和亮灯;滚轮缩放,拖动平移。"
                        + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
         with right:
-            sites = charts_map.site_status(ledger)
-            on_roster = int(ui.roster_total(ver, view.as_of))
-            _summary(charts_map.status_counts(sites, on_roster), towns, gaps, charts_map.STATUS_OPTIONS,
-                     counties=True)
+            _summary(ui.status_counts(ver, view.as_of), towns, gaps, charts_map.STATUS_OPTIONS, counties=True)
             _gap_list(gaps, where, view)
     else:
         marked = ui.village_sites(ver, view.as_of, view.county)

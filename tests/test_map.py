@@ -403,3 +403,51 @@ def test_gap_list_exports_with_title_stamp_and_codes(frames):
                         ("县(市、区)", "乡镇(街道)", "区划代码", "在建或计划示范点")]
     assert rows[3:] == [("一县", "西镇", "T2", 1)]
 
+
+
+def test_a_large_store_maps_counties_by_lamp_until_one_is_chosen(demo_store, monkeypatch):
+    """Above COUNTY_LEVEL villages (a province, a country) the whole map shows counties filled by the lamp of
+    their township coverage — the overview ranking's lamps — and no village dots; choosing a county shows its
+    villages as before. The city stands in for a country by lowering the level."""
+    monkeypatch.setattr(charts_map, "COUNTY_LEVEL", 100)
+    at = _open()
+    with demo_store.connect() as conn:
+        want = _expected(conn, "2025-12")
+        villages = conn.execute(text("SELECT COUNT(*) FROM regions WHERE level = 'village'")).scalar()
+        names = dict(conn.execute(text("SELECT code, name FROM regions WHERE level = 'county'")).all())
+    spec = _spec(at)
+    assert [layer["id"] for layer in spec["layers"]] == ["counties"]
+    counties = _layer(spec, "counties")
+    assert len(counties) == len(names) == 7
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"全域共 {villages:,} 个村(社区),地图按县(市、区)显示乡镇示范点覆盖率的亮灯") for c in captions)
+    assert at.multiselect.len == 0  # no dots to filter
+    # each county's colour is its lamp in the overview's ranking
+    from dashboard import queries, targets
+    from dashboard.catalog import active_plan
+    from dashboard.metrics import LAMP_LABELS
+    from dashboard.plan import load_plan_config
+    from dashboard.settings import lamp_rule
+
+    spec_ = next(s for s in targets.specs(active_plan(demo_store).targets) if s.metric == "township_demo_coverage")
+    data = queries.target_inputs(demo_store, "2025-12", None, ledger=False)
+    table = targets.county_table(spec_, data, load_plan_config().start, "2025-12", lamp_rule().yellow_gap_points)
+    lamps = {names[c]: lamp for c, lamp in zip(table["county_code"], table["lamp"])}
+    assert len(set(lamps.values())) >= 2  # the demo counties differ: the colours say something
+    for polygon in counties:
+        name = polygon["提示"].split("\n")[0].removeprefix("县(市、区):")
+        assert polygon["color"] == list(charts_map.LAMP_FILL[lamps[name]]), name
+        assert f"亮灯:{LAMP_LABELS.get(lamps[name], '未报送')}" in polygon["提示"]
+    # the legend counts every village once; the gap list is the same as on the city map
+    legend = next(m.value for m in at.markdown if "非示范点:" in m.value)
+    counted = sum(int(line.split(":")[1].removesuffix(" 个村").replace(",", "")) for line in legend.split("  \n"))
+    assert counted == villages
+    assert _gap_list(at) == want["gaps"]
+    # one county chosen: its villages, as on a city map
+    code = next(iter(sorted(names)))
+    at.selectbox(key="county_widget").set_value(code).run()
+    assert not at.exception
+    spec = _spec(at)
+    assert {layer["id"] for layer in spec["layers"]} >= {"villages", "sites", "townships"}
+    with demo_store.connect() as conn:
+        assert _dots(spec) == _expected(conn, "2025-12", code)["villages"]
