@@ -69,7 +69,7 @@ def townships(engine: Engine) -> pd.DataFrame:
         .order_by(R.code)
     )
     with engine.connect() as conn:
-        return facts.read_frame(conn, query, dict.fromkeys(["county_code", "county", "township_code", "township"], "str"))
+        return facts.read_frame(conn, query, ["county_code", "county", "township_code", "township"])
 
 
 def counties(engine: Engine) -> dict[str, str]:
