@@ -78,7 +78,9 @@ def _choose_upload(page, base: str, county: str) -> None:
     """The county clerk's upload page: its county is fixed by its account, one file at a time."""
     page.goto(f"{base}/upload")
     page.get_by_text("下载村级指标月报模板").wait_for(timeout=30_000)
-    assert page.get_by_label("所属县(市、区)").input_value() == county
+    from playwright.sync_api import expect
+
+    expect(page.get_by_label("所属县(市、区)")).to_have_value(county, timeout=30_000)  # drawn after the text above
     one_uploader(page)
 
 
