@@ -37,7 +37,7 @@ def _summary(counts: dict[str, int], towns: pd.DataFrame, gaps: pd.DataFrame, st
 
 def _gap_list(gaps: pd.DataFrame, where: str, view: facts.View) -> None:
     """The townships without a built site, by name, with an .xlsx for the meeting (codes included)."""
-    st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps)} 个**")
+    st.markdown(f"**尚无示范点的乡镇(街道):{len(gaps):,} 个**")
     if gaps.empty:
         st.success("所有乡镇(街道)均已有已建成或已验收命名的示范点。", icon=":material/check_circle:")
         return
@@ -76,7 +76,7 @@ with ui.guarded("示范点地图"):
             spec = ui.county_map(ver, view.as_of, tile)
             st.pydeck_chart(charts_map.CompactDeck.from_spec(spec), height=MAP_HEIGHT,
                             alt="示范点地图:各县(市、区)按乡镇示范点覆盖率亮灯着色。")
-            st.caption(f"全域共 {total:,} 个村(社区),地图按县(市、区)显示乡镇示范点覆盖率的亮灯;在上方选择一个"
+            st.caption(f"全域共 {total:,} 个村(社区),地图按县(市、区)显示乡镇示范点覆盖率的亮灯;在左侧选择一个"
                        "县(市、区)即显示该县各村。鼠标悬停查看县名、覆盖率和亮灯;滚轮缩放,拖动平移。"
                        + ("底图:已配置的瓦片服务。" if tile else "未加载底图(离线模式)。"))
         with right:

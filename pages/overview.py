@@ -40,7 +40,7 @@ def kpi_tiles(ver: tuple, view) -> None:
                         f"按全部{spec.noun}计算,未报送的{spec.noun}不计为达标")
         unreported = int(series["unreported"].iloc[-1]) if not series.empty else 0
         if unreported and now is not None:
-            col.caption(f"其中 {unreported} 个{spec.noun}未报送")
+            col.caption(f"其中 {unreported:,} 个{spec.noun}未报送")
     rate, received, expected = completeness.received(ui.completeness_of(ver, view.as_of, view.county))
     deadline = months.deadline(view.as_of, deadline_day())
     pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, deadline_day()) else ""
@@ -78,7 +78,7 @@ with ui.guarded("总览"):
     view = ui.frame()
     ui.meeting_stamp(PAGE, TITLE, view, SOURCES)
     ui.missing_notice(view, SOURCES)
-    st.caption(f"{ui.plain(ui.view_caption(view))} · {counts['county']} 个县(市、区)、{counts['township']} 个乡镇(街道)、"
+    st.caption(f"{ui.plain(ui.view_caption(view))} · {counts['county']:,} 个县(市、区)、{counts['township']:,} 个乡镇(街道)、"
                f"{counts['village']:,} 个行政村(社区)")
     ui.export_button(view, ("overview",))
     kpi_tiles(ver, view)

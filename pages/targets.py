@@ -29,7 +29,7 @@ def target_section(ver: tuple, view, spec: targets.Spec) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric("当前", shown)
     if unreported and actual is not None:
-        c1.caption(f"其中 {unreported} 个{spec.noun}未报送(不计为达标)")
+        c1.caption(f"其中 {unreported:,} 个{spec.noun}未报送(不计为达标)")
     c2.metric("直线进度应达", f"{expected:.1f}%", None if actual is None else f"{actual - expected:+.1f} 个百分点",
               delta_color="normal")
     c3.metric("完成下一节点还需", pace_text(pace, spec.noun) if pace else "—")
