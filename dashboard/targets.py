@@ -164,10 +164,11 @@ def counts_by_county(metric: str, data: Inputs, period: str) -> pd.DataFrame:
     return monthly_counts(metric, data, [period]).set_index("county_code")[["count", "total", "covered", "source"]]
 
 
-def series(spec: Spec, data: Inputs, start: str, as_of: str) -> pd.DataFrame:
+def series(spec: Spec, data: Inputs, start: str, as_of: str, last: int | None = None) -> pd.DataFrame:
     """Per month: actual % (meeting over all units, 未报送 ones included in the denominator; None when nothing
-    at all is reported), the number of units 未报送, and the expected % on the straight milestone path."""
-    months_ = plan_months(start, as_of)
+    at all is reported), the number of units 未报送, and the expected % on the straight milestone path.
+    ``last``: only the last so many months (each month's figure stands on its own)."""
+    months_ = plan_months(start, as_of)[-last:] if last else plan_months(start, as_of)
     sums = monthly_counts(spec.metric, data, months_).groupby("month")[["count", "total", "covered"]].sum()
     sums = sums.reindex(months_, fill_value=0)
     actual = (100 * sums["count"] / sums["total"].where(sums["total"] > 0)).round(1)

@@ -472,9 +472,10 @@ def _spec(ver: tuple, metric: str) -> targets.Spec:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def target_series(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.DataFrame:
+def target_series(ver: tuple, as_of: str, county: str | None, metric: str, last: int | None = None) -> pd.DataFrame:
+    """:func:`targets.series` of the view; ``last=2``: this month and the one before only (the overview's tiles)."""
     data = target_inputs(ver, as_of).only(county)
-    return targets.series(_spec(ver, metric), data, load_plan_config().start, as_of)
+    return targets.series(_spec(ver, metric), data, load_plan_config().start, as_of, last)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -28,7 +28,7 @@ def kpi_tiles(ver: tuple, view) -> None:
     reported = ui.periods(ver)
     cols = st.columns(6)
     for col, spec in zip(cols, ui.target_specs(ver)[:4]):
-        series = ui.target_series(ver, view.as_of, view.county, spec.metric).set_index("period")
+        series = ui.target_series(ver, view.as_of, view.county, spec.metric, last=2).set_index("period")
         now = _figure(series["actual"].iloc[-1]) if not series.empty else None
         before = _figure(series["actual"].get(previous)) if previous in series.index else None
         upcoming = metrics.next_milestone(list(spec.milestones), months.last_day(view.as_of)) or spec.milestones[-1]

@@ -111,3 +111,14 @@ def test_targets_page_switches_to_legal_persons(demo_store):
     assert below and unreported
     assert any(e.label == f"缺口清单:尚未达标的村(共 {below + unreported} 个,其中未达标 {below} 个、未报送 {unreported} 个)"
                for e in at.expander)
+
+
+def test_the_last_months_of_a_series_are_the_same_figures():
+    """The overview's tiles ask for this month and the one before only: each month's figure stands on its own."""
+    for spec in (DEMO, LEGAL):
+        whole = targets.series(spec, _city(), "2023-01-01", "2024-06")
+        recent = targets.series(spec, _city(), "2023-01-01", "2024-06", last=2)
+        assert recent["period"].tolist() == ["2024-05", "2024-06"]
+        assert recent.reset_index(drop=True).equals(whole.tail(2).reset_index(drop=True))
+    july = targets.series(LEGAL, _city(), "2023-01-01", "2023-07", last=2)
+    assert july["actual"].tolist() == [round(100 * 1 / 4, 1), 50.0]  # June 1 of 4 villages meet, July 2 of 4
