@@ -7,7 +7,8 @@ The figures are the demo city's rules (:class:`dashboard.demo.DemoBuilder`: each
 reports, demo sites, brands, measure reports) on a generated country: a grid of townships (~13 per county, 8–18
 villages each), counties of 2,850-odd blocks, 12-digit codes. Rows are generated county by county and streamed to
 CSV files on disk (17.6 M rows never sit in memory), then regions, uploads, activations and the facts are
-COPY-ed in one transaction after the migrations have made the schema. Prints the time of each step.
+COPY-ed in one transaction after the migrations have made the schema, and the counts the dashboards read are
+computed (:func:`dashboard.rollups.fill_all`). Prints the time of each step.
 Refuses a store that already holds regions unless ``--replace`` (which empties it first).
 """
 

@@ -32,6 +32,14 @@ def test_a_small_country_loads_consistently_and_the_overview_draws_it(pg_url, mo
             rows = conn.scalar(select(func.count()).select_from(models.VillageReport))
         assert report["counts"]["villages"] == villages == reported and 2500 < villages < 3500
         assert periods == 36 and rows == report["counts"]["village_reports"]
+        with engine.connect() as conn:  # the counts the pages read were made after the COPY
+            kept = conn.execute(select(func.count(), func.sum(models.VillageCount.villages))).one()
+            uploads = conn.scalar(select(func.count()).where(models.Upload.kind == "village_monthly"))
+            ledgers = conn.scalar(select(func.count()).select_from(models.LedgerCount))
+            ledger_uploads = conn.scalar(select(func.count()).where(models.Upload.kind == "demo_sites"))
+            ended = conn.scalar(select(func.count()).where(models.Activation.ended_at.is_not(None)))
+        assert tuple(kept) == (uploads, rows) and ledgers == ledger_uploads > 0
+        assert ended == 0  # one version per report: none replaced
         assert intake.check_store(engine) == []  # one active version per report, every upload's row count right
         again = subprocess.run([sys.executable, str(ROOT / "scripts" / "national.py"), "--db", pg_url,
                                 "--villages", "3000"], capture_output=True, text=True, timeout=600, cwd=ROOT)
