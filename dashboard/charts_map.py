@@ -91,10 +91,7 @@ def county_layers(counties: pd.DataFrame, table: pd.DataFrame) -> dict:
             for name, pct, n, t, lamp in zip(rows["name"], share, rows["count"], rows["total"], lamps)]
     polygons = pd.DataFrame({"polygon": rows["boundary"].map(_ring),
                              "color": lamps.map(lambda c: list(LAMP_FILL.get(c, LAMP_FILL[None]))), "提示": tips})
-    rings = polygons["polygon"]
-    lons = [p[0] for ring in rings for p in ring]
-    lats = [p[1] for ring in rings for p in ring]
-    return {"counties": polygons, "bounds": (min(lons), min(lats), max(lons), max(lats)) if lons else None}
+    return {"counties": polygons, "bounds": _bounds(pd.DataFrame({"lon": [], "lat": []}), polygons)}
 
 
 def build_county_deck(layers: dict, tile: str | None = None, size: tuple[int, int] = VIEW_SIZE) -> pdk.Deck:

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, Integer, case, cast, func, literal, select
 
 from dashboard import coverage, models, months
+from dashboard.rollups import count_if
 
 U = models.Upload
 R = models.Region
@@ -246,9 +247,8 @@ def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
         query = (select(chosen.c.period, chosen.c.scope, C.villages, meets, C.micro_power_list, C.discipline_member)
                  .join(C, C.upload_id == chosen.c.id))
     else:  # a bar above the counted ones: count the village rows themselves
-        yes = lambda condition: func.coalesce(func.sum(cast(condition, Integer)), 0)  # noqa: E731
-        query = (select(chosen.c.period, chosen.c.scope, func.count(), yes(V.legal_persons >= bar),
-                        yes(V.micro_power_list), yes(V.discipline_member))
+        query = (select(chosen.c.period, chosen.c.scope, func.count(), count_if(V.legal_persons >= bar),
+                        count_if(V.micro_power_list), count_if(V.discipline_member))
                  .join(V, V.upload_id == chosen.c.id).group_by(chosen.c.id, chosen.c.period, chosen.c.scope))
     with engine.connect() as conn:
         frame = read_frame(conn, query, ["period", "county_code", *counts])

@@ -29,7 +29,7 @@ VC, LC = models.VillageCount, models.LedgerCount
 CHUNK = 500  # upload ids per statement (SQLite binds at most 999 parameters by default on old builds)
 
 
-def _yes(condition):
+def count_if(condition):
     """How many rows meet ``condition`` (a boolean column or comparison; NULL is no)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
 
@@ -39,8 +39,8 @@ VILLAGE_COLUMNS = ["upload_id", "villages", "micro_power_list", "discipline_memb
 
 
 def _village_counts(ids: list[int] | None):
-    query = select(V.upload_id, func.count(), _yes(V.micro_power_list), _yes(V.discipline_member),
-                   *(_yes(V.legal_persons >= k) for k in models.LEGAL_BARS))
+    query = select(V.upload_id, func.count(), count_if(V.micro_power_list), count_if(V.discipline_member),
+                   *(count_if(V.legal_persons >= k) for k in models.LEGAL_BARS))
     if ids is not None:
         query = query.where(V.upload_id.in_(ids))
     return query.group_by(V.upload_id)
