@@ -111,21 +111,40 @@ def kinds_in_effect(engine: Engine, view: View) -> set[str]:
 MONTH_ONLY = ("village_monthly",)  # valid for their own month; every other kind stands until replaced
 
 
-def sources(engine: Engine, kinds: tuple[str, ...], view: View) -> pd.DataFrame:
+def _source_selects(kinds: tuple[str, ...], view: View, county: str | None):
+    """Per kind, the select of (upload id, late) of the uploads the figures of ``view`` rest on; with ``county``,
+    that county's and those of no county (units, city-wide registers)."""
+    for kind in kinds:
+        eff = effective_uploads(kind, view, only="month" if kind in MONTH_ONLY else "latest").subquery()
+        query = select(eff.c.id, eff.c.late)
+        if county:
+            counties = select(R.code).where(R.level == "county")
+            query = query.where((eff.c.scope == county) | eff.c.scope.not_in(counties))
+        yield kind, query
+
+
+def sources(engine: Engine, kinds: tuple[str, ...], view: View, county: str | None = None) -> pd.DataFrame:
     """Exactly the uploads the figures of ``view`` rest on (for the "数据来源" expander), newest first: the
     as-of month's village reports, and each scope's latest register or measure report up to the as-of month
-    (carried forward, with the month it is from); superseded versions never. ``late`` marks 迟报."""
+    (carried forward, with the month it is from); superseded versions never. ``late`` marks 迟报. With
+    ``county``: that county's uploads and those of no county (lead units, city-wide registers)."""
     frames = []
     columns = ["id", "kind", "period", "scope", "file_name", "uploaded_by", "uploaded_at", "is_demo", "late"]
     with engine.connect() as conn:
-        for kind in kinds:
-            eff = effective_uploads(kind, view, only="month" if kind in MONTH_ONLY else "latest").subquery()
-            chosen = select(eff.c.id, eff.c.late).subquery()
+        for _, chosen in _source_selects(kinds, view, county):
+            chosen = chosen.subquery()
             query = (select(U.id, U.kind, U.period, U.scope, U.file_name, U.uploaded_by, U.uploaded_at, U.is_demo,
                             chosen.c.late).join(chosen, chosen.c.id == U.id))
             frames.append(frame_of(conn.execute(query).all(), columns=columns))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     return out.sort_values("uploaded_at", ascending=False, ignore_index=True) if not out.empty else out
+
+
+def source_count(engine: Engine, kinds: tuple[str, ...], view: View, county: str | None = None) -> int:
+    """How many uploads :func:`sources` lists (counted by the store: the label of a closed 数据来源)."""
+    with engine.connect() as conn:
+        return sum(conn.scalar(select(func.count()).select_from(chosen.subquery()))
+                   for _, chosen in _source_selects(kinds, view, county))
 
 
 def roster_versions(engine: Engine, view: View) -> dict[str, int]:

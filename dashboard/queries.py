@@ -74,6 +74,14 @@ def townships(engine: Engine) -> pd.DataFrame:
         return facts.read_frame(conn, query, ["county_code", "county", "township_code", "township"])
 
 
+def township_counts(engine: Engine) -> pd.Series:
+    """Townships per county (county code -> number), the denominator of the township target."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(R.county_code, func.count()).where(R.level == "township")
+                            .group_by(R.county_code).order_by(R.county_code)).all()
+    return pd.Series({code: n for code, n in rows}, dtype="int64").rename_axis("county_code")
+
+
 def counties(engine: Engine) -> dict[str, str]:
     """County code -> name, in code order."""
     with engine.connect() as conn:
@@ -82,14 +90,15 @@ def counties(engine: Engine) -> dict[str, str]:
 
 def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None, ledger: bool = True) -> targets.Inputs:
     """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it.
-    ``ledger=False``: without the ledger rows in effect, which only the township gap list needs (the pages read
-    them apart: a country's are 40,000 rows).
+    ``ledger=False``: without the township rows and the ledger rows in effect, which only the township gap list
+    and the exports need (the pages read them apart: a country's are 40,000 rows each) — counts only.
 
     On PostgreSQL the reads run side by side, each on its own pooled connection: the server works on one while
     this process unpacks another (a country's inputs wait on the server about as long as they take to unpack)."""
     view = facts.View(as_of)
     reads = {
-        "townships": lambda: townships(engine),
+        "townships": (lambda: townships(engine)) if ledger else (lambda: None),
+        "township_counts": lambda: township_counts(engine),
         "roster": lambda: facts.roster_counts(engine, as_of),
         "ledger": (lambda: facts.ledger_in_effect(engine, view)) if ledger else (lambda: None),
         "ledger_counts": lambda: facts.ledger_counts(engine, view),

@@ -85,7 +85,7 @@ class Inputs:
     """The facts one as-of view needs (already filtered to the chosen county, if any): counts, not village rows —
     a country's 490,000 villages are read only where they are named (gap lists, maps)."""
 
-    townships: pd.DataFrame  # county_code, county, township_code, township
+    townships: pd.DataFrame | None  # county_code, county, township_code, township: only the gap lists and exports
     roster: pd.DataFrame  # facts.roster_counts: county_code, removed_from, n
     ledger: pd.DataFrame | None  # facts.ledger_in_effect (the rows in effect at the as-of month): only the gap lists
     ledger_counts: pd.DataFrame  # facts.ledger_counts: county_code, period, n per ledger version
@@ -96,17 +96,24 @@ class Inputs:
     # them instead of counting again: a freeze builds the figures of all counties from one set of inputs.
     memo: dict | None = field(default=None, repr=False, compare=False)
     parent: "Inputs | None" = field(default=None, repr=False, compare=False)
+    # townships per county (the denominator of the township target); counted from ``townships`` when not given
+    township_counts: pd.Series | None = None
+
+    def __post_init__(self):
+        if self.township_counts is None:
+            self.township_counts = self.townships.groupby("county_code").size()
 
     def only(self, county: str | None) -> "Inputs":
         if not county:
             return self
-        return Inputs(self.townships[self.townships["county_code"] == county],
+        return Inputs(None if self.townships is None else self.townships[self.townships["county_code"] == county],
                       self.roster[self.roster["county_code"] == county],
                       None if self.ledger is None else self.ledger[self.ledger["scope"] == county],
                       self.ledger_counts[self.ledger_counts["county_code"] == county],
                       self.indicators[self.indicators["county_code"] == county],
                       self.brands[self.brands["county_code"] == county],
-                      {county: self.counties[county]}, parent=self if self.memo is not None else None)
+                      {county: self.counties[county]}, parent=self if self.memo is not None else None,
+                      township_counts=self.township_counts[self.township_counts.index == county])
 
 
 VILLAGE_METRICS = ("legal_persons_coverage", "micro_power_list_coverage", "discipline_member_coverage")
@@ -137,7 +144,7 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
     else:
         if metric == "township_demo_coverage":
             per_version = data.ledger_counts
-            totals = data.townships.groupby("county_code").size()
+            totals = data.township_counts
         else:  # county_brand_coverage
             per_version = coverage.brands_per_register(data.brands)
             totals = pd.Series(1, index=pd.Index(list(data.counties), name="county_code"))
@@ -221,8 +228,9 @@ def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame | None = N
     or counties). For the village targets only: ``villages``, :func:`dashboard.facts.villages` of that month (of
     the county, when one is chosen), and ``reports``, its village reports (:func:`dashboard.facts.village_reports`)."""
     if spec.metric == "township_demo_coverage":
-        if data.ledger is None:
-            raise ValueError("township gap list needs the ledger rows in effect (target_inputs(ledger=True))")
+        if data.ledger is None or data.townships is None:
+            raise ValueError("township gap list needs the townships and the ledger rows in effect "
+                             "(target_inputs(ledger=True))")
         covered = coverage.covered_townships(data.ledger)
         out = data.townships[~data.townships["township_code"].isin(covered)]
         return out.rename(columns={"county": "县(市、区)", "township": "乡镇(街道)"})[["县(市、区)", "乡镇(街道)"]]

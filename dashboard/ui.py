@@ -243,23 +243,28 @@ def view_caption(view: facts.View) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str):
-    return facts.sources(engine(), kinds, facts.View(as_of))
+def _sources(ver: tuple, kinds: tuple[str, ...], as_of: str, county: str | None) -> pd.DataFrame:
+    return facts.sources(engine(), kinds, facts.View(as_of), county)
 
 
-def _page_sources(view: facts.View, kinds: tuple[str, ...]) -> pd.DataFrame:
-    """The uploads behind a page's figures, for the chosen county (city-wide registers and units included)."""
-    frame_ = _sources(version(), kinds, view.as_of)
-    if view.county and not frame_.empty:
-        frame_ = frame_[frame_["scope"].isin([view.county]) | ~frame_["scope"].isin(counties(version()))]
-    return frame_
+@st.cache_data(show_spinner=False, max_entries=32)
+def _source_count(ver: tuple, kinds: tuple[str, ...], as_of: str, county: str | None) -> int:
+    return facts.source_count(engine(), kinds, facts.View(as_of), county)
+
+
+SOURCES_KEY = "sources_open"  # whether 数据来源 is open (st.session_state; tests open it through this key)
 
 
 def sources_expander(view: facts.View, kinds: tuple[str, ...]) -> None:
-    """"数据来源": exactly the uploads (file, uploader, time) the page's figures rest on."""
-    frame_ = _page_sources(view, kinds)
+    """"数据来源": exactly the uploads (file, uploader, time) the page's figures rest on. The label counts them;
+    the list itself is read when the expander is opened (a country's month rests on 10,000 uploads)."""
+    box = st.expander(f"数据来源(共 {_source_count(version(), kinds, view.as_of, view.county)} 份上报)",
+                      icon=":material/source:", key=SOURCES_KEY, on_change="rerun")
+    if not box.open:
+        return
+    frame_ = _sources(version(), kinds, view.as_of, view.county)
     names = counties(version())
-    with st.expander(f"数据来源(共 {len(frame_)} 份上报)", icon=":material/source:"):
+    with box:
         if frame_.empty:
             st.caption("没有对应的上报数据。")
             return
@@ -373,7 +378,7 @@ def meeting_stamp(page: str, title_text: str, view: facts.View, kinds: tuple[str
     if not meeting_mode():
         return
     shown = facts.View(view.as_of) if city_wide else view
-    used = _page_sources(shown, kinds)
+    used = _source_count(version(), kinds, shown.as_of, shown.county)
     demo = ";演示数据(虚构的清源市),并非真实上报数据" if has_demo_data(version()) else ""
     with st.container(key="meeting_stamp"):
         left, right = st.columns([5, 1], vertical_alignment="center")
@@ -383,7 +388,7 @@ def meeting_stamp(page: str, title_text: str, view: facts.View, kinds: tuple[str
         links.page_link(page, label="退出会议模式", icon=":material/close:",
                         query_params={"meeting": "0", "month": view.as_of, "county": view.county or ALL})
         st.markdown(plain(f"{view_caption(shown)} · 来源:{'、'.join(KIND_LABELS[k] for k in kinds)}"
-                          f"(共 {len(used)} 份上报){demo}"))
+                          f"(共 {used} 份上报){demo}"))
 
 
 def next_page(current: str, view: facts.View) -> dict:
@@ -508,7 +513,7 @@ def target_gaps(ver: tuple, as_of: str, county: str | None, metric: str) -> pd.D
     spec = _spec(ver, metric)
     data = target_inputs(ver, as_of)
     if spec.metric == "township_demo_coverage":
-        data = dataclasses.replace(data, ledger=ledger_in_effect(ver, as_of))
+        data = dataclasses.replace(data, ledger=ledger_in_effect(ver, as_of), townships=townships(ver))
     data = data.only(county)
     if spec.noun != "村":  # the township and county lists need no village rows
         return targets.gaps(spec, data, as_of)

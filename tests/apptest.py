@@ -74,3 +74,13 @@ def open_page(page: str, **params) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     return at
+
+
+def open_sources(at: AppTest) -> AppTest:
+    """Open the page's 数据来源 expander, as a click on it does (its list is read only when open), and rerun."""
+    from dashboard.ui import SOURCES_KEY
+
+    at.session_state[SOURCES_KEY] = True
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    return at

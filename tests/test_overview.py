@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import app
+from tests.apptest import app, open_sources
 
 LATEST_LEDGER = """
     WITH latest AS (SELECT scope, MAX(period) AS period FROM uploads
@@ -107,6 +107,9 @@ def test_url_carries_month_and_county(demo_store):
 
 def test_sources_expander_names_the_uploads(demo_store):
     at = _run(app(90))
+    assert not [d for d in at.dataframe if "上报时间" in d.value.columns]  # closed: the list is not read yet
+    closed = [e.label for e in at.expander if e.label.startswith("数据来源")]
+    at = open_sources(at)
     sources = next(d.value for d in at.dataframe if "上报时间" in d.value.columns)
     with demo_store.connect() as conn:  # this month's village reports, and every register / unit's latest report
         n = conn.execute(text("""
@@ -118,4 +121,5 @@ def test_sources_expander_names_the_uploads(demo_store):
     assert len(sources) == n
     assert set(sources["报送期"]) - {"2025-12"}  # carried registers are listed with the month they are from
     assert set(sources["填报人"]) == {"演示数据"}
+    assert closed == [f"数据来源(共 {n} 份上报)"]
     assert any(e.label.startswith(f"数据来源(共 {n} 份上报)") for e in at.expander)

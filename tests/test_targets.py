@@ -122,3 +122,24 @@ def test_the_last_months_of_a_series_are_the_same_figures():
         assert recent.reset_index(drop=True).equals(whole.tail(2).reset_index(drop=True))
     july = targets.series(LEGAL, _city(), "2023-01-01", "2023-07", last=2)
     assert july["actual"].tolist() == [round(100 * 1 / 4, 1), 50.0]  # June 1 of 4 villages meet, July 2 of 4
+
+
+def test_page_inputs_count_townships_without_reading_them(demo_store):
+    """The pages' inputs (ledger=False) hold townships per county, not the township rows, and give the same
+    county table as the full inputs; the counts equal a plain count of the regions."""
+    from dashboard import queries
+    from dashboard.catalog import active_plan
+
+    with demo_store.connect() as conn:
+        want = dict(conn.execute(text("SELECT county_code, COUNT(*) FROM regions WHERE level = 'township' "
+                                      "GROUP BY county_code")).all())
+    light = queries.target_inputs(demo_store, "2025-12", None, ledger=False)
+    full = queries.target_inputs(demo_store, "2025-12", None)
+    assert light.townships is None and light.ledger is None
+    assert light.township_counts.to_dict() == want and full.township_counts.to_dict() == want
+    spec = next(s for s in targets.specs(active_plan(demo_store).targets) if s.metric == "township_demo_coverage")
+    one, other = (targets.county_table(spec, data, "2023-01-01", "2025-12", 10.0) for data in (light, full))
+    pd.testing.assert_frame_equal(one, other)
+    assert one["total"].tolist() == [want[code] for code in one["county_code"]]
+    county = next(iter(want))
+    assert light.only(county).township_counts.to_dict() == {county: want[county]}

@@ -18,8 +18,8 @@ import time_machine
 from streamlit.testing.v1 import AppTest
 
 from dashboard import months
-from tests.apptest import app
-from tests.tricky_city import FIRST_MONTH_NOW, NOW, build
+from tests.apptest import app, open_sources
+from tests.tricky_city import FIRST_MONTH_NOW, JIA, NOW, build
 
 DEC, JAN = "2023-12", "2024-01"
 
@@ -313,8 +313,26 @@ SOURCES = {  # what the targets page's figures rest on: superseded and held-back
 }
 
 
+def test_a_county_view_lists_only_its_own_sources(city, monkeypatch):
+    """With 甲县 chosen, 数据来源 counts and lists 甲县's uploads only — never 乙县's."""
+    monkeypatch.setenv("QINGLIAN_DB_URL", city)
+    with time_machine.travel(NOW.replace(tzinfo=months.zone()), tick=True):
+        at = app(60)
+        at.query_params["month"], at.query_params["county"] = DEC, JIA
+        at.run()
+        at.switch_page("pages/targets.py").run()
+        assert "数据来源(共 3 份上报)" in [e.label for e in at.expander]
+        open_sources(at)
+    sources = next(d.value for d in at.dataframe if "上报时间" in d.value.columns)
+    assert sorted(sources["文件"]) == sorted(["甲县12月.xlsx", "甲县台账11月.xlsx", "甲县品牌.xlsx"])
+    assert set(sources["范围"]) == {"甲县"}
+
+
 @pytest.mark.parametrize("month", [DEC, JAN])
 def test_sources_are_exactly_what_the_figures_rest_on(city, monkeypatch, month):
     at = _open(city, monkeypatch, "pages/targets.py", month)
+    assert f"数据来源(共 {len(SOURCES[month])} 份上报)" in [e.label for e in at.expander]
+    with time_machine.travel(NOW.replace(tzinfo=months.zone()), tick=True):
+        open_sources(at)
     sources = next(d.value for d in at.dataframe if "上报时间" in d.value.columns)
     assert set(sources["文件"]) == SOURCES[month] and len(sources) == len(SOURCES[month])
