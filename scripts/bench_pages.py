@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -426,6 +427,22 @@ def _dump_profile(profile, out_dir: Path, page: str, label: str, top: int = 45) 
     base.with_suffix(".txt").write_text(buf.getvalue(), encoding="utf-8")
 
 
+NOW_ENV = "QINGLIAN_BENCH_NOW"
+
+
+def _travel():
+    """Within it, the clock reads ``--now`` (ticking on from there), else the real time."""
+    import contextlib
+
+    if not os.environ.get(NOW_ENV):
+        return contextlib.nullcontext()
+    import time_machine
+
+    from dashboard import months
+
+    return time_machine.travel(datetime.fromisoformat(os.environ[NOW_ENV]).replace(tzinfo=months.zone()), tick=True)
+
+
 def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = None, preload: bool = False,
                  months: int = 0) -> dict:
     """Run :func:`worker` in a fresh interpreter; a crash is reported as a failing page."""
@@ -633,6 +650,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=6,
                         help="after the warm runs, pick this many earlier months in 数据截至 (switch time, memory)")
     parser.add_argument("--no-browser", action="store_true", help="skip the real server + chromium measurement")
+    parser.add_argument("--now", help="measure as at this local time (e.g. 2026-01-20T10:00): a month whose cut-off "
+                                      "has not passed is read from the active versions, as the current month is")
     parser.add_argument("--_worker", help=argparse.SUPPRESS)
     parser.add_argument("--_out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_profile-dir", dest="profile_dir", type=Path, help=argparse.SUPPRESS)
@@ -648,8 +667,11 @@ def main(argv: list[str] | None = None) -> int:
         result = soak(args._soak.split(","), args.db, args.soak_months)
         args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return 0
+    if args.now:  # the workers inherit it
+        os.environ[NOW_ENV] = args.now
     if args._worker:
-        result = worker(args._worker, args.db, args.repeat, args.profile_dir, args._preload, args.months)
+        with _travel():
+            result = worker(args._worker, args.db, args.repeat, args.profile_dir, args._preload, args.months)
         args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return 0
 
@@ -663,6 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"演示库已构建 / seeded in {setup['store']['seed_seconds']:.1f} s "
                   f"(peak {setup['store']['seed_peak_mb']:.0f} MB): {setup['store']['cli_output']}")
     setup["upgrade"] = upgrade_store(url)
+    setup["now"] = args.now or "实际时间 / real time"
     up = setup["upgrade"]
     print(f"数据库 / store: {url}  区划 {up['counts']['regions']:,},行政村 {up['villages']:,},"
           f"上报 {up['counts']['uploads']:,},村级月报 {up['counts']['village_reports']:,} 行,{up['months']} 个月"
