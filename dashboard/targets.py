@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from dashboard import coverage, months
@@ -132,8 +133,10 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
         whole = monthly_counts(metric, data.parent, months_)
         return whole[whole["county_code"].isin(list(data.counties))].reset_index(drop=True)
     key = (metric, tuple(months_))
-    if data.memo is not None and key in data.memo:
-        return data.memo[key].copy()
+    if data.memo is not None:  # each month's counts stand on their own: any memo holding these months will do
+        held = next((v for (m, span), v in list(data.memo.items()) if m == metric and set(months_) <= set(span)), None)
+        if held is not None:
+            return _months_of(held, months_)
     grid = pd.MultiIndex.from_product([months_, list(data.counties)], names=["month", "county_code"])
     if metric in VILLAGE_METRICS:
         monthly = data.indicators.rename(columns={"period": "month", INDICATOR_COLUMN[metric]: "count",
@@ -164,6 +167,13 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
     if data.memo is not None:
         data.memo[key] = out.copy()
     return out
+
+
+def _months_of(counts: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
+    """The rows of ``months_``, month by month in that order (as :func:`monthly_counts` lays them out)."""
+    rank = {m: i for i, m in enumerate(months_)}
+    picked = counts[counts["month"].isin(rank)]
+    return picked.iloc[np.argsort(picked["month"].map(rank).to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def counts_by_county(metric: str, data: Inputs, period: str) -> pd.DataFrame:

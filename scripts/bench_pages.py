@@ -14,8 +14,9 @@ FRESH subprocess (empty caches, nothing of the dashboard imported yet, as a serv
 * cold — ``AppTest.from_file(router.py)`` signed in as 管理员; ``switch_page(page)``; the first ``run()`` (router +
   page, imports of the data stack, the engine, every cached query);
 * warm — the median of ``--repeat`` further ``run()`` calls (every cache hit);
-* after a data change — ``st.cache_data.clear()`` then one ``run()`` (modules and engine kept, every
-  cached query misses: what the first visitor after an upload waits for). Reported, not budgeted;
+* after a data change — ``st.cache_data.clear()`` and the shared target inputs dropped, then one ``run()``
+  (modules and engine kept, every cached query misses: what the first visitor after an upload waits for).
+  Reported, not budgeted;
 * memory — the subprocess' peak RSS (``ru_maxrss``) after those runs, and its RSS before the first run.
 
 Times are server-side: AppTest runs the script in-process without a websocket. Each time is given as
@@ -343,7 +344,10 @@ def worker(page: str, url: str, repeat: int, profile_dir: Path | None, preload: 
         problems += [p for p in _problems(at) if p not in problems]
     import streamlit as st
 
+    from dashboard import ui
+
     st.cache_data.clear()
+    ui.target_inputs.clear()  # per data version, like the cached data (the engine stays)
     changed, changed_script, changed_cpu = run("data_changed")
     problems += [p for p in _problems(at) if p not in problems]
     peak_before_browse = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -143,3 +143,24 @@ def test_page_inputs_count_townships_without_reading_them(demo_store):
     assert one["total"].tolist() == [want[code] for code in one["county_code"]]
     county = next(iter(want))
     assert light.only(county).township_counts.to_dict() == {county: want[county]}
+
+
+def test_a_memo_of_all_months_gives_the_same_counts_for_any_of_them():
+    """The pages share one set of inputs with a memo: after the whole series, a month, a pair of months or a
+    county's view sliced from it are the same figures as counted afresh (in the months' own order)."""
+    shared = _city()
+    shared.memo = {}
+    for spec in (DEMO, LEGAL):
+        whole = targets.series(spec, shared, "2023-01-01", "2023-09")
+        assert whole["period"].tolist()[-1] == "2023-09"
+        for months_ in (["2023-09"], ["2023-06", "2023-07"], ["2023-07", "2023-06"]):
+            got, want = (targets.monthly_counts(spec.metric, data, months_).astype({"source": object})
+                         for data in (shared, _city()))
+            # a month without any data has no source: None or NaN alike
+            pd.testing.assert_frame_equal(got.fillna({"source": "无"}), want.fillna({"source": "无"}))
+        pd.testing.assert_frame_equal(targets.series(spec, shared, "2023-01-01", "2023-09", last=2),
+                                      targets.series(spec, _city(), "2023-01-01", "2023-09", last=2))
+        pd.testing.assert_frame_equal(targets.county_table(spec, shared.only("A"), "2023-01-01", "2023-07", 10.0),
+                                      targets.county_table(spec, _city().only("A"), "2023-01-01", "2023-07", 10.0))
+    june = targets.monthly_counts(DEMO.metric, shared, ["2023-06"])
+    assert june.set_index("county_code")["count"].to_dict() == {"A": 1, "B": 0}  # 甲县's June ledger, 乙县 none yet
