@@ -432,6 +432,31 @@ def _dump_profile(profile, out_dir: Path, page: str, label: str, top: int = 45) 
 
 
 NOW_ENV = "QINGLIAN_BENCH_NOW"
+# A fixed piece of pandas and plain-Python work, timed in its own process (imports not counted): the pages' times
+# divided by it compare across machines and across runs of a noisy one.
+BASELINE_CODE = """
+import json, time
+import numpy as np, pandas as pd
+t = time.perf_counter()
+rng = np.random.default_rng(7)
+frame = pd.DataFrame({"county": rng.integers(0, 3150, 120_000).astype(str), "month": rng.integers(0, 36, 120_000),
+                      "n": rng.integers(0, 50, 120_000)})
+for _ in range(6):
+    sums = frame.groupby(["county", "month"])["n"].sum().reset_index()
+    joined = sums.merge(frame.drop_duplicates(["county"]), on="county")
+    ordered = sorted(str(x) for x in joined["n_x"].tolist())
+total = sum(i * i for i in range(6_000_000))
+print(json.dumps({"s": time.perf_counter() - t}))
+"""
+
+
+def machine_baseline(runs: int = 3) -> float:
+    """Median seconds of :data:`BASELINE_CODE` over ``runs`` fresh processes."""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", BASELINE_CODE], capture_output=True, text=True, check=True)
+        times.append(json.loads(out.stdout)["s"])
+    return statistics.median(times)
 
 
 def _travel():
@@ -700,6 +725,8 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.pages.split(","))
         pages = [p for p in pages if _slug(p["path"]) in wanted]
     titles = {p["path"]: p["title"] for p in pages}
+    baseline = [machine_baseline()]
+    print(f"机器基线 / machine baseline: {baseline[0]:.2f} s", flush=True)
     rows = []
     for spec in pages:
         print(f"… {spec['title']} {spec['path']}", flush=True)
@@ -709,8 +736,21 @@ def main(argv: list[str] | None = None) -> int:
             row["preloaded"] = {k: pre.get(k) for k in ("cold_s", "cold_cpu_s", "preload_s", "ok", "problems",
                                                         "breakdown")}
         rows.append(row)
+    baseline.append(machine_baseline())
+    setup["baseline_s"] = {"before": round(baseline[0], 3), "after": round(baseline[1], 3)}
+    base = statistics.mean(baseline)
+    for row in rows:
+        if "cold_s" in row:
+            row["cold_x_baseline"] = round(row["cold_s"] / base, 2)
+            if (row.get("preloaded") or {}).get("cold_s"):
+                row["preloaded"]["cold_x_baseline"] = round(row["preloaded"]["cold_s"] / base, 2)
     print()
     print_table(rows, titles)
+    print(f"机器基线(页面测量前 / 后)/ machine baseline before / after: {baseline[0]:.2f} / {baseline[1]:.2f} s;"
+          "冷启动 ÷ 基线 / cold ÷ baseline(新进程 / 预载):"
+          + ",".join(f"{titles.get(r['page'], r['page'])} {r['cold_x_baseline']}"
+                     + (f" / {r['preloaded']['cold_x_baseline']}" if "cold_x_baseline" in (r.get("preloaded") or {}) else "")
+                     for r in rows if "cold_x_baseline" in r))
 
     for row in rows:
         over = "cold_s" in row and not all(verdicts(row)[k] for k in ("cold_s", "warm_s"))

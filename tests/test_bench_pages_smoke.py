@@ -48,6 +48,8 @@ def test_bench_pages_city_run_writes_positive_figures_for_the_pages_asked(demo_d
     fig = json.loads(out.read_text(encoding="utf-8"))
     assert fig["scale"] == "city" and fig["repeat"] == 1
     assert fig["budget"] == {"cold_s": 3.0, "warm_s": 0.5, "peak_mb": 600.0}
+    assert fig["setup"]["baseline_s"]["before"] > 0 and fig["setup"]["baseline_s"]["after"] > 0
+    assert "机器基线" in text
     assert fig["setup"]["upgrade"]["villages"] > 0 and fig["setup"]["upgrade"]["months"] == 36
     assert [p["page"] for p in fig["pages"]] == [f"pages/{stem}.py" for stem in SOME]  # in the router's order
     for page in fig["pages"]:
@@ -60,6 +62,8 @@ def test_bench_pages_city_run_writes_positive_figures_for_the_pages_asked(demo_d
         assert set(page["met"]) == {"cold_s", "warm_s", "peak_mb"}
         assert all(isinstance(v, bool) for v in page["met"].values())
         assert page["preloaded"]["ok"] and page["preloaded"]["cold_s"] > 0, page["page"]
+        baseline = sum(fig["setup"]["baseline_s"].values()) / 2  # the machine's reference work, same run
+        assert abs(page["cold_x_baseline"] - page["cold_s"] / baseline) < 0.02, page["page"]
     overview = fig["pages"][0]
     assert overview["months_browsed"] and all(m["s"] > 0 for m in overview["months_browsed"])
     assert overview["preloaded"]["breakdown"]["cold"], "the app functions' timings are recorded"
