@@ -103,9 +103,13 @@ def _store_plan(session: Session, plan_id: int, plan: Plan) -> None:
 
 def ready(engine: Engine) -> str:
     """Every migration applied and a plan active (the shipped data/plan.txt on a fresh store): what any
-    entry point — server, CLI verb, page — needs before it reads. Returns the schema revision."""
-    revision = upgrade(engine)
-    ensure_default_plan(engine)
+    entry point — server, CLI verb, page — needs before it reads. Returns the schema revision. One thread at a
+    time: two would both find no plan and load it twice."""
+    from dashboard.store import MIGRATION_LOCK
+
+    with MIGRATION_LOCK:
+        revision = upgrade(engine)
+        ensure_default_plan(engine)
     return revision
 
 

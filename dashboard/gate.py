@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
-from functools import cache
+import threading
 from urllib.parse import quote, urlparse
 
 from starlette.concurrency import run_in_threadpool
@@ -31,15 +31,23 @@ HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Ty
                                       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"}
 
 
-@cache
-def engine():
-    """The store, migrated (the gate may answer before any page has run)."""
-    from dashboard.catalog import ready
-    from dashboard.store import make_engine
+_ENGINE: list = []
+_ENGINE_LOCK = threading.Lock()
 
-    eng = make_engine()
-    ready(eng)
-    return eng
+
+def engine():
+    """The store, migrated (the gate may answer before any page has run) — made once, however many requests
+    arrive together at a server just started."""
+    if not _ENGINE:
+        with _ENGINE_LOCK:
+            if not _ENGINE:
+                from dashboard.catalog import ready
+                from dashboard.store import make_engine
+
+                eng = make_engine()
+                ready(eng)
+                _ENGINE.append(eng)
+    return _ENGINE[0]
 
 
 def _cookies(scope) -> dict[str, str]:

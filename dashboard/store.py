@@ -6,6 +6,7 @@ the monthly import and an import never waits forever on another one.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -50,10 +51,15 @@ def alembic_config() -> Config:
     return cfg
 
 
+# Alembic's commands keep their context in module globals: two threads migrating at once (a server just started,
+# a crowd of browsers reconnecting) break each other ("KeyError: 'script'"). One at a time per process.
+MIGRATION_LOCK = threading.RLock()
+
+
 def upgrade(engine: Engine) -> str:
     """Apply every pending migration; returns the head revision now in the store."""
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with MIGRATION_LOCK, engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return current_revision(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from dashboard import models, settings
 from dashboard.store import current_revision, head_revision, make_engine, upgrade
@@ -80,3 +80,60 @@ def test_runtime_database_is_outside_data_folder(monkeypatch):
     assert url == f"sqlite:///{settings.ROOT / 'var' / 'qinglian.db'}"
     ignored = (settings.ROOT / ".gitignore").read_text(encoding="utf-8").split()
     assert "/var/" in ignored and ".streamlit/secrets.toml" in ignored
+
+
+def test_a_crowd_arriving_at_a_fresh_server_migrates_once_and_loads_one_plan(tmp_path, monkeypatch):
+    """Twelve requests reach the gate of a server just started, on a store never migrated (browsers reconnecting
+    after a restart): every one gets the same migrated engine, and the store ends with exactly one active plan
+    (before, concurrent Alembic runs failed with KeyError: 'script' and the gate answered 403)."""
+    import threading
+
+    from dashboard import gate
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("QINGLIAN_DB_URL", url)
+    monkeypatch.setattr(gate, "_ENGINE", [])
+    start, got, failed = threading.Barrier(12), [], []
+
+    def request():
+        start.wait()
+        try:
+            got.append(gate.engine())
+        except Exception as exc:  # collected: the assertion below names it
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=request) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == [] and len(got) == 12 and len({id(e) for e in got}) == 1
+    engine = got[0]
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(models.Plan).where(models.Plan.active)) == 1
+    engine.dispose()
+
+
+def test_threads_upgrading_one_store_at_once_do_not_break_each_other(tmp_path):
+    import threading
+
+    engines = [make_engine(f"sqlite:///{tmp_path / 'race.db'}") for _ in range(6)]
+    start, failed = threading.Barrier(6), []
+
+    def migrate(engine):
+        start.wait()
+        try:
+            upgrade(engine)
+        except Exception as exc:
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=migrate, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []
+    assert current_revision(engines[0]) == head_revision()
+    for e in engines:
+        e.dispose()
