@@ -218,7 +218,8 @@ def main() -> None:
     servers = [start(url, tmp / f"server{i}.log") for i in range(args.instances)]
     try:
         bases = [base for _, base in servers]
-        asyncio.run(stage(bases, 1))  # warm every process's caches once, as a morning's first visitor does
+        for base in bases:  # warm every process's caches once, as a morning's first visitor does
+            asyncio.run(stage([base], 1))
         memory_start = [_rss_mb(proc.pid) for proc, _ in servers]
         report = {"instances": args.instances, "clients": args.clients, "store": url, "rss_after_warm_mb": [round(m) for m in memory_start],
                   "stages": []}
