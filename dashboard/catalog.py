@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard import models, months
@@ -26,11 +26,13 @@ METRIC_OF_TARGET = {
 }
 
 
-def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首次启动载入默认方案)") -> int:
-    """Parse ``text`` and store it as the active plan (earlier plans are kept, inactive); audited as ``by``."""
+def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首次启动载入默认方案)",
+              plan: Plan | None = None) -> int:
+    """Store ``text`` as a new plan version and make it the active one (earlier versions are kept, inactive);
+    recorded as loaded by ``by``. ``plan``: the parse of ``text`` already shown for review (parsed here if None)."""
     from dashboard import audit
 
-    plan = parse_plan(text)
+    plan = plan or parse_plan(text)
     with Session(engine) as session, session.begin():
         session.execute(update(models.Plan).values(active=False))
         row = models.Plan(
@@ -40,13 +42,45 @@ def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首
             source_text=text,
             loaded_at=months.now(),
             active=True,
+            loaded_by=by,
         )
         session.add(row)
         session.flush()
         _store_plan(session, row.id, plan)
         audit.record(session.connection(), by, "plan", source_name,
-                     f"载入实施方案:{len(plan.measures)} 项措施,{len(plan.targets)} 个目标节点(方案编号 {row.id})")
+                     f"载入实施方案:{len(plan.measures)} 项措施,{len(plan.targets)} 个目标节点(方案版本 {row.id})")
         return row.id
+
+
+def plan_versions(engine: Engine) -> list[dict]:
+    """Every plan version ever loaded, newest first: id, title, source_name, loaded_at, loaded_by, active,
+    measures (how many)."""
+    P, M = models.Plan, models.Measure
+    count = select(func.count(M.id)).where(M.plan_id == P.id).scalar_subquery()
+    with engine.connect() as conn:
+        rows = conn.execute(select(P.id, P.title, P.source_name, P.loaded_at, P.loaded_by, P.active,
+                                   count.label("measures")).order_by(P.id.desc())).all()
+    return [dict(r._mapping) | {"loaded_at": months.local(r.loaded_at)} for r in rows]
+
+
+class PlanVersionError(ValueError):
+    """A plan version that cannot be made active, said in Chinese."""
+
+
+def activate_plan(engine: Engine, plan_id: int, by: str) -> None:
+    """Make the kept version ``plan_id`` the active plan again (the dashboards follow it); audited as ``by``."""
+    from dashboard import audit
+
+    with Session(engine) as session, session.begin():
+        row = session.get(models.Plan, plan_id)
+        if row is None:
+            raise PlanVersionError(f"没有编号为 {plan_id} 的方案版本;可用 `qinglian plan list` 查看全部版本。")
+        if row.active:
+            raise PlanVersionError(f"方案版本 {plan_id}「{row.title}」已经是当前方案。")
+        session.execute(update(models.Plan).values(active=False))
+        row.active = True
+        audit.record(session.connection(), by, "plan", row.source_name,
+                     f"重新启用实施方案版本 {plan_id}「{row.title}」")
 
 
 def _store_plan(session: Session, plan_id: int, plan: Plan) -> None:

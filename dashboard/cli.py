@@ -35,33 +35,113 @@ def cmd_db_upgrade(args) -> int:
     return 0
 
 
-def cmd_plan_parse(args) -> int:
-    from dashboard.plan import PlanParseError, parse_plan, plan_to_dict
+def _read_plan(path_text: str):
+    """(source name, text, parsed plan) of a plan file, or an error message (str) to fail with."""
+    from dashboard.plan import PlanParseError, parse_plan
+    from dashboard.plan_files import plan_text
 
-    path = Path(args.file)
+    path = Path(path_text)
     try:
         raw = path.read_bytes()
     except OSError:
-        return _fail(f"无法读取方案文件「{path}」:文件不存在或没有读取权限。", 2)
-    text = None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        return _fail(f"方案文件「{path.name}」不是文本文件,请另存为 UTF-8 编码的 .txt 后重试。", 2)
+        return f"无法读取方案文件「{path}」:文件不存在或没有读取权限。"
     try:
-        plan = parse_plan(text)
+        text = plan_text(path.name, raw)
+        return path.name, text, parse_plan(text)
     except PlanParseError as exc:
-        return _fail(str(exc), 2)
+        return str(exc)
+
+
+COMPARATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
+
+
+def _print_plan(plan) -> None:
+    """The parse for review: sections, measures with their units and flags, targets with their sentences."""
+    for section in plan.sections:
+        print(f"【{section.number}】{section.title}")
+        for m in (m for m in plan.measures if m.section == section.number):
+            _print_measure(m)
+    for m in (m for m in plan.measures if m.section not in {s.number for s in plan.sections}):
+        _print_measure(m)
+    print(f"目标({len(plan.targets)} 个节点):")
+    for t in plan.targets:
+        note = "(期限为配置默认值)" if t.deadline_configured else ""
+        print(f"  - {t.text}:{COMPARATORS.get(t.comparator, t.comparator)} {t.value:g}{t.unit},期限 {t.deadline}{note}\n    原文:{t.source}")
+    flagged = sum(1 for m in plan.measures if m.flags)
+    print(f"共 {len(plan.measures)} 项措施、{len(plan.targets)} 个目标节点" + (f";{flagged} 项措施需要人工核对" if flagged else ""))
+
+
+def _print_measure(m) -> None:
+    lead = m.lead_unit or "(缺失)"
+    extra = ("  各县(市、区)负责" if m.counties_responsible else "") + (f"  期限:{m.deadline}" if m.deadline else "")
+    print(f"{m.number:>3}. {m.title}  牵头:{lead}  配合:{'、'.join(m.co_units) or '无'}{extra}")
+    for flag in m.flags:
+        print(f"       ⚠ {flag}")
+
+
+def cmd_plan_parse(args) -> int:
+    from dashboard.plan import plan_to_dict
+
+    read = _read_plan(args.file)
+    if isinstance(read, str):
+        return _fail(read, 2)
+    _, _, plan = read
     if args.format == "json":
         _print_json(plan_to_dict(plan))
         return 0
     for m in plan.measures:
         lead = m.lead_unit or "(缺失)"
         print(f"{m.number:>2}. {m.title}  牵头:{lead}  配合:{'、'.join(m.co_units) or '无'}")
+    return 0
+
+
+def cmd_plan_load(args) -> int:
+    """Parse a plan file, show it for review, and (without --dry-run) save it as the new active version."""
+    from dashboard.catalog import load_plan, ready
+    from dashboard.plan import plan_to_dict
+    from dashboard.store import make_engine
+
+    read = _read_plan(args.file)
+    if isinstance(read, str):
+        return _fail(read, 2)
+    name, text, plan = read
+    saved = None
+    if not args.dry_run:
+        engine = make_engine(args.db)
+        ready(engine)
+        saved = load_plan(engine, text, name, by=_cli_user(), plan=plan)
+    if args.format == "json":
+        _print_json({**plan_to_dict(plan), "saved_version": saved})
+        return 0
+    _print_plan(plan)
+    print("(试解析,未保存)" if saved is None else f"已保存为方案版本 {saved},并设为当前方案(此前的版本仍保留)。")
+    return 0
+
+
+def cmd_plan_list(args) -> int:
+    from dashboard.catalog import plan_versions, ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    for v in plan_versions(engine):
+        mark = "当前" if v["active"] else "    "
+        print(f"{mark} 版本 {v['id']:>3}  {v['loaded_at']:%Y-%m-%d %H:%M}  {v['title']}({v['source_name']},"
+              f"{v['measures']} 项措施,载入:{v['loaded_by'] or '—'})")
+    return 0
+
+
+def cmd_plan_activate(args) -> int:
+    from dashboard.catalog import PlanVersionError, activate_plan, ready
+    from dashboard.store import make_engine
+
+    engine = make_engine(args.db)
+    ready(engine)
+    try:
+        activate_plan(engine, args.version, _cli_user())
+    except PlanVersionError as exc:
+        return _fail(str(exc), 1)
+    print(f"已将方案版本 {args.version} 设为当前方案。")
     return 0
 
 
@@ -504,6 +584,15 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("file")
     parse.add_argument("--format", choices=("json", "text"), default="text")
     parse.set_defaults(func=cmd_plan_parse)
+    load = plan.add_parser("load", help="载入方案文件(.txt 或 .docx):显示解析结果,并保存为新的当前版本")
+    load.add_argument("file")
+    load.add_argument("--dry-run", action="store_true", help="只解析并显示,不保存")
+    load.add_argument("--format", choices=("json", "text"), default="text")
+    load.set_defaults(func=cmd_plan_load)
+    plan.add_parser("list", help="列出全部方案版本").set_defaults(func=cmd_plan_list)
+    activate = plan.add_parser("activate", help="重新启用一个已保存的方案版本")
+    activate.add_argument("version", type=int)
+    activate.set_defaults(func=cmd_plan_activate)
 
     demo = sub.add_parser("demo", help="写入演示数据")
     demo.add_argument("--scale", choices=("city", "province"), default="city")

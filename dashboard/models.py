@@ -90,6 +90,7 @@ class Plan(Base):
     source_text: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    loaded_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # None: before migration 0012
 
 
 class PlanSection(Base):
