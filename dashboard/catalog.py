@@ -11,7 +11,9 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard import models, months
+from dashboard.accounts import Account
 from dashboard.plan import Plan, parse_plan
+from dashboard.scope import require
 from dashboard.settings import DEFAULT_PLAN_FILE
 from dashboard.store import upgrade
 
@@ -67,10 +69,18 @@ class PlanVersionError(ValueError):
     """A plan version that cannot be made active, said in Chinese."""
 
 
-def activate_plan(engine: Engine, plan_id: int, by: str) -> None:
-    """Make the kept version ``plan_id`` the active plan again (the dashboards follow it); audited as ``by``."""
+def add_plan_version(engine: Engine, who: Account, text: str, source_name: str, plan: Plan | None = None) -> int:
+    """:func:`load_plan` for a person: only a 管理员 may change the plan (ScopeError otherwise, nothing saved)."""
+    require(who, "plan")
+    return load_plan(engine, text, source_name, by=who.signature, plan=plan)
+
+
+def activate_plan(engine: Engine, plan_id: int, who: Account) -> None:
+    """Make the kept version ``plan_id`` the active plan again (the dashboards follow it); only a 管理员 may."""
     from dashboard import audit
 
+    require(who, "plan")
+    by = who.signature
     with Session(engine) as session, session.begin():
         row = session.get(models.Plan, plan_id)
         if row is None:

@@ -97,7 +97,7 @@ def cmd_plan_parse(args) -> int:
 
 def cmd_plan_load(args) -> int:
     """Parse a plan file, show it for review, and (without --dry-run) save it as the new active version."""
-    from dashboard.catalog import load_plan, ready
+    from dashboard.catalog import add_plan_version, ready
     from dashboard.plan import plan_to_dict
     from dashboard.store import make_engine
 
@@ -109,7 +109,7 @@ def cmd_plan_load(args) -> int:
     if not args.dry_run:
         engine = make_engine(args.db)
         ready(engine)
-        saved = load_plan(engine, text, name, by=_cli_user(), plan=plan)
+        saved = add_plan_version(engine, _cli(), text, name, plan)
     if args.format == "json":
         _print_json({**plan_to_dict(plan), "saved_version": saved})
         return 0
@@ -138,7 +138,7 @@ def cmd_plan_activate(args) -> int:
     engine = make_engine(args.db)
     ready(engine)
     try:
-        activate_plan(engine, args.version, _cli_user())
+        activate_plan(engine, args.version, _cli())
     except PlanVersionError as exc:
         return _fail(str(exc), 1)
     print(f"已将方案版本 {args.version} 设为当前方案。")

@@ -50,7 +50,7 @@ def data_version(engine: Engine) -> tuple:
     with engine.connect() as conn:
         uploads = conn.execute(select(func.max(U.id), func.count(U.id))).one()
         activation = conn.scalar(select(func.max(models.Activation.id)))  # a restore makes a new one
-        plan = conn.scalar(select(func.max(models.Plan.id)))
+        plan = conn.scalar(select(models.Plan.id).where(models.Plan.active))  # a reactivated version moves it too
         # freezing adds a row, unfreezing sets unfrozen_at: both move this part of the key
         frozen = conn.execute(select(func.max(models.FrozenMonth.id), func.max(models.FrozenMonth.unfrozen_at))).one()
     return (*uploads, activation, plan, *frozen)

@@ -1,19 +1,128 @@
-"""实施方案: the parsed plan — sections, measures with lead/co-units, and targets in the plan's own words."""
+"""实施方案: the parsed plan — sections, measures with lead/co-units, and targets in the plan's own words; its
+versions; and for 管理员, loading a new plan (file or pasted text), reviewed before it is saved as a new version,
+or making an earlier version the active one again."""
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import ui
+from dashboard import signed_in, ui
+from dashboard.catalog import PlanVersionError, activate_plan, add_plan_version, plan_versions
+from dashboard.plan import PlanParseError, parse_plan
+from dashboard.plan_files import KINDS, plan_text
+from dashboard.scope import ScopeError
 
 st.title("实施方案")
+DRAFT, DONE = "plan_draft", "plan_done"  # session_state: the text under review, the message after a save
+PASTED = "粘贴的方案文本.txt"
+COMPARATORS = {">=": "≥", "<=": "≤"}
+
+
+def review(parsed, name: str) -> None:
+    """The parse as it would be saved: measures with their units and flags, targets with their sentences."""
+    stamp = f"解析自:{name}(尚未保存)"
+    sections = {s.number: s.title for s in parsed.sections}
+    flagged = [m for m in parsed.measures if m.flags]
+    st.markdown(f"**{ui.plain(parsed.title)}**:{len(parsed.sections)} 个章节、{len(parsed.measures)} 项措施、"
+                f"{len(parsed.targets)} 个目标节点" + (f";**{len(flagged)} 项措施需要人工核对**" if flagged else ""))
+    ui.table(pd.DataFrame({
+        "序号": [m.number for m in parsed.measures],
+        "章节": [sections.get(m.section, "—") for m in parsed.measures],
+        "措施": [m.title for m in parsed.measures],
+        "牵头单位": [m.lead_unit or "(缺失)" for m in parsed.measures],
+        "配合单位": ["、".join(m.co_units) or "—" for m in parsed.measures],
+        "各县(市、区)负责": ["是" if m.counties_responsible else "否" for m in parsed.measures],
+        "期限": [m.deadline or "—" for m in parsed.measures],
+        "需核对": ["、".join(m.flags) for m in parsed.measures],
+    }), "方案解析结果:工作措施与责任单位", None, "review_measures", stamp=stamp)
+    ui.table(pd.DataFrame({
+        "目标": [t.text for t in parsed.targets],
+        "要求": [f"{COMPARATORS.get(t.comparator, t.comparator)} {t.value:g}{t.unit}" for t in parsed.targets],
+        "期限": [t.deadline + ("(配置默认值)" if t.deadline_configured else "") for t in parsed.targets],
+        "方案原文": [t.source for t in parsed.targets],
+    }), "方案解析结果:目标与时间节点", None, "review_targets", stamp=stamp)
+
+
+def load_new(who) -> None:
+    """管理员: a plan file or pasted text → the parse for review → saved as a new version only on confirmation."""
+    with st.expander("载入新的实施方案", icon=":material/upload_file:", expanded=DRAFT in st.session_state):
+        st.caption("支持 .txt(UTF-8 或 GB18030)和 Word .docx;也可直接粘贴全文。解析结果确认后才保存为新的方案版本,"
+                   "此前的版本都保留,可随时重新启用。")
+        upload = st.file_uploader("方案文件", type=list(KINDS), key="plan_file")
+        pasted = st.text_area("或粘贴方案全文", key="plan_paste", height=140)
+        if st.button("解析", icon=":material/manage_search:", key="plan_parse"):
+            try:
+                if upload is not None:
+                    name, text = upload.name, plan_text(upload.name, upload.getvalue())
+                elif pasted.strip():
+                    name, text = PASTED, pasted
+                else:
+                    st.warning("请先选择方案文件,或粘贴方案全文。")
+                    return
+                st.session_state[DRAFT] = (name, text, parse_plan(text))
+            except PlanParseError as exc:
+                st.session_state.pop(DRAFT, None)
+                st.error(str(exc))
+                return
+        if DRAFT not in st.session_state:
+            return
+        name, text, parsed = st.session_state[DRAFT]
+        st.markdown(f"**解析结果(尚未保存)**:{ui.plain(name)}")
+        review(parsed, name)
+        save, drop = st.columns([1, 4])
+        if save.button("确认保存为新的方案版本", type="primary", key="plan_save"):
+            try:
+                version = add_plan_version(ui.engine(), who, text, name, parsed)
+            except ScopeError as exc:
+                st.error(str(exc))
+                return
+            del st.session_state[DRAFT]
+            st.session_state[DONE] = f"已保存为方案版本 {version},并设为当前方案;各看板已按新方案显示。"
+            st.rerun()
+        if drop.button("放弃", key="plan_drop"):
+            del st.session_state[DRAFT]
+            st.rerun()
+
+
+def versions(who) -> None:
+    """Every version kept; 管理员 may make an earlier one the active plan again."""
+    kept = plan_versions(ui.engine())
+    with st.expander(f"方案版本(共 {len(kept)} 个)", icon=":material/history:"):
+        ui.table(pd.DataFrame({
+            "版本": [v["id"] for v in kept], "状态": ["当前" if v["active"] else "" for v in kept],
+            "标题": [v["title"] for v in kept], "来源文件": [v["source_name"] for v in kept],
+            "措施数": [v["measures"] for v in kept],
+            "载入时间": [f"{v['loaded_at']:%Y-%m-%d %H:%M}" for v in kept],
+            "载入人": [v["loaded_by"] or "—" for v in kept],
+        }), "实施方案版本", None, "plan_versions", stamp=f"共 {len(kept)} 个版本")
+        earlier = [v for v in kept if not v["active"]]
+        if who.role != "admin" or not earlier:
+            return
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = left.selectbox("重新启用的版本", [v["id"] for v in earlier], key="plan_version",
+                                format_func=lambda i: next(f"版本 {v['id']}:{v['title']}({v['source_name']})"
+                                                           for v in earlier if v["id"] == i))
+        if right.button("设为当前方案", key="plan_activate"):
+            try:
+                activate_plan(ui.engine(), chosen, who)
+            except (PlanVersionError, ScopeError) as exc:
+                st.error(str(exc))
+                return
+            st.session_state[DONE] = f"已将方案版本 {chosen} 设为当前方案;各看板已按该版本显示。"
+            st.rerun()
 
 with ui.guarded("实施方案"):
     ui.demo_banner(ui.version())
+    who = signed_in.account()
+    if DONE in st.session_state:
+        st.success(st.session_state.pop(DONE))
+    if who.role == "admin":
+        load_new(who)
+    versions(who)
     plan = ui.plan_view(ui.version())
     if plan is None:
         st.info("尚未载入实施方案。请运行 `qinglian db upgrade` 后重新启动,系统会自动载入 data/plan.txt。")
         st.stop()
-    st.caption(f"来源文件:{ui.plain(plan.source_name)}(方案原文,自动解析)")
+    st.caption(f"当前方案:版本 {plan.id},来源文件 {ui.plain(plan.source_name)}(方案原文,自动解析)")
     st.markdown(f"### {ui.plain(plan.title)}")
 
     st.subheader("目标与时间节点")

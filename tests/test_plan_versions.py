@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from dashboard import models
-from dashboard.catalog import PlanVersionError, activate_plan, active_plan, plan_versions, ready
+from dashboard.accounts import Account
+from dashboard.catalog import PlanVersionError, activate_plan, active_plan, add_plan_version, plan_versions, ready
 from dashboard.plan import PlanParseError, parse_plan
 from dashboard.plan_files import plan_text
-from dashboard.scope import command_line
+from dashboard.scope import ScopeError, command_line
 from dashboard.settings import DEFAULT_PLAN_FILE
 from dashboard.store import make_engine
 from tests.test_cli import run
@@ -84,7 +85,7 @@ def test_an_earlier_version_can_be_made_active_again(store, tmp_path):
     missing = run("plan", "activate", "9", env={"QINGLIAN_DB_URL": url})
     assert missing.returncode == 1 and "没有编号为 9 的方案版本" in missing.stderr.decode("utf-8")
     with pytest.raises(PlanVersionError):
-        activate_plan(engine, 1, "测试")
+        activate_plan(engine, 1, command_line())
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(models.Plan).where(models.Plan.active)) == 1
 
@@ -137,3 +138,16 @@ def test_unreadable_plan_files_are_refused_in_chinese():
     with pytest.raises(PlanParseError, match="没有文字"):
         plan_text("空.docx", _docx([]))
     assert plan_text("gbk.txt", "一、总体要求\r\n".encode("gb18030")) == "一、总体要求\n"
+
+
+@pytest.mark.parametrize("role", ["leader", "county", "unit"])
+def test_only_an_admin_changes_the_plan(store, role):
+    _, engine = store
+    who = Account("someone", "某人", role, county="330101000000" if role == "county" else None,
+                  unit="市民政局" if role == "unit" else None)
+    with pytest.raises(ScopeError, match="不能更换实施方案或调整目标"):
+        add_plan_version(engine, who, FIXED, "新方案.txt")
+    add_plan_version(engine, command_line(), FIXED, "新方案.txt")
+    with pytest.raises(ScopeError, match="不能更换实施方案或调整目标"):
+        activate_plan(engine, 1, who)
+    assert _versions(engine) == [(2, True), (1, False)]
