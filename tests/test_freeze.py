@@ -177,3 +177,26 @@ def test_cli_export_refuses_pictures_without_a_cjk_font(demo_store, tmp_path, mo
     assert code == 1
     assert "未找到中文字体「无此字体」" in capsys.readouterr().err
     assert not list((tmp_path / "图").glob("*.png"))
+
+
+def test_a_frozen_month_keeps_the_plan_it_was_frozen_with(month):
+    """A new plan version loaded after the freeze (measure 14 gets its lead unit): the frozen month's exports and
+    snapshot still show the plan as it was; the live figures follow the new version."""
+    from dashboard.catalog import add_plan_version
+    from dashboard.settings import DEFAULT_PLAN_FILE
+
+    engine, _, _ = month
+
+    def lead_14(snap: dict) -> str:
+        measures = report.frame(snap["measures"])
+        return measures.loc[measures["序号"].astype(int) == 14, "牵头单位"].item()
+
+    with at("2026-02-07 09:00"):
+        before = meeting.export(engine, PERIOD, "xlsx", who=ADMIN)
+        assert lead_14(freeze.snapshot(engine, PERIOD)) == "(责任单位缺失)"
+    with at("2026-02-08 09:00"):
+        add_plan_version(engine, command_line(),
+                         DEFAULT_PLAN_FILE.read_text(encoding="utf-8").rstrip() + "〔责任单位:市委宣传部〕\n", "新方案.txt")
+        assert lead_14(report.build(engine, PERIOD)) == "市委宣传部"  # live: the new version
+        assert lead_14(freeze.snapshot(engine, PERIOD)) == "(责任单位缺失)"  # frozen: the plan of the freeze
+        assert meeting.export(engine, PERIOD, "xlsx", who=ADMIN) == before
