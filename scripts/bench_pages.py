@@ -431,7 +431,6 @@ def _dump_profile(profile, out_dir: Path, page: str, label: str, top: int = 45) 
     base.with_suffix(".txt").write_text(buf.getvalue(), encoding="utf-8")
 
 
-NOW_ENV = "QINGLIAN_BENCH_NOW"
 # A fixed piece of pandas and plain-Python work, timed in its own process (imports not counted): the pages' times
 # divided by it compare across machines and across runs of a noisy one.
 BASELINE_CODE = """
@@ -459,21 +458,21 @@ def machine_baseline(runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def _travel():
-    """Within it, the clock reads ``--now`` (ticking on from there), else the real time."""
+def _travel(now: str | None):
+    """Within it, the clock reads ``now`` (``--now``, ticking on from there), else the real time."""
     import contextlib
 
-    if not os.environ.get(NOW_ENV):
+    if not now:
         return contextlib.nullcontext()
     import time_machine
 
     from dashboard import months
 
-    return time_machine.travel(datetime.fromisoformat(os.environ[NOW_ENV]).replace(tzinfo=months.zone()), tick=True)
+    return time_machine.travel(datetime.fromisoformat(now).replace(tzinfo=months.zone()), tick=True)
 
 
 def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = None, preload: bool = False,
-                 months: int = 0) -> dict:
+                 months: int = 0, now: str | None = None) -> dict:
     """Run :func:`worker` in a fresh interpreter; a crash is reported as a failing page."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
@@ -483,6 +482,8 @@ def measure_page(page: str, url: str, repeat: int, profile_dir: Path | None = No
             cmd += ["--_profile-dir", str(profile_dir)]
         if preload:
             cmd += ["--_preload"]
+        if now:
+            cmd += ["--now", now]
         env = {**os.environ, "QINGLIAN_DB_URL": url, "PYTHONPATH": str(ROOT)}
         t0 = time.perf_counter()
         try:
@@ -696,10 +697,8 @@ def main(argv: list[str] | None = None) -> int:
         result = soak(args._soak.split(","), args.db, args.soak_months)
         args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return 0
-    if args.now:  # the workers inherit it
-        os.environ[NOW_ENV] = args.now
     if args._worker:
-        with _travel():
+        with _travel(args.now):
             result = worker(args._worker, args.db, args.repeat, args.profile_dir, args._preload, args.months)
         args._out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
         return 0
@@ -730,9 +729,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for spec in pages:
         print(f"… {spec['title']} {spec['path']}", flush=True)
-        row = measure_page(spec["path"], url, args.repeat, months=args.months)
+        row = measure_page(spec["path"], url, args.repeat, months=args.months, now=args.now)
         if not args.no_preload_run and "cold_s" in row:
-            pre = measure_page(spec["path"], url, 1, preload=True, months=min(args.months, 1))
+            pre = measure_page(spec["path"], url, 1, preload=True, months=min(args.months, 1), now=args.now)
             row["preloaded"] = {k: pre.get(k) for k in ("cold_s", "cold_cpu_s", "preload_s", "ok", "problems",
                                                         "breakdown")}
         rows.append(row)
@@ -768,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
             over = not all(verdicts(row)[k] for k in ("cold_s", "warm_s")) and "cold_s" in row
             if args.profile == "all" or over:
                 print(f"剖析 / profiling {row['page']} …", flush=True)
-                measure_page(row["page"], url, 2, prof_dir, months=1)
+                measure_page(row["page"], url, 2, prof_dir, months=1, now=args.now)
                 profiles[row["page"]] = {label: str(prof_dir / f"profile_{_slug(row['page'])}_{label}.txt")
                                          for label in ("cold", "warm", "data_changed", "month")
                                          if (prof_dir / f"profile_{_slug(row['page'])}_{label}.txt").exists()}
