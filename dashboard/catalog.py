@@ -29,9 +29,10 @@ METRIC_OF_TARGET = {
 
 
 def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首次启动载入默认方案)",
-              plan: Plan | None = None) -> int:
+              plan: Plan | None = None, note: str | None = None) -> int:
     """Store ``text`` as a new plan version and make it the active one (earlier versions are kept, inactive);
-    recorded as loaded by ``by``. ``plan``: the parse of ``text`` already shown for review (parsed here if None)."""
+    recorded as loaded by ``by``. ``plan``: the parse of ``text`` already shown for review (parsed here if None),
+    or the plan as corrected by hand (``note``: what was changed, for the audit log)."""
     from dashboard import audit
 
     plan = plan or parse_plan(text)
@@ -50,7 +51,8 @@ def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首
         session.flush()
         _store_plan(session, row.id, plan)
         audit.record(session.connection(), by, "plan", source_name,
-                     f"载入实施方案:{len(plan.measures)} 项措施,{len(plan.targets)} 个目标节点(方案版本 {row.id})")
+                     (f"{note}(方案版本 {row.id})" if note else
+                      f"载入实施方案:{len(plan.measures)} 项措施,{len(plan.targets)} 个目标节点(方案版本 {row.id})"))
         return row.id
 
 

@@ -5,7 +5,7 @@ or making an earlier version the active one again."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import signed_in, ui
+from dashboard import plan_edits, signed_in, ui
 from dashboard.catalog import PlanVersionError, activate_plan, add_plan_version, plan_versions
 from dashboard.plan import PlanParseError, parse_plan
 from dashboard.plan_files import KINDS, plan_text
@@ -83,6 +83,44 @@ def load_new(who) -> None:
             st.rerun()
 
 
+def correct(who, plan) -> None:
+    """管理员: the active plan's measures and targets as editable tables, checked and saved as a new version."""
+    with st.expander("手工修改当前方案(措施的责任单位、期限,目标的数值和期限)", icon=":material/edit_note:"):
+        st.caption("牵头单位每项措施恰好一个;单位可从列表中选,也可直接输入新的名称(输入一次后即可选用)。"
+                   "保存后成为新的方案版本,当前版本保留,可在“方案版本”中重新启用。")
+        units = plan.units
+        measures = st.data_editor(
+            plan_edits.measure_frame(plan), key="plan_measures", hide_index=True, num_rows="fixed", width="stretch",
+            disabled=["序号"],
+            column_config={
+                "措施": st.column_config.TextColumn(width="large", required=True),
+                "牵头单位": st.column_config.MultiselectColumn(options=units, accept_new_options=True,
+                                                           help="恰好一个单位"),
+                "配合单位": st.column_config.MultiselectColumn(options=units, accept_new_options=True),
+                "各县(市、区)负责": st.column_config.CheckboxColumn(),
+                "期限": st.column_config.TextColumn(help="YYYY-MM-DD,可留空"),
+            })
+        targets = st.data_editor(
+            plan_edits.target_frame(plan), key="plan_targets", hide_index=True, num_rows="fixed", width="stretch",
+            disabled=["目标"],
+            column_config={
+                "要求": st.column_config.SelectboxColumn(options=list(plan_edits.COMPARATORS), required=True),
+                "数值": st.column_config.NumberColumn(min_value=0.0, step=1.0, required=True),
+                "期限": st.column_config.TextColumn(help="YYYY-MM-DD", required=True),
+            })
+        if st.button("检查并保存为新的方案版本", type="primary", key="plan_edit_save"):
+            try:
+                version = plan_edits.save(ui.engine(), who, plan, measures, targets)
+            except plan_edits.PlanEditError as exc:
+                st.error("未保存,请修改以下问题:\n\n" + "\n".join(f"- {ui.plain(p)}" for p in exc.problems))
+                return
+            except ScopeError as exc:
+                st.error(str(exc))
+                return
+            st.session_state[DONE] = f"已将修改保存为方案版本 {version},并设为当前方案;各看板已按新版本显示。"
+            st.rerun()
+
+
 def versions(who) -> None:
     """Every version kept; 管理员 may make an earlier one the active plan again."""
     kept = plan_versions(ui.engine())
@@ -122,6 +160,8 @@ with ui.guarded("实施方案"):
     if plan is None:
         st.info("尚未载入实施方案。请运行 `qinglian db upgrade` 后重新启动,系统会自动载入 data/plan.txt。")
         st.stop()
+    if who.role == "admin":
+        correct(who, plan)
     st.caption(f"当前方案:版本 {plan.id},来源文件 {ui.plain(plan.source_name)}(方案原文,自动解析)")
     st.markdown(f"### {ui.plain(plan.title)}")
 

@@ -39,7 +39,7 @@ def shown(markdown: str) -> str:
 
 def test_plan_page_lists_measures_with_lead_units_and_targets(demo_store):
     at = _run("pages/plan.py")
-    measures = [df.value for df in at.dataframe if "牵头单位" in df.value.columns]
+    measures = [df.value for df in at.dataframe if "牵头单位" in df.value.columns and "期限" not in df.value.columns]
     assert len(measures) == 4  # one table per section
     leads = {row["序号"]: row["牵头单位"] for df in measures for _, row in df.iterrows()}
     assert leads == EXPECTED_LEADS

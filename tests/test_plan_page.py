@@ -46,7 +46,7 @@ def test_an_admin_reviews_a_pasted_plan_before_saving_it(demo_store):
     assert [s.value for s in at.success] == ["已保存为方案版本 2,并设为当前方案;各看板已按新方案显示。"]
     assert [p[:2] for p in _plans(demo_store)] == [(1, False), (2, True)]
     assert _plans(demo_store)[1][2] == "测试管理员(t_admin)"  # who saved it, from the signed-in account
-    leads = [d.value for d in at.dataframe if "牵头单位" in d.value.columns and "需核对" not in d.value.columns]
+    leads = [d.value for d in at.dataframe if "牵头单位" in d.value.columns and "期限" not in d.value.columns]
     assert any((df["序号"] == 14).any() and df.loc[df["序号"] == 14, "牵头单位"].item() == "市委宣传部"
                for df in leads)  # the page shows the new version at once
     assert not any("责任单位缺失" in w.value for w in at.warning)
@@ -90,3 +90,20 @@ def test_a_leader_sees_the_versions_but_cannot_load_or_activate(demo_store):
     assert "载入新的实施方案" not in [e.label for e in at.expander]
     assert "方案版本(共 1 个)" in [e.label for e in at.expander]
     assert not [b for b in at.button if b.key in ("plan_parse", "plan_save", "plan_activate")]
+
+
+def test_an_admin_saving_the_tables_unchanged_is_told_what_to_fix(demo_store):
+    """The seed's measure 14 lost its units: the correction tables refuse it by row and column, nothing saved."""
+    at = _plan_page()
+    assert any(e.label.startswith("手工修改当前方案") for e in at.expander)
+    at.button(key="plan_edit_save").click().run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("未保存,请修改以下问题:")
+    assert "工作措施表第 14 行(措施 14)「牵头单位」须恰好一个(现有 0 个)" in errors[0].replace("\\", "")
+    assert _plans(demo_store) == [(1, True, "系统(首次启动载入默认方案)")]
+
+
+def test_a_leader_has_no_correction_tables(demo_store):
+    at = _plan_page("leader")
+    assert not any(e.label.startswith("手工修改当前方案") for e in at.expander)
+    assert not [b for b in at.button if b.key == "plan_edit_save"]

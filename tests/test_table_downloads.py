@@ -46,7 +46,8 @@ def _pairs(block) -> list[tuple[str, str | None]]:
     out = []
     kids = list(getattr(block, "children", {}).values())
     for i, node in enumerate(kids):
-        if getattr(node, "type", None) == "dataframe":
+        # a table to read, not an editor (st.data_editor: its edits are saved, not downloaded)
+        if getattr(node, "type", None) == "dataframe" and not getattr(node.proto, "editing_mode", 0):
             after = kids[i + 1] if i + 1 < len(kids) else None
             out.append(("dataframe", after.proto.label if getattr(after, "type", None) == "download_button" else None))
         out += _pairs(node)
