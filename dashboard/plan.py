@@ -20,10 +20,17 @@ FLAG_NO_LEAD = "牵头单位缺失"
 
 # A one-to-one character map: offsets in the normalised text are offsets in the input, so a
 # target's source sentence can be cut from exactly the text the user supplied.
+# Traditional characters a plan's notes, units and targets are written with (牽頭, 責任單位, 縣(市、區)…) read
+# as their simplified forms, one character for one, so offsets still hold; unit names come out simplified.
+TRADITIONAL = ("責责單单牽牵頭头門门縣县區区鄉乡鎮镇務务協协辦办會会體体黨党紀纪員员監监農农業业財财計计審审組组織织"
+               "為为與与設设實实標标準准達达級级點点範范蓋盖個个於于發发環环衛卫開开關关機机構构權权專专項项規规劃划"
+               "層层導导應应據据檢检舉举產产資资經经濟济傳传統统視视聯联婦妇興兴覺觉學学習习優优訓训風风氣气試试樣样"
+               "強强論论裝装設设領领廣广鐵铁網网線线區区縣县廳厅處处屬属軍军問问題题結结將将進进鏈链歸归辭辞")
 _NORMALISE = str.maketrans(
     {"（": "(", "）": ")", "：": ":", "；": ";", "，": ",", "．": ".", "％": "%",
      "［": "[", "］": "]", "\u3000": " ", "\ufeff": " "}
     | {chr(0xFF10 + i): str(i) for i in range(10)}
+    | {TRADITIONAL[i]: TRADITIONAL[i + 1] for i in range(0, len(TRADITIONAL), 2)}
 )
 _OPEN, _CLOSE = "(〔【[", ")〕】]"
 _CN_DIGITS = "一二三四五六七八九"

@@ -409,3 +409,28 @@ def test_config_missing_or_broken_file(tmp_path):
     broken.write_text("start 2023", encoding="utf-8")
     with pytest.raises(PlanParseError, match="格式有误"):
         load_plan_config(broken)
+
+
+def test_traditional_characters_read_as_simplified():
+    """A plan written in traditional characters (責任單位, 牽頭, 各縣(市、區)…) gives the same units, counties and
+    targets as the simplified one; the titles keep the document's own characters."""
+    from dashboard.plan import TRADITIONAL
+
+    to_traditional = str.maketrans({TRADITIONAL[i + 1]: TRADITIONAL[i] for i in range(0, len(TRADITIONAL), 2)})
+    seed = SEED
+    traditional = seed.translate(to_traditional)
+    assert "責任單位" in traditional and "各縣(市、區)" in traditional.replace("（", "(").replace("）", ")")
+    simple, trad = parse_plan(seed), parse_plan(traditional)
+    assert [(m.lead_unit, m.co_units, m.counties_responsible) for m in trad.measures] == \
+        [(m.lead_unit, m.co_units, m.counties_responsible) for m in simple.measures]
+    assert [(t.key, t.value, t.deadline) for t in trad.targets] == [(t.key, t.value, t.deadline) for t in simple.targets]
+    assert trad.measures[0].title == simple.measures[0].title.translate(to_traditional)
+
+
+def test_a_hand_written_traditional_measure():
+    plan = parse_plan("四、工作措施\n(一)強化監督\n1.強化理論武裝。深入學習。〔責任單位:市委組織部、市紀委監委,各縣(市、區)黨委和人民政府〕\n"
+                      "2.建設示範點。推進建設。(牽頭單位:市農業農村局;配合單位:市財政局)\n")
+    one, two = plan.measures
+    assert (one.title, one.lead_unit, one.co_units, one.counties_responsible) == (
+        "強化理論武裝", "市委组织部", ("市纪委监委",), True)
+    assert (two.lead_unit, two.co_units) == ("市农业农村局", ("市财政局",))
