@@ -38,7 +38,9 @@ _CN_DIGITS = "一二三四五六七八九"
 _HEADING = re.compile(r"([一二三四五六七八九十]{1,3})、\s*(?:工作措施|主要措施|具体措施|主要任务|重点任务|工作任务)")
 _SECTION = re.compile(r"\(([一二三四五六七八九十]{1,3})\)")
 # Digits glued to a year, a range ("2-3年"), an ordinal ("第5、") or a decimal are never measure numbers.
-_MEASURE_NO = re.compile(r"(?<![\d.第\-~—])(\d{1,3})\s*[.、](?!\d)")
+# Measures numbered 1. / 1、 / (1) (also （1）) / ①; a plan keeps one style for its measures (the first one's), so
+# sub-items numbered in another style inside a measure are not taken for measures.
+_MEASURE_NO = re.compile(r"(?<![\d.第\-~—])(\d{1,3})\s*[.、](?!\d)|\((\d{1,3})\)|([\u2460-\u2473])")
 _MEASURE_TITLE = re.compile(r"\s*([^。\n]{1,80})[。\n]")
 _NOTE_OPENING = re.compile(r"\s*(?:责任单位|责任部门|牵头单位|牵头部门)")
 _NOTE_BARE = re.compile(r"(?:责任单位|责任部门|牵头单位|牵头部门)\s*:")
@@ -291,12 +293,16 @@ def _measure_region(norm: str) -> tuple[int, int]:
 def _measure_starts(norm: str, start: int, end: int) -> list[tuple[int, int, int, int]]:
     """(number, start, title start, title end) of measures 1, 2, 3…; out-of-sequence digits are skipped."""
     found: list[tuple[int, int, int, int]] = []
+    style = None
     for m in _MEASURE_NO.finditer(norm, start, end):
-        if int(m.group(1)) != len(found) + 1 or (found and m.start() < found[-1][3]):
+        kind = m.lastindex  # 1: "1." or "1、", 2: "(1)", 3: "①"
+        number = ord(m.group(3)) - 0x245F if kind == 3 else int(m.group(kind))
+        if number != len(found) + 1 or (found and m.start() < found[-1][3]) or style not in (None, kind):
             continue
         title = _MEASURE_TITLE.match(norm, m.end(), end)
         if title and title.group(1).strip():
             found.append((len(found) + 1, m.start(), title.start(1), title.end(1)))
+            style = kind
     return found
 
 

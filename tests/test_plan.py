@@ -434,3 +434,21 @@ def test_a_hand_written_traditional_measure():
     assert (one.title, one.lead_unit, one.co_units, one.counties_responsible) == (
         "強化理論武裝", "市委组织部", ("市纪委监委",), True)
     assert (two.lead_unit, two.co_units) == ("市农业农村局", ("市财政局",))
+
+
+@pytest.mark.parametrize("first, second", [("1、", "2、"), ("(1)", "(2)"), ("（1）", "（2）"), ("①", "②")])
+def test_measures_numbered_in_other_styles(first, second):
+    plan = parse_plan(f"三、重点任务\n（一）加强监督\n{first}健全监督体系。建立台账。〔责任单位:市纪委监委、市委组织部〕\n"
+                      f"{second}推进村务公开。每季度公开一次。〔责任单位:市民政局〕\n")
+    assert [(m.number, m.title, m.lead_unit, m.co_units) for m in plan.measures] == [
+        (1, "健全监督体系", "市纪委监委", ("市委组织部",)), (2, "推进村务公开", "市民政局", ())]
+    assert [s.title for s in plan.sections] == ["加强监督"]
+
+
+def test_sub_items_in_another_style_are_not_measures():
+    """Measures numbered 1. with (1)(2) items inside: the items stay part of their measure."""
+    plan = parse_plan("四、工作措施\n1.强化理论武装。(1)开展集中学习。(2)组织专题培训。〔责任单位:市委组织部〕\n"
+                      "2.深化法治建设。(1)培养法律明白人。〔责任单位:市司法局〕\n")
+    assert [(m.number, m.title, m.lead_unit) for m in plan.measures] == [
+        (1, "强化理论武装", "市委组织部"), (2, "深化法治建设", "市司法局")]
+    assert "组织专题培训" in plan.measures[0].body
