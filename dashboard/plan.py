@@ -325,7 +325,13 @@ def _measure(text: str, norm: str, number: int, section: int,
     """One measure: its body is everything after the title but the responsibility note."""
     body_start = title_end + 1
     note = _find_note(norm, body_start, body_end)
-    if note is None or not note[2]:
+    phrase = _find_phrase(norm, body_start, body_end) if note is None else None
+    said = parse_lead_phrase(norm[phrase[0]:phrase[1]]) if phrase else None
+    if said is not None:  # "A、B牵头,C、D配合" at the end of the measure, bracketed or not
+        lead, co, counties = said
+        flags = ()
+        body = text[body_start:phrase[0]] + text[phrase[1]:body_end]
+    elif note is None or not note[2]:
         lead, co, counties, flags = None, (), False, (FLAG_NO_NOTE,)
         body = text[body_start:body_end]
     else:
@@ -335,6 +341,53 @@ def _measure(text: str, norm: str, number: int, section: int,
     return Measure(number=number, section=section, title=text[title_start:title_end].strip(),
                    body=body.strip(), lead_unit=lead, co_units=co, counties_responsible=counties,
                    deadline=_measure_deadline(norm[body_start:body_end]), flags=flags)
+
+
+_PHRASE_PART = re.compile(r"^\s*由?(.+?)(牵头|配合|按职责分工负责|协助|参与)\s*[^,;]*$")
+# What a unit's name ends with (市民政局, 市委组织部, 市交通委(市道运局), 各乡(镇)人民政府…): a phrase naming
+# anything else ("建立党委统一领导、纪委牵头…") is prose, not a responsibility note — never a lead unit.
+_UNIT_END = re.compile(r"(?:局|委|部|办|院|会|府|室|组|队|所|中心|联|团|社|站|处|厅|署|行|司|馆|台|校|监委|\))$")
+
+
+def parse_lead_phrase(phrase: str) -> tuple[str | None, tuple[str, ...], bool] | None:
+    """(lead, co-units, every county responsible) of "A、B牵头,C、D配合" / "A牵头,B按职责分工负责" (brackets and a
+    final "。" allowed): the first unit before 牵头 leads; the others and those before 配合 etc. co-operate.
+    None when the phrase names something that is not a unit, or no lead."""
+    text = phrase.translate(_NORMALISE).strip().rstrip("。").strip()
+    if text and text[0] in _OPEN and _bracket_groups(text, 0, len(text)) == [(0, len(text), True)]:
+        text = text[1:-1]
+    leads: list[str] = []
+    others: list[str] = []
+    counties = False
+    for part in _split_top(text, ",;"):
+        found = _PHRASE_PART.match(part)
+        if not found:
+            continue
+        for name in (re.sub(r"\s+", "", n) for n in _split_top(found.group(1), "、和及")):
+            if name.startswith("各县"):
+                counties = True
+            elif name and (len(name) > 40 or not _UNIT_END.search(name)):
+                return None
+            elif name:
+                (leads if found.group(2) == "牵头" else others).append(name)
+    if not leads:
+        return None
+    lead = leads[0]
+    return lead, tuple(dict.fromkeys(n for n in leads[1:] + others if n != lead)), counties
+
+
+def _find_phrase(norm: str, start: int, end: int) -> tuple[int, int] | None:
+    """(start, end) of a trailing "…牵头,…配合" phrase: the last bracket group saying who 牵头, else the last
+    sentence of the measure when it does."""
+    groups = [g for g in _bracket_groups(norm, start, end) if g[2]]
+    if groups and "牵头" in norm[groups[-1][0]:groups[-1][1]] and not norm[groups[-1][1]:end].strip(" 。\n"):
+        return groups[-1][0], groups[-1][1]
+    body = norm[start:end].rstrip()
+    cut = body.rstrip("。").rfind("。")
+    last = body[cut + 1:] if cut >= 0 else body
+    if re.search(r"牵头\s*(?:[,;。]|$)", last.rstrip()):
+        return start + cut + 1, start + len(body)
+    return None
 
 
 def _find_note(norm: str, start: int, end: int) -> tuple[int, int, bool] | None:

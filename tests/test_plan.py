@@ -452,3 +452,24 @@ def test_sub_items_in_another_style_are_not_measures():
     assert [(m.number, m.title, m.lead_unit) for m in plan.measures] == [
         (1, "强化理论武装", "市委组织部"), (2, "深化法治建设", "市司法局")]
     assert "组织专题培训" in plan.measures[0].body
+
+
+@pytest.mark.parametrize("ending, lead, co, counties", [
+    ("市委组织部、市委宣传部牵头,市纪委监委、各县(市、区)配合。", "市委组织部", ("市委宣传部", "市纪委监委"), True),
+    ("(市司法局牵头,市委政法委按职责分工负责)", "市司法局", ("市委政法委",), False),
+    ("（市交通委（市道运局）牵头，各乡（镇）人民政府配合）", "市交通委(市道运局)", ("各乡(镇)人民政府",), False),
+    ("由市民政局牵头。", "市民政局", (), False),
+])
+def test_a_trailing_lead_phrase_names_the_units(ending, lead, co, counties):
+    plan = parse_plan(f"四、工作措施\n1.规范村务公开。每季度公开一次,接受群众监督。{ending}\n2.强化监督。加强检查。〔责任单位:市纪委监委〕\n")
+    first = plan.measures[0]
+    assert (first.lead_unit, first.co_units, first.counties_responsible, first.flags) == (lead, co, counties, ())
+    assert first.body == "每季度公开一次,接受群众监督。"  # the phrase is the note, not the body
+    assert plan.measures[1].lead_unit == "市纪委监委"
+
+
+def test_prose_with_the_word_lead_is_not_taken_for_units():
+    """"党委统一领导、纪委牵头,部门协同" describes a mechanism: no lead unit is invented, the measure is flagged."""
+    plan = parse_plan("四、工作措施\n1.健全工作机制。建立党委统一领导、纪委牵头,部门协同的工作机制。\n"
+                      "2.强化监督。加强检查。〔责任单位:市纪委监委〕\n")
+    assert (plan.measures[0].lead_unit, plan.measures[0].flags) == (None, ("责任单位缺失",))
