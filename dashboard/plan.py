@@ -196,6 +196,9 @@ def parse_plan(text: str, config: PlanConfig | None = None,
     start, end = _measure_region(norm)
     starts = _measure_starts(norm, start, end)
     if not starts:
+        tabled = _table_plan(text, norm, config or load_plan_config(), rules)
+        if tabled is not None:
+            return tabled
         raise PlanParseError(
             "未在方案文本中找到任何工作措施(形如「1.强化理论武装。」),请确认上传的是实施方案全文。"
         )
@@ -209,6 +212,25 @@ def parse_plan(text: str, config: PlanConfig | None = None,
     spans = [(m[1], next(b for b in boundaries if b > m[3]), m[0]) for m in starts]
     targets = _targets(text, norm, spans, config or load_plan_config(), rules)
     return Plan(_plan_title(text), tuple(s for _, s in sections), tuple(measures), targets)
+
+
+def _table_plan(text: str, norm: str, config: PlanConfig, rules: tuple[TargetRule, ...]) -> Plan | None:
+    """A plan laid out as a task table (:mod:`dashboard.plan_table`), or None when the text holds none. Units,
+    deadlines and flags are read on the normalised text; titles and bodies keep the document's own characters
+    (the two align character for character)."""
+    from dashboard import plan_table
+
+    read, shown = plan_table.rows(norm, _split_top), plan_table.rows(text, _split_top)
+    if not read or not shown or len(read) != len(shown):
+        return None
+    measures = []
+    for r, own in zip(read, shown):
+        dated = plan_table.deadline_of(r.deadline_text)
+        measures.append(Measure(number=r.number, section=0, title=own.title, body=own.body, lead_unit=r.lead,
+                                co_units=r.co_units, counties_responsible=r.counties,
+                                deadline=_end_of(*dated) if dated else None, flags=r.flags))
+    targets = _targets(text, norm, [(r.start, r.end, r.number) for r in read], config, rules)
+    return Plan(_plan_title(text), (), tuple(measures), targets)
 
 
 def plan_to_dict(plan: Plan) -> dict:

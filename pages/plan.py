@@ -200,7 +200,8 @@ with ui.guarded("实施方案"):
 
     flagged = [m for m in plan.measures if m["flags"]]
     for m in flagged:
-        st.warning(f"措施 {m['number']}「{ui.plain(m['title'])}」:{'、'.join(m['flags'])}(原文在责任单位之前截断),请补全方案文本。")
+        fix = "请在上方“手工修改当前方案”中补全" if who.role == "admin" else "请管理员核对后补全"
+        st.warning(f"措施 {m['number']}「{ui.plain(m['title'])}」:{ui.plain('、'.join(m['flags']))}。{fix}。")
 
     with st.expander("查看措施原文"):
         choice = st.selectbox("选择措施", [f"{m['number']}. {m['title']}" for m in plan.measures],

@@ -473,3 +473,32 @@ def test_prose_with_the_word_lead_is_not_taken_for_units():
     plan = parse_plan("四、工作措施\n1.健全工作机制。建立党委统一领导、纪委牵头,部门协同的工作机制。\n"
                       "2.强化监督。加强检查。〔责任单位:市纪委监委〕\n")
     assert (plan.measures[0].lead_unit, plan.measures[0].flags) == (None, ("责任单位缺失",))
+
+
+TABLE_PLAN = """XX县清廉村居建设任务分工表
+| 序号 | 工作任务 | 责任单位 | 完成时限 |
+| --- | --- | --- | --- |
+| 1 | 全面推行村级小微权力清单。编制清单并公开。 | 县纪委监委*、县委组织部、县农业农村局 | 2024年10月底 |
+| 2 | 培育法律明白人。每村至少3名。 | 县司法局 | 12月底前 |
+| 3 | 开展廉洁文化进村居。 | 县委宣传部、县文明办、各乡（镇）人民政府 | 2025年6月 |
+"""
+
+
+def test_a_plan_written_as_a_task_table():
+    """Rows separated by |, the lead marked with *, deadlines with and without a written year."""
+    plan = parse_plan(TABLE_PLAN, CONFIG)
+    rows = [(m.number, m.title, m.lead_unit, m.co_units, m.deadline, m.flags) for m in plan.measures]
+    assert rows == [
+        (1, "全面推行村级小微权力清单", "县纪委监委", ("县委组织部", "县农业农村局"), "2024-10-31", ()),
+        (2, "培育法律明白人", "县司法局", (), None, ("期限未写年份",)),  # "12月底前": no year is invented
+        (3, "开展廉洁文化进村居", None, ("县委宣传部", "县文明办", "各乡(镇)人民政府"), "2025-06-30",
+         ("牵头单位未标注(多个责任单位中没有用*标出牵头单位)",)),  # several units, none marked: not guessed
+    ]
+    assert plan.measures[0].body == "全面推行村级小微权力清单。编制清单并公开。"
+
+
+def test_a_tab_separated_table_from_word():
+    text = "任务分工\n序号\t重点任务\t责任部门\n1\t规范村务公开\t县民政局*、县财政局\n2\t强化监督检查\t县纪委监委\n(完)"
+    plan = parse_plan(text, CONFIG)
+    assert [(m.title, m.lead_unit, m.co_units) for m in plan.measures] == [
+        ("规范村务公开", "县民政局", ("县财政局",)), ("强化监督检查", "县纪委监委", ())]
