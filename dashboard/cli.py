@@ -52,11 +52,10 @@ def _read_plan(path_text: str):
         return str(exc)
 
 
-COMPARATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}
-
-
 def _print_plan(plan) -> None:
     """The parse for review: sections, measures with their units and flags, targets with their sentences."""
+    from dashboard.plan import requirement
+
     for section in plan.sections:
         print(f"【{section.number}】{section.title}")
         for m in (m for m in plan.measures if m.section == section.number):
@@ -66,7 +65,7 @@ def _print_plan(plan) -> None:
     print(f"目标({len(plan.targets)} 个节点):")
     for t in plan.targets:
         note = "(期限为配置默认值)" if t.deadline_configured else ""
-        print(f"  - {t.text}:{COMPARATORS.get(t.comparator, t.comparator)} {t.value:g}{t.unit},期限 {t.deadline}{note}\n    原文:{t.source}")
+        print(f"  - {t.text}:{requirement(t.comparator, t.value, t.unit)},期限 {t.deadline}{note}\n    原文:{t.source}")
     flagged = sum(1 for m in plan.measures if m.flags)
     print(f"共 {len(plan.measures)} 项措施、{len(plan.targets)} 个目标节点" + (f";{flagged} 项措施需要人工核对" if flagged else ""))
 

@@ -15,6 +15,14 @@ from typing import NamedTuple
 
 from dashboard import settings
 
+COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}  # a target's stored comparator -> the sign shown
+
+
+def requirement(comparator: str, value: float, unit: str) -> str:
+    """A target's requirement as every page, export and CLI verb shows it, e.g. "≥ 70%"."""
+    return f"{COMPARATOR_SIGNS.get(comparator, comparator)} {value:g}{unit}"
+
+
 FLAG_NO_NOTE = "责任单位缺失"
 FLAG_NO_LEAD = "牵头单位缺失"
 

@@ -12,13 +12,12 @@ import pandas as pd
 
 from dashboard.accounts import Account
 from dashboard.catalog import PlanView, load_plan
-from dashboard.plan import FLAG_NO_LEAD, FLAG_NO_NOTE, Measure, Plan, Section, Target
+from dashboard.plan import COMPARATOR_SIGNS, FLAG_NO_LEAD, FLAG_NO_NOTE, Measure, Plan, Section, Target
 from dashboard.scope import require
 
 MEASURE_COLUMNS = ["序号", "措施", "牵头单位", "配合单位", "各县(市、区)负责", "期限"]
 TARGET_COLUMNS = ["目标", "要求", "数值", "单位", "期限"]
-COMPARATORS = {"≥": ">=", "≤": "<=", "=": "="}
-SHOWN = {v: k for k, v in COMPARATORS.items()}
+COMPARATORS = {sign: stored for stored, sign in COMPARATOR_SIGNS.items()}  # shown sign -> stored comparator
 
 
 class PlanEditError(ValueError):
@@ -44,7 +43,7 @@ def measure_frame(plan: PlanView) -> pd.DataFrame:
 def target_frame(plan: PlanView) -> pd.DataFrame:
     return pd.DataFrame({
         "目标": [t.text for t in plan.targets],
-        "要求": [SHOWN.get(t.comparator, t.comparator) for t in plan.targets],
+        "要求": [COMPARATOR_SIGNS.get(t.comparator, t.comparator) for t in plan.targets],
         "数值": [float(t.value) for t in plan.targets],
         "单位": [t.unit for t in plan.targets],
         "期限": [t.deadline.isoformat() for t in plan.targets],

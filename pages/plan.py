@@ -7,14 +7,13 @@ import streamlit as st
 
 from dashboard import plan_edits, signed_in, ui
 from dashboard.catalog import PlanVersionError, activate_plan, add_plan_version, plan_versions
-from dashboard.plan import PlanParseError, parse_plan
+from dashboard.plan import PlanParseError, parse_plan, requirement
 from dashboard.plan_files import KINDS, plan_text
 from dashboard.scope import ScopeError
 
 st.title("实施方案")
 DRAFT, DONE = "plan_draft", "plan_done"  # session_state: the text under review, the message after a save
 PASTED = "粘贴的方案文本.txt"
-COMPARATORS = {">=": "≥", "<=": "≤"}
 
 
 def review(parsed, name: str) -> None:
@@ -36,7 +35,7 @@ def review(parsed, name: str) -> None:
     }), "方案解析结果:工作措施与责任单位", None, "review_measures", stamp=stamp)
     ui.table(pd.DataFrame({
         "目标": [t.text for t in parsed.targets],
-        "要求": [f"{COMPARATORS.get(t.comparator, t.comparator)} {t.value:g}{t.unit}" for t in parsed.targets],
+        "要求": [requirement(t.comparator, t.value, t.unit) for t in parsed.targets],
         "期限": [t.deadline + ("(配置默认值)" if t.deadline_configured else "") for t in parsed.targets],
         "方案原文": [t.source for t in parsed.targets],
     }), "方案解析结果:目标与时间节点", None, "review_targets", stamp=stamp)
@@ -169,7 +168,7 @@ with ui.guarded("实施方案"):
     targets = pd.DataFrame(
         {
             "目标": [t.text for t in plan.targets],
-            "要求": [f"{'≥' if t.comparator == '>=' else t.comparator} {t.value:g}{t.unit}" for t in plan.targets],
+            "要求": [requirement(t.comparator, t.value, t.unit) for t in plan.targets],
             "期限": [f"{t.deadline:%Y-%m-%d}" + (" (配置默认值)" if t.deadline_configured else "")
                    for t in plan.targets],
             "方案原文": [t.source for t in plan.targets],
