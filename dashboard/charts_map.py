@@ -198,10 +198,23 @@ def map_layers(sites: pd.DataFrame, townships: pd.DataFrame, counties: pd.DataFr
         "polygon": rings,
         "width": (counties["code"] == county).map({True: 4, False: 2}) if county else 2,
     }).reset_index(drop=True)
-    labels = pd.DataFrame({"position": rings.map(_centroid), "name": counties["name"]}).reset_index(drop=True)
+    first = ~counties["code"].duplicated()  # a county of several parts is named once, on its largest
+    labels = pd.DataFrame({"position": rings[first].map(_centroid), "name": counties["name"][first]}
+                          ).reset_index(drop=True)
     return {"sites": dots[~plain].reset_index(drop=True),
             "villages": dots[plain].drop(columns="color").reset_index(drop=True),
             "townships": towns, "counties": outlines, "labels": labels, "bounds": _bounds(dots, towns)}
+
+
+def missing_layers(townships: pd.DataFrame, counties: pd.DataFrame) -> str | None:
+    """What the map says when a boundary layer is not in the store (it then shows the village dots only), or
+    None when both are there. ``townships``/``counties``: :func:`dashboard.facts.boundaries`."""
+    missing = [name for name, frame in (("乡镇(街道)边界", townships), ("县(市、区)边界", counties)) if frame.empty]
+    if not missing:
+        return None
+    shown = "村点" if len(missing) == 2 else "村点和" + ("县(市、区)界" if townships.empty else "乡镇底色")
+    return (f"尚未导入{'和'.join(missing)},地图只显示{shown};"
+            "请管理员在「数据上报」页的「行政区划边界」中导入边界(GeoJSON 或 shapefile 压缩包)。")
 
 
 def _centroid(ring: list) -> list[float]:

@@ -182,6 +182,10 @@ def cmd_import(args) -> int:
     from loaders.cells import parse_period
     from loaders.errors import CellError
 
+    if args.kind == "boundaries":
+        return cmd_import_boundaries(args)
+    if not args.period:
+        return _fail("用法错误:缺少必填参数: --period(报送期,YYYY-MM)。", 2)
     try:
         period = parse_period(args.period)
     except CellError as exc:
@@ -223,6 +227,50 @@ def cmd_import(args) -> int:
                 intake.record_refusal(engine, preview)
     _report(previews, clash, args, args.dry_run)
     return 0 if ok else 1
+
+
+def cmd_import_boundaries(args) -> int:
+    """``qinglian import FILE --kind boundaries``: the upload page's 行政区划边界, one file (exit 0 written or
+    checked, 1 refused, 2 usage or store)."""
+    from dashboard import boundaries
+    from dashboard.catalog import ready
+    from dashboard.scope import ScopeError
+    from dashboard.store import StoreError, make_engine
+
+    if len(args.files) != 1:
+        return _fail("边界一次导入一个文件(县界、乡镇界请分别导入)。", 2)
+    path = Path(args.files[0])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _fail(f"无法读取文件「{path}」:文件不存在或没有读取权限。", 2)
+    engine = make_engine(args.db)
+    ready(engine)
+    who = _acting(engine, args)
+    if who is None:
+        return _fail(f"账号「{args.as_account}」不存在或已停用。", 2)
+    try:
+        preview = boundaries.prepare(engine, data, path.name, args.crs, args.level, who=who)
+        upload_id = boundaries.commit(engine, preview, who=who) if preview.ok and not args.dry_run else None
+    except ScopeError as exc:
+        return _fail(str(exc), 1)
+    except StoreError as fault:
+        return _fail(fault.commit_text() + f"({fault.where})", 2)
+    if not preview.ok and not args.dry_run:
+        boundaries.record_refusal(engine, preview)
+    if args.format == "json":
+        _print_json({**preview.to_json(), "version": upload_id})
+    else:
+        verdict = ("未通过校验,未写入" if not preview.ok else "校验通过(试运行,未写入)" if args.dry_run
+                   else f"校验通过,已写入(版本号 {upload_id})")
+        print(f"{verdict}:{preview.summary() if not preview.file_error else preview.file_name}。")
+        for line in [preview.file_error] if preview.file_error else preview.errors[:50]:
+            print("错误:" + line)
+        for line in preview.warnings[:50]:
+            print("提示:" + line)
+        if len(preview.warnings) > 50:
+            print(f"……共 {len(preview.warnings)} 条提示,完整清单见上报页面。")
+    return 0 if preview.ok else 1
 
 
 def _report(previews, clash: list[str], args, dry_run: bool) -> None:
@@ -603,8 +651,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="导入月报表格(与上报页面同一流程;多个文件一并写入或都不写入)")
     imp.add_argument("files", nargs="+", metavar="FILE",
                      help="一个或多个文件;村级指标月报等按县填报的报表,不指定 --county 时一个文件可含多个县")
-    imp.add_argument("--kind", required=True, choices=tuple(KIND_LABELS), help="报表类型")
-    imp.add_argument("--period", required=True, help="报送期,YYYY-MM")
+    imp.add_argument("--kind", required=True, choices=(*KIND_LABELS, "boundaries"),
+                     help="报表类型;boundaries:县(市、区)或乡镇(街道)边界(GeoJSON 或 shapefile 压缩包,仅管理员)")
+    imp.add_argument("--period", help="报送期,YYYY-MM(导入边界时不用)")
+    imp.add_argument("--crs", choices=("WGS-84", "GCJ-02", "BD-09"), default="WGS-84",
+                     help="边界文件的坐标系(默认 WGS-84;GCJ-02、BD-09 导入时转换为 WGS-84)")
+    imp.add_argument("--level", choices=("county", "township"),
+                     help="边界层级:county 县(市、区)界,township 乡镇(街道)界;不填则按文件识别")
     imp.add_argument("--county", help="所属县(市、区)名称;不填则按文件中的县识别,多县文件逐县各存一个版本")
     imp.add_argument("--unit", help="填报单位(措施推进月报)")
     imp.add_argument("--as", dest="as_account", metavar="ACCOUNT",

@@ -11,6 +11,7 @@ When the cut-off lies ahead, the versions active now are used.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -221,11 +222,23 @@ def removed_villages(engine: Engine, period: str) -> dict[str, str]:
 
 
 def boundaries(engine: Engine, level: str) -> pd.DataFrame:
-    """code, name, county_code, boundary (GeoJSON text) of every county or township that has one."""
+    """code, name, county_code, boundary (a GeoJSON Polygon as text) of every county or township that has one.
+    A MultiPolygon (islands, enclaves) gives one row per part, its largest first, so a drawer takes each row's
+    outer ring (``coordinates[0]``) and the first row of a code for its name."""
     with engine.connect() as conn:
         rows = conn.execute(select(R.code, R.name, R.county_code, R.boundary)
                             .where(R.level == level, R.boundary.is_not(None)).order_by(R.code)).all()
-    return frame_of(rows, columns=["code", "name", "county_code", "boundary"])
+    return frame_of([part for row in rows for part in _polygon_rows(row)],
+                    columns=["code", "name", "county_code", "boundary"])
+
+
+def _polygon_rows(row) -> list[tuple]:
+    code, name, county_code, boundary = row
+    if '"MultiPolygon"' not in boundary:
+        return [tuple(row)]
+    parts = json.loads(boundary)["coordinates"]  # stored largest part first (dashboard.boundaries.drawing)
+    return [(code, name, county_code, json.dumps({"type": "Polygon", "coordinates": part}, separators=(",", ":")))
+            for part in parts]
 
 
 def ledger_in_effect(engine: Engine, view: View) -> pd.DataFrame:

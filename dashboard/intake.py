@@ -28,7 +28,7 @@ from loaders import reader
 from loaders.cells import norm_text, parse_period
 from loaders.errors import CellError, IntakeError, Issue
 from loaders.refusals import REFUSALS
-from loaders.schema import KIND_LABELS, KINDS
+from loaders.schema import BOUNDARY_KIND, KIND_LABELS, KINDS
 from loaders.validate import Context, Result, kind_module, validate
 from loaders.villages import Village, VillageIndex
 
@@ -742,6 +742,10 @@ def _restore(engine: Engine, upload_id: int, who: Account) -> int:
         row = conn.execute(select(U).where(U.id == upload_id)).mappings().one_or_none()
         if row is None:
             raise ValueError(f"版本号 {upload_id} 不存在")
+        if row["kind"] == BOUNDARY_KIND:  # a boundary layer: 管理员 only, drawn again from its own rows
+            from dashboard import boundaries
+
+            return boundaries.restore_in(conn, row, who, user)
         if write_scope(who, row["kind"], row["scope"]) != row["scope"]:
             raise ScopeError(f"{who.role_label}只能恢复本县或本单位的版本。")
         if row["outcome"] != "accepted":

@@ -232,6 +232,20 @@ class RosterVillage(Base):
     merged_into: Mapped[str | None] = mapped_column(String(12))  # 合并: the village it joined
 
 
+class BoundaryRow(Base):
+    """The boundary of one county or township in one version of a boundary layer (行政区划边界): the full
+    geometry (WGS-84, repaired; the checks run on it) and the simplified one the maps draw."""
+
+    __tablename__ = "boundary_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), index=True)
+    region_code: Mapped[str] = mapped_column(String(12))  # no foreign key: demo regions may be removed
+    feature: Mapped[int] = mapped_column(Integer)  # the feature's number in the file (1-based)
+    geometry: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, full
+    drawing: Mapped[str] = mapped_column(Text)  # GeoJSON geometry, simplified for the maps
+
+
 class ReportRow(Base):
     """A row of a report kind without a table of its own (a kind added by its schema and loader only):
     the validated record as JSON. The five original kinds keep their typed tables below."""

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from dashboard import facts, models, targets
+from loaders.schema import BOUNDARY_KIND
 
 R = models.Region
 U = models.Upload
@@ -40,9 +41,10 @@ def has_demo_data(engine: Engine) -> bool:
 
 
 def periods(engine: Engine) -> list[str]:
-    """Every period (YYYY-MM) that has an active upload, oldest first."""
+    """Every period (YYYY-MM) that has an active report, oldest first (a boundary layer is no report of a month)."""
     with engine.connect() as conn:
-        return list(conn.scalars(select(U.period).where(U.active).distinct().order_by(U.period)))
+        return list(conn.scalars(select(U.period).where(U.active, U.kind != BOUNDARY_KIND).distinct()
+                                 .order_by(U.period)))
 
 
 def data_version(engine: Engine) -> tuple:

@@ -33,9 +33,9 @@ def _read_exact(fd: int, size: int) -> bytes | None:
 
 
 def _jobs():
-    from dashboard import intake
+    from dashboard import boundaries, intake
 
-    return {"prepare": intake.prepare_job}
+    return {"prepare": intake.prepare_job, "boundaries": boundaries.prepare_job}
 
 
 def main(argv: list[str] | None = None) -> int:

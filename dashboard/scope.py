@@ -24,7 +24,8 @@ PAGES = {
 }
 # actions of the whole store, not of one county or unit
 ADMIN_ONLY = {"freeze": "冻结或解除冻结月度数据", "plan": "更换实施方案或调整目标", "accounts": "管理账号",
-              "audit": "查看审计日志", "demo": "删除演示数据"}
+              "audit": "查看审计日志", "demo": "删除演示数据",
+              "boundaries": "导入或恢复行政区划边界"}
 
 
 class ScopeError(PermissionError):

@@ -169,3 +169,7 @@ KINDS: dict[str, Kind] = _kinds()
 # The order the upload page and ``qinglian`` offer the kinds in: the page preselects the first.
 MENU_ORDER = ("village_monthly", "demo_sites", "measure_progress", "county_brands", "roster")
 KIND_LABELS: dict[str, str] = {key: KINDS[key].label for key in MENU_ORDER}  # key -> Chinese name
+# County and township boundaries are uploads too (GeoJSON, not a spreadsheet: dashboard/boundaries.py); the
+# upload history names every kind of upload with this.
+BOUNDARY_KIND = "boundaries"
+UPLOAD_LABELS: dict[str, str] = {**KIND_LABELS, BOUNDARY_KIND: "行政区划边界"}

@@ -69,6 +69,9 @@ with ui.guarded("示范点地图"):
     where = ui.counties(ver).get(view.county, "全市") if view.county else "全市"
     tile = tile_url()
     total = ui.region_counts(ver)["village"]
+    missing = charts_map.missing_layers(ui.boundaries(ver, "township"), ui.boundaries(ver, "county"))
+    if missing:
+        st.info(missing, icon=":material/layers:")
 
     left, right = st.columns([3, 1], gap="medium")
     if not view.county and total > charts_map.COUNTY_LEVEL:  # a province or a country: counties, not villages

@@ -7,14 +7,14 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import completeness, exports, facts, intake, months, scope, signed_in, ui
+from dashboard import boundaries, completeness, exports, facts, intake, months, scope, signed_in, ui
 from dashboard.accounts import Account
 from dashboard.demo import remove_demo
 from dashboard.plan import load_plan_config
 from dashboard.settings import deadline_day
 from dashboard.store import StoreError
 from dashboard.templates import template_file
-from loaders.schema import KIND_LABELS, KINDS
+from loaders.schema import COORD_SYSTEMS, KIND_LABELS, KINDS, UPLOAD_LABELS
 
 OUTCOMES = {"accepted": "已被替换", "refused": "未通过", "failed": "提交失败(未写入)"}
 ISSUE_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "填写内容", "message": "问题及修改方法"}
@@ -299,8 +299,8 @@ def history_tab(ver: tuple, who: Account) -> None:
     frame = pd.DataFrame(rows)
     frame["状态"] = frame.apply(lambda r: "生效" if r["active"] else OUTCOMES.get(r["outcome"], "未通过"), axis=1)
     view = pd.DataFrame({
-        "版本号": frame["id"], "报表": frame["kind"].map(KIND_LABELS), "报送期": frame["period"],
-        "范围": frame["scope"].map(lambda s: names.get(s, s)), "文件": frame["file_name"],
+        "版本号": frame["id"], "报表": frame["kind"].map(UPLOAD_LABELS), "报送期": frame["period"],
+        "范围": frame["scope"].map(lambda s: names.get(s, boundaries.LAYERS.get(s, s))), "文件": frame["file_name"],
         "填报人": frame["uploaded_by"], "时间": frame["uploaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
         "行数": frame["rows"], "状态": frame["状态"], "说明": frame["message"],
     })
@@ -341,6 +341,79 @@ def history_tab(ver: tuple, who: Account) -> None:
             st.error(ui.plain(exc), icon=":material/block:")
             return
         st.success(f"已将版本 #{choice} 恢复为生效版本。")
+
+
+def boundaries_tab(who: Account) -> None:
+    """行政区划边界 (管理员): a GeoJSON or zipped shapefile of county or township boundaries, checked, then kept
+    as a new version of its layer."""
+    st.caption("导入县(市、区)界或乡镇(街道)界:GeoJSON(Polygon 或 MultiPolygon)或 shapefile 压缩包(.zip,含 .shp、"
+               ".shx、.dbf,可带 .prj、.cpg)。每个要素按属性中的12位区划代码、adcode(县6位、乡镇9位)或名称对应名录;"
+               "同一层级的新版本整体替换旧版本,旧版本保留在「历史版本」中,可以恢复。")
+    left, mid = st.columns(2)
+    crs = left.selectbox("坐标系", COORD_SYSTEMS, key="bd_crs",
+                         help="WGS-84(GPS、天地图、CGCS2000)、GCJ-02(高德/腾讯/DataV)或 BD-09(百度);导入时统一转换为 WGS-84")
+    level = mid.selectbox("边界层级", [None, "county", "township"], key="bd_level",
+                          format_func=lambda v: "按文件自动识别" if v is None else boundaries.LAYERS[v])
+    uploaded = st.file_uploader("上传边界文件(.geojson、.json 或 .zip)", key="bd_file")
+    if uploaded is None:
+        return
+    data, name = uploaded.getvalue(), uploaded.name
+    attempt = hashlib.sha256(data + f"{crs}|{level}|{who.signature}|{name}".encode()).hexdigest()
+    kept = st.session_state.setdefault("bd_previews", {})
+    if attempt not in kept:
+        with st.spinner(f"正在校验边界文件「{ui.plain(name)}」……"):
+            kept.clear()
+            kept[attempt] = boundaries.prepare(ui.engine(), data, name, crs, level, who=who)
+    preview = kept[attempt]
+    if preview.file_error:
+        st.error(ui.plain(preview.file_error) + "\n\n未写入任何数据。", icon=":material/block:")
+        _refused_once(attempt, preview)
+        return
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric("要素", preview.features)
+    c2.metric("对应名录", len(preview.matched), help=preview.label)
+    c3.metric("未对应的要素", len(preview.unmatched))
+    c4.metric("名录中没有边界", len(preview.uncovered))
+    c5.metric("坐标在边界外的村", len(preview.outside))
+    stamp = f"行政区划边界 · {preview.label} · 校验于 {_now()}"
+    if preview.errors:
+        st.markdown(f"**错误:必须修改后重新上传(共 {len(preview.errors)} 处)**")
+        ui.table(pd.DataFrame({"问题及修改方法": preview.errors}), f"「{preview.file_name}」的错误", None,
+                 "bd_errors", sheet="错误", stamp=stamp)
+    for title, lines, key in (("已自动修复的边界", preview.repaired, "bd_repaired"),
+                              ("未对应名录、未导入的要素", preview.unmatched, "bd_unmatched"),
+                              ("名录中没有边界的地方", preview.uncovered, "bd_uncovered"),
+                              ("坐标不在所属边界内的村(提示,不影响导入)", preview.outside, "bd_outside")):
+        if lines:
+            with st.expander(f"{title}:{len(lines)} 个"):
+                ui.table(pd.DataFrame({"说明": lines}), f"「{preview.file_name}」{title}", None, key, sheet=title[:20],
+                         stamp=stamp)
+    if not preview.ok:
+        st.error("未通过校验,没有写入任何数据。请按上面的提示修改后重新上传。", icon=":material/block:")
+        _refused_once(attempt, preview)
+        return
+    if st.session_state.get("bd_committed") == attempt:
+        st.success(st.session_state["bd_committed_msg"], icon=":material/check_circle:")
+        return
+    st.info(f"校验通过:{preview.label} {len(preview.matched)} 个。确认后点击“导入边界”;"
+            "地图改用本版本,当前版本保留在历史中。")
+    if st.button("导入边界", type="primary", icon=":material/upload:", key="bd_commit"):
+        try:
+            upload_id = boundaries.commit(ui.engine(), preview, who=who)
+        except StoreError as fault:
+            st.error(fault.commit_text(), icon=":material/error:")
+            return
+        st.session_state["bd_committed"] = attempt
+        st.session_state["bd_committed_msg"] = (f"已导入{preview.label} {len(preview.matched)} 个,版本号 {upload_id}。"
+                                                "地图已更新。")
+        st.rerun()
+
+
+def _refused_once(attempt: str, preview: boundaries.Preview) -> None:
+    refused = st.session_state.setdefault("refused", set())
+    if attempt not in refused:
+        boundaries.record_refusal(ui.engine(), preview)
+        refused.add(attempt)
 
 
 def demo_removal(ver: tuple, who: Account) -> None:
@@ -384,7 +457,13 @@ with ui.guarded("数据上报"):
     version = ui.version()
     ui.demo_banner(version)
     account = signed_in.account()
-    if scope.writes(account):
+    if account is not None and account.role == "admin":
+        tab_upload, tab_bounds, tab_history, tab_remind = st.tabs(["上传报表", "行政区划边界", "历史版本", "催报清单"])
+        with tab_upload:
+            upload_tab(version, account)
+        with tab_bounds:
+            boundaries_tab(account)
+    elif scope.writes(account):
         tab_upload, tab_history, tab_remind = st.tabs(["上传报表", "历史版本", "催报清单"])
         with tab_upload:
             upload_tab(version, account)
