@@ -17,16 +17,6 @@ from dashboard.scope import require
 from dashboard.settings import DEFAULT_PLAN_FILE
 from dashboard.store import upgrade
 
-# Parser target keys -> the metric whose milestone ladder they belong to.
-METRIC_OF_TARGET = {
-    "township_demo_40": "township_demo_coverage",
-    "township_demo_70": "township_demo_coverage",
-    "county_brand": "county_brand_coverage",
-    "legal_persons_3": "legal_persons_coverage",
-    "micro_power_list": "micro_power_list_coverage",
-    "discipline_member": "discipline_member_coverage",
-}
-
 
 def load_plan(engine: Engine, text: str, source_name: str, by: str = "系统(首次启动载入默认方案)",
               plan: Plan | None = None, note: str | None = None) -> int:
@@ -133,7 +123,7 @@ def _store_plan(session: Session, plan_id: int, plan: Plan) -> None:
         models.Target(
             plan_id=plan_id,
             key=t.key,
-            metric=METRIC_OF_TARGET.get(t.key, t.key),
+            metric=t.metric,
             text=t.text,
             value=t.value,
             unit=t.unit,

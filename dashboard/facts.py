@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, case, cast, func, literal, select
+from sqlalchemy import Engine, case, func, literal, select
 
-from dashboard import coverage, models, months
+from dashboard import coverage, models, months, settings
 from dashboard.rollups import count_if
 
 U = models.Upload
@@ -264,36 +264,72 @@ def ledger_counts(engine: Engine, view: View) -> pd.DataFrame:
                           ["county_code", "period", "n"])
 
 
-def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
-                     removed: dict[str, str] | None = None) -> pd.DataFrame:
-    """Per period and county: villages reported, with at least ``legal_threshold`` 法律明白人 (the plan's
-    bar; none counted when the plan sets none), with 小微权力清单, with 纪检委员. Reports of ``removed``
-    villages (code -> month of their 撤销/合并) from that month on are not counted: they are off the roster."""
-    V, C = models.VillageReport, models.VillageCount
-    eff = effective_uploads("village_monthly", view)
-    counts = ["reported", "legal_ok", "micro_power_list", "discipline_member"]
-    chosen = eff.subquery()
-    bar = None if legal_threshold is None else max(0, math.ceil(legal_threshold))  # counts are whole people
-    if bar is None or bar in models.LEGAL_BARS:  # the counts kept at commit (dashboard.rollups): a row per report
-        meets = literal(0) if bar is None else C.__table__.c[f"legal_{bar}"]
-        query = (select(chosen.c.period, chosen.c.scope, C.villages, meets, C.micro_power_list, C.discipline_member)
-                 .join(C, C.upload_id == chosen.c.id))
-    else:  # a bar above the counted ones: count the village rows themselves
-        query = (select(chosen.c.period, chosen.c.scope, func.count(), count_if(V.legal_persons >= bar),
-                        count_if(V.micro_power_list), count_if(V.discipline_member))
-                 .join(V, V.upload_id == chosen.c.id).group_by(chosen.c.id, chosen.c.period, chosen.c.scope))
+STORED = frozenset(models.VillageReport.__table__.columns.keys())  # indicators with their own column
+Bars = tuple[tuple[str, float | None], ...]  # (indicator key, per-village bar or None for a 是/否 indicator)
+
+
+def _kept(key: str, bar: int | None) -> str | None:
+    """The column of ``village_report_counts`` (:mod:`dashboard.rollups`) that already counts this, if any."""
+    if key == "legal_persons" and bar in models.LEGAL_BARS:
+        return f"legal_{bar}"
+    return key if bar is None and key in ("micro_power_list", "discipline_member") else None
+
+
+def meets(values: pd.Series, bar: float | None) -> pd.Series:
+    """1 where a village's reported value meets the indicator (是, or at least ``bar``), else 0 (未填 too)."""
+    if bar is None:
+        return values.map(lambda v: int(v is True or v == 1 or v == "是"))
+    return (pd.to_numeric(values, errors="coerce").fillna(-1) >= bar).astype(int)
+
+
+def _village_rows(engine: Engine, ids, bars: Bars, villages: list[str] | None = None) -> pd.DataFrame:
+    """Per village report of the uploads ``ids`` (a select of upload ids): period, county_code, village_code and,
+    per indicator of ``bars``, 1 when it meets it — read row by row, for the indicators kept in ``extra``."""
+    V = models.VillageReport
+    stored = [k for k, _ in bars if k in STORED]
+    query = select(V.period, V.county_code, V.village_code, *(V.__table__.c[k] for k in stored), V.extra) \
+        .where(V.upload_id.in_(ids))
+    if villages is not None:
+        query = query.where(V.village_code.in_(villages))
     with engine.connect() as conn:
-        frame = read_frame(conn, query, ["period", "county_code", *counts])
-    if removed:
-        legal_ok = cast(V.legal_persons >= legal_threshold, Integer) if legal_threshold is not None else literal(0)
-        gone = (select(V.period, V.county_code, V.village_code, literal(1), legal_ok,
-                       cast(V.micro_power_list, Integer), cast(V.discipline_member, Integer))
-                .where(V.upload_id.in_(select(eff.subquery().c.id)), V.village_code.in_(list(removed))))
+        frame = frame_of(conn.execute(query).all(), ["period", "county_code", "village_code", *stored, "extra"])
+    extra = frame["extra"].map(lambda text: json.loads(text) if text else {})
+    for key, bar in bars:
+        frame[key] = meets(frame[key] if key in stored else extra.map(lambda d, k=key: d.get(k)), bar)
+    return frame.drop(columns="extra").assign(reported=1)
+
+
+def indicator_series(engine: Engine, view: View, bars: Bars, removed: dict[str, str] | None = None) -> pd.DataFrame:
+    """Per period and county: villages reported, and per indicator of ``bars`` (a column named by its key) how
+    many met it — 是 for a 是/否 indicator, at least the bar (the plan's "每村至少N名") for a count. Reports of
+    ``removed`` villages (code -> month of their 撤销/合并) from that month on are not counted: they are off the
+    roster."""
+    V, C = models.VillageReport, models.VillageCount
+    bars = tuple((k, None if b is None else max(0, math.ceil(b))) for k, b in bars)  # counts are whole people
+    keys = [k for k, _ in bars]
+    counts = ["reported", *keys]
+    eff = effective_uploads("village_monthly", view)
+    chosen = eff.subquery()
+    if all(_kept(k, b) for k, b in bars):  # the counts kept at commit (dashboard.rollups): a row per report
+        query = (select(chosen.c.period, chosen.c.scope, C.villages, *(C.__table__.c[_kept(k, b)] for k, b in bars))
+                 .join(C, C.upload_id == chosen.c.id))
+    elif all(k in STORED for k in keys):  # a bar above the counted ones: count the village rows themselves
+        query = (select(chosen.c.period, chosen.c.scope, func.count(),
+                        *(count_if(V.__table__.c[k] >= b if b is not None else V.__table__.c[k]) for k, b in bars))
+                 .join(V, V.upload_id == chosen.c.id).group_by(chosen.c.id, chosen.c.period, chosen.c.scope))
+    else:  # an indicator kept in the JSON column: read the rows
+        query = None
+    if query is not None:
         with engine.connect() as conn:
-            off = frame_of(conn.execute(gone).all(), ["period", "county_code", "village_code", *counts])
+            frame = read_frame(conn, query, ["period", "county_code", *counts])
+    else:
+        rows = _village_rows(engine, select(eff.subquery().c.id), bars)
+        frame = rows.groupby(["period", "county_code"], as_index=False)[counts].sum()
+    if removed:
+        off = _village_rows(engine, select(eff.subquery().c.id), bars, list(removed))
         off = off[off["period"] >= off["village_code"].map(removed)]
         if not off.empty:
-            less = off.fillna(0).groupby(["period", "county_code"])[counts].sum()
+            less = off.groupby(["period", "county_code"])[counts].sum()
             frame = frame.set_index(["period", "county_code"])
             frame = frame.sub(less.reindex(frame.index, fill_value=0)).reset_index()
     return frame.fillna(0).astype({c: int for c in counts})
@@ -302,14 +338,19 @@ def indicator_series(engine: Engine, view: View, legal_threshold: float | None,
 def village_reports(engine: Engine, view: View) -> pd.DataFrame:
     """The village reports of the as-of month (the versions in effect): a village report counts for its own
     month only, so a county late this month has none here — its villages are 未报送, not last month's values.
-    Columns: village_code, county_code, period and the indicators."""
+    Columns: village_code, county_code, period and every indicator of the catalogue (data/indicators.toml)."""
     eff = effective_uploads("village_monthly", view, only="month").subquery()
     V = models.VillageReport
-    cols = [V.village_code, V.county_code, V.period, V.legal_persons, V.micro_power_list, V.discipline_member,
-            V.affairs_disclosed, V.supervision_committee]
+    keys = [i["key"] for i in settings.indicators()]
+    cols = [V.village_code, V.county_code, V.period, *(V.__table__.c[k] for k in keys if k in STORED), V.extra]
     with engine.connect() as conn:
         rows = conn.execute(select(*cols).join(eff, eff.c.id == V.upload_id)).all()
-    return frame_of(rows, columns=[c.key for c in cols])
+    frame = frame_of(rows, columns=[c.key for c in cols])
+    extra = frame.pop("extra").map(lambda text: json.loads(text) if text else {})
+    for key in keys:
+        if key not in STORED:
+            frame[key] = extra.map(lambda d, k=key: d.get(k))
+    return frame
 
 
 def measure_reports(engine: Engine, view: View) -> pd.DataFrame:

@@ -90,8 +90,9 @@ def counties(engine: Engine) -> dict[str, str]:
         return dict(conn.execute(select(R.code, R.name).where(R.level == "county").order_by(R.code)).all())
 
 
-def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None, ledger: bool = True) -> targets.Inputs:
+def target_inputs(engine: Engine, as_of: str, bars: facts.Bars, ledger: bool = True) -> targets.Inputs:
     """Everything the target figures of the as-of view rest on — the one way pages, tests and the CLI get it.
+    ``bars``: the village indicators the plan's targets count (:func:`dashboard.targets.village_bars`).
     ``ledger=False``: without the township rows and the ledger rows in effect, which only the township gap list
     and the exports need (the pages read them apart: a country's are 40,000 rows each) — counts only.
 
@@ -104,7 +105,7 @@ def target_inputs(engine: Engine, as_of: str, legal_threshold: float | None, led
         "roster": lambda: facts.roster_counts(engine, as_of),
         "ledger": (lambda: facts.ledger_in_effect(engine, view)) if ledger else (lambda: None),
         "ledger_counts": lambda: facts.ledger_counts(engine, view),
-        "indicators": lambda: facts.indicator_series(engine, view, legal_threshold, facts.removals(engine, as_of)),
+        "indicators": lambda: facts.indicator_series(engine, view, bars, facts.removals(engine, as_of)),
         "brands": lambda: facts.brand_history(engine, view),
         "counties": lambda: counties(engine),
     }

@@ -57,17 +57,6 @@ def sources_text(metric: str | None) -> str:
     kinds = TARGET_SOURCES.get(metric, VILLAGE_SOURCES) if metric else ("measure_progress",)
     return "、".join(KIND_LABELS[k] for k in kinds)
 
-DEFINITIONS = {
-    "township_demo_coverage": "乡镇示范点覆盖率 = 至少有一个“已建成”或“已验收命名”示范点的乡镇(街道)数 ÷ 乡镇(街道)总数;"
-                              "示范点台账按县报送,每县以截至本月最近一期台账为准。",
-    "legal_persons_coverage": "法律明白人达标村占比 = 本月报送法律明白人不少于方案要求人数的村 ÷ 名录中全部村;"
-                              "未报送的村计入分母、不计为达标。",
-    "micro_power_list_coverage": "小微权力清单覆盖率 = 本月报送已制定小微权力清单的村 ÷ 名录中全部村;未报送的村不计为达标。",
-    "discipline_member_coverage": "纪检委员配备率 = 本月报送已配备纪检委员的村 ÷ 名录中全部村;未报送的村不计为达标。",
-    "county_brand_coverage": "县级特色品牌覆盖率 = 品牌状态为“已形成”的县(市、区)÷ 县(市、区)总数;以各县最近一期品牌登记为准。",
-}
-
-
 # --- plain values ------------------------------------------------------------------------------------
 
 def scalar(value):
@@ -111,11 +100,6 @@ def _pct(value) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-MET = {  # what "meets the target" is, said of one unit, for the 通报 line
-    "township_demo_coverage": "已有示范点", "legal_persons_coverage": "法律明白人不少于 {threshold:g} 名",
-    "micro_power_list_coverage": "已制定小微权力清单", "discipline_member_coverage": "已配备纪检委员",
-    "county_brand_coverage": "已形成特色品牌",
-}
 UNITS = {"乡镇": "个乡镇(街道)", "村": "个村(社区)", "县": "个县(市、区)"}
 
 
@@ -126,7 +110,7 @@ def sentence(spec: targets.Spec, where: str, count: int, total: int, actual: flo
     if actual is None:
         return f"{where}{spec.label}:本月未报送,无法计算。"
     unit = UNITS.get(spec.noun, f"个{spec.noun}")
-    text = f"{where} {total} {unit}中 {count} 个{MET.get(spec.metric, '达标').format(threshold=spec.threshold or 0)},{spec.label} {actual:.1f}%"
+    text = f"{where} {total} {unit}中 {count} 个{spec.met},{spec.label} {actual:.1f}%"
     if previous is not None:
         change = round(actual - previous, 1)
         text += ",与上月持平" if change == 0 else (f",较上月提高 {change:.1f} 个百分点" if change > 0
@@ -173,7 +157,7 @@ def _target(spec: targets.Spec, data: targets.Inputs, start: str, as_of: str, wh
         "count": count, "total": total, "unreported": unreported,
         "next_milestone": {"deadline": upcoming.deadline.isoformat(), "value": upcoming.value},
         "pace": metrics.pace_text(pace, spec.noun) if pace else "—",
-        "definition": DEFINITIONS.get(spec.metric, spec.label),
+        "definition": spec.definition or spec.label,
         "sentence": sentence(spec, where, count, total, actual, previous, expected, upcoming, on, unreported),
         "series": table(pd.DataFrame({"月份": series["period"], "实际(%)": series["actual"],
                                       "应达(%)": series["expected"], "未报送": series["unreported"]})),
@@ -220,7 +204,7 @@ class Month:
         self.view = facts.View(as_of)
         self.plan = active_plan(engine)
         self.specs = targets.specs(self.plan.targets) if self.plan else []
-        self.inputs = queries.target_inputs(engine, as_of, targets.legal_threshold(self.specs))
+        self.inputs = queries.target_inputs(engine, as_of, targets.village_bars(self.specs))
         if share:  # the city's counts and gap lists, computed once, are sliced for every county
             self.inputs.memo = {}
         self.share = share

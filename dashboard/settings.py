@@ -118,6 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     _target("county_brand", "每县都有特色亮点和品牌的期限"),
     _target("micro_power_list", "小微权力清单村级全覆盖的期限"),
     _target("discipline_member", "规范配备纪检委员的期限"),
+    Setting(PLAN_CONFIG, "[parser] full_coverage", (), "本市方案表示“全部做到”(=100%)的其他说法,如「规范配备」"),
     Setting(PLAN_CONFIG, "[lamp] yellow_gap_points", LampRule.yellow_gap_points, "落后应达值不足这么多个百分点为黄灯,达到或超过为红灯"),
     Setting(PLAN_CONFIG, "[lamp] red_missing_months", LampRule.red_missing_months, "连续这么多个月及以上未报送为红灯"),
     Setting(PLAN_CONFIG, "[lamp] measure_deadline", LampRule.measure_deadline, "措施未写明完成期限时,按此日期计算直线进度"),
@@ -127,6 +128,8 @@ SETTINGS: tuple[Setting, ...] = (
     _indicator("help", "", "填报说明"),
     _indicator("aliases", (), "可识别的其他表头写法"),
     _indicator("group", None, "合并表头的上级标题,如「问题线索」"),
+    _indicator("target_label", None, "方案目标按此指标跟踪时的名称,人数指标可用 `{threshold:g}` 代表每村要求人数"),
+    _indicator("target_met", None, "通报中“一个村达标”的说法,如「已制定小微权力清单」"),
 )
 _REGISTERED = {(s.source, s.key): s for s in SETTINGS}
 

@@ -1,9 +1,9 @@
 """The plan's targets measured on the facts: monthly series, per-county tables, gaps and pace (pure pandas).
 
-Every target is a share in percent: townships with a built demo site, villages with at least 3
-法律明白人 / a 小微权力清单 / a 纪检委员, counties with a formed brand. Its milestones come from the
-plan (``Target`` rows sharing a metric); the expected value follows the straight path from the plan
-start through each milestone.
+Every target is a share in percent, measured as :mod:`dashboard.tracking` says: townships with a built demo
+site, counties with a formed brand, or villages meeting a village indicator (是, or at least the plan's number).
+Which targets there are, their values and milestones come from the active plan (``Target`` rows sharing a
+metric); the expected value follows the straight path from the plan start through each milestone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dashboard import coverage, months
+from dashboard import coverage, months, tracking
 from dashboard.metrics import (
     LAMP_LABELS,
     Milestone,
@@ -27,13 +27,10 @@ from dashboard.metrics import (
     rank_change,
 )
 
-INDICATOR_COLUMN = {"legal_persons_coverage": "legal_ok", "micro_power_list_coverage": "micro_power_list",
-                    "discipline_member_coverage": "discipline_member"}
-
 
 @dataclass(frozen=True)
 class Spec:
-    """One target as the dashboards show it."""
+    """One target as the dashboards show it: the plan's milestones of one tracked measure."""
 
     metric: str
     label: str  # e.g. 乡镇示范点覆盖率
@@ -41,38 +38,49 @@ class Spec:
     milestones: tuple[Milestone, ...]
     source: str  # the plan's own sentence (of the last milestone)
     configured: bool  # True when a deadline is a configured default (year masked in the plan)
-    threshold: float | None = None  # a per-village bar the share counts against (法律明白人: the plan's "至少N名")
+    threshold: float | None = None  # a per-village bar the share counts against (the plan's "每村至少N名")
+    indicator: str | None = None  # the village indicator counted (village shares only)
+    met: str = "达标"  # one unit meeting it, for the 通报 line
+    definition: str = ""  # how the share is computed
 
-
-LABELS = {
-    "township_demo_coverage": ("乡镇示范点覆盖率", "乡镇"),
-    "legal_persons_coverage": ("法律明白人≥{threshold:g}名的村占比", "村"),
-    "micro_power_list_coverage": ("小微权力清单覆盖率", "村"),
-    "discipline_member_coverage": ("纪检委员配备率", "村"),
-    "county_brand_coverage": ("县级特色品牌覆盖率", "县"),
-}
+    @property
+    def level(self) -> str:
+        """What the share is of: townships, counties or villages."""
+        return {"乡镇": "townships", "县": "counties"}.get(self.noun, "villages")
 
 
 def specs(plan_targets) -> list[Spec]:
-    """Group the plan's target rows by metric into specs, in the order of LABELS."""
+    """The active plan's tracked targets, one spec per measure (its rows sharing a metric form the milestone
+    ladder), in the dashboards' order (:func:`dashboard.tracking.trackers`). Targets 不在看板跟踪, or tracked by an
+    indicator no longer in the catalogue, are left out."""
     out = []
-    for metric, (label, noun) in LABELS.items():
-        rows = sorted((t for t in plan_targets if t.metric == metric), key=lambda t: t.deadline)
+    for t in tracking.trackers():
+        rows = sorted((r for r in plan_targets if r.metric == t.metric), key=lambda r: r.deadline)
         if not rows:
             continue
-        if metric == "legal_persons_coverage":  # "every village has at least N": N is the bar, 100 % the target
+        if t.counted:  # "every village has at least N": N is the bar, 100 % the target
             threshold = float(rows[-1].value)
-            ladder = tuple(Milestone(t.deadline, 100.0) for t in rows)
+            ladder = tuple(Milestone(r.deadline, 100.0) for r in rows)
         else:
-            threshold, ladder = None, tuple(Milestone(t.deadline, float(t.value)) for t in rows)
-        out.append(Spec(metric, label.format(threshold=threshold or 0), noun, ladder, rows[-1].source,
-                        any(t.deadline_configured for t in rows), threshold))
+            threshold, ladder = None, tuple(Milestone(r.deadline, float(r.value)) for r in rows)
+        out.append(Spec(t.metric, t.name(threshold), t.noun, ladder, rows[-1].source,
+                        any(r.deadline_configured for r in rows), threshold, t.indicator,
+                        t.met.format(threshold=threshold or 0), t.definition))
     return out
 
 
-def legal_threshold(all_specs: list[Spec]) -> float | None:
-    """The plan's "每个村至少有N名法律明白人" N, or None when the plan sets no such target."""
-    return next((s.threshold for s in all_specs if s.metric == "legal_persons_coverage"), None)
+RANKED = tracking.TOWNSHIP_DEMO.metric  # the share counties are ranked by when the plan tracks it
+
+
+def ranked(all_specs: list[Spec]) -> Spec | None:
+    """The spec counties are ranked (and the map coloured) by: :data:`RANKED` when tracked, else the first one."""
+    return next((s for s in all_specs if s.metric == RANKED), all_specs[0] if all_specs else None)
+
+
+def village_bars(all_specs: list[Spec]) -> tuple[tuple[str, float | None], ...]:
+    """The village indicators the specs count, each with its per-village bar (None: a 是/否 indicator) — what
+    :func:`dashboard.facts.indicator_series` counts."""
+    return tuple((s.indicator, s.threshold) for s in all_specs if s.indicator is not None)
 
 
 def plan_months(start: str, as_of: str) -> list[str]:
@@ -117,7 +125,6 @@ class Inputs:
                       township_counts=self.township_counts[self.township_counts.index == county])
 
 
-VILLAGE_METRICS = ("legal_persons_coverage", "micro_power_list_coverage", "discipline_member_coverage")
 NOT_REPORTED = "未报送"
 
 
@@ -138,9 +145,10 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
         if held is not None:
             return _months_of(held, months_)
     grid = pd.MultiIndex.from_product([months_, list(data.counties)], names=["month", "county_code"])
-    if metric in VILLAGE_METRICS:
-        monthly = data.indicators.rename(columns={"period": "month", INDICATOR_COLUMN[metric]: "count",
-                                                  "reported": "covered"})
+    t = tracking.tracker(metric)
+    village = t is not None and t.indicator is not None
+    if village:
+        monthly = data.indicators.rename(columns={"period": "month", t.indicator: "count", "reported": "covered"})
         monthly = monthly[monthly["month"].isin(months_)].assign(source=lambda f: f["month"])
         counts = monthly[["month", "county_code", "count", "covered", "source"]]
         totals = coverage.roster_size(data.roster, months_).set_index(["month", "county_code"])["total"]
@@ -157,7 +165,7 @@ def monthly_counts(metric: str, data: Inputs, months_: list[str]) -> pd.DataFram
         out = pd.DataFrame(index=grid).reset_index().assign(count=0, covered=0, source=None)
     else:
         out = counts.set_index(["month", "county_code"]).reindex(grid).reset_index()
-    if metric in VILLAGE_METRICS:  # the roster may change from month to month (撤销/合并)
+    if village:  # the roster may change from month to month (撤销/合并)
         out["total"] = totals.reindex(pd.MultiIndex.from_frame(out[["month", "county_code"]]), fill_value=0).to_numpy()
     else:
         out["total"] = out["county_code"].map(totals)
@@ -250,15 +258,14 @@ def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame | None = N
                  "状态": latest["status"].get(code, "未上报")}
                 for code, name in data.counties.items() if latest["status"].get(code) != coverage.FORMED_BRAND]
         return pd.DataFrame(rows, columns=["县(市、区)", "品牌", "状态"])
-    column = {"legal_persons_coverage": "legal_persons", "micro_power_list_coverage": "micro_power_list",
-              "discipline_member_coverage": "discipline_member"}[spec.metric]
+    column = spec.indicator
     empty = pd.DataFrame(columns=["village_code", "period", column])
     month_reports = reports if reports is not None else empty
     month_reports = month_reports[month_reports["period"] == as_of]  # a village report counts for its month only
     merged = coverage.on_roster(villages, as_of).merge(month_reports, left_on="code", right_on="village_code",
                                                             how="left")
     reported = merged["period"].notna()
-    if column == "legal_persons":
+    if spec.threshold is not None:  # a count: at least the plan's number per village
         meets = merged[column].fillna(-1) >= spec.threshold
         value = merged[column].map(lambda v: NOT_REPORTED if pd.isna(v) else f"{int(v)} 名")
     else:
@@ -271,9 +278,10 @@ def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame | None = N
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def ranking(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+def ranking(now: pd.DataFrame, before: pd.DataFrame, noun: str = "乡镇") -> pd.DataFrame:
     """Counties ranked by their share (two :func:`county_table` frames: this month and the month before), with
-    lamps and places gained. A county with no data is 未报送: no rank, no lamp, listed last."""
+    lamps and places gained; ``noun``: what the share counts (乡镇: 已覆盖/乡镇数). A county with no data is 未报送:
+    no rank, no lamp, listed last."""
     now, before = now.set_index("county"), before.set_index("county")
     ranks = rank_change(now["actual"].astype(float), before["actual"].astype(float))
     table = pd.DataFrame({
@@ -281,7 +289,7 @@ def ranking(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
         "覆盖率(%)": now["actual"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:g}"),
         "应达(%)": now["expected"], "亮灯": now["lamp"].map(lambda c: LAMP_LABELS.get(c, NOT_REPORTED)),
         "较上月": ranks["change"].map(places),
-        "已覆盖/乡镇数": now["count"].astype(str) + "/" + now["total"].astype(str),
+        ("已覆盖/乡镇数" if noun == "乡镇" else f"达标/{noun}数"): now["count"].astype(str) + "/" + now["total"].astype(str),
     }).sort_values(["名次", "县(市、区)"], na_position="last").reset_index(drop=True)
     # the rank as text: a county 未报送 shows "—", never "None" or "nan"
     return table.assign(名次=table["名次"].map(lambda r: "—" if pd.isna(r) else str(int(r))))

@@ -428,7 +428,7 @@ def ledger_in_effect(ver: tuple, as_of: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def indicator_series(ver: tuple, as_of: str) -> pd.DataFrame:
-    return facts.indicator_series(engine(), facts.View(as_of), targets.legal_threshold(target_specs(ver)))
+    return facts.indicator_series(engine(), facts.View(as_of), targets.village_bars(target_specs(ver)))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -466,7 +466,7 @@ def target_inputs(ver: tuple, as_of: str) -> targets.Inputs:
     where a list or map needs them). One object per data version and month, shared by the sessions of this
     process and never changed, except its memo of monthly counts: the tiles, the ladder and the ranking of one
     view then count each target once (a country's township target is 0.2 s a count)."""
-    data = queries.target_inputs(engine(), as_of, targets.legal_threshold(target_specs(ver)), ledger=False)
+    data = queries.target_inputs(engine(), as_of, targets.village_bars(target_specs(ver)), ledger=False)
     data.memo = {}
     return data
 
@@ -479,6 +479,12 @@ def target_specs(ver: tuple) -> list[targets.Spec]:
 
 def _spec(ver: tuple, metric: str) -> targets.Spec:
     return next(s for s in target_specs(ver) if s.metric == metric)
+
+
+def ranked_spec(ver: tuple) -> targets.Spec | None:
+    """The target the counties are ranked and the map is coloured by: :data:`targets.RANKED` when the active plan
+    tracks it, else its first tracked target; None when it tracks none."""
+    return targets.ranked(target_specs(ver))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -590,7 +596,9 @@ def county_map(ver: tuple, as_of: str, tile: str | None) -> str:
     """The whole map of a large store (counties by the lamp of their township coverage) as JSON."""
     from dashboard import charts_map
 
-    table = target_table(ver, as_of, None, "township_demo_coverage")
+    ranked = ranked_spec(ver)
+    table = (target_table(ver, as_of, None, ranked.metric) if ranked else
+             pd.DataFrame(columns=["county_code", "count", "total", "actual", "lamp"]))
     return charts_map.build_county_deck(charts_map.county_layers(boundaries(ver, "county"), table), tile).to_json()
 
 

@@ -23,11 +23,20 @@ def _delta(now: float, before: float | None) -> str | None:
     return None if before is None else f"{now - before:+.1f} 个百分点(较上月)"
 
 
+def _tile_columns(n: int) -> list:
+    """``n`` tile slots, six to a row at most and rows of equal length (seven tiles: 4 + 3)."""
+    rows = -(-n // 6)
+    per_row = -(-n // rows)
+    return [col for start in range(0, n, per_row) for col in st.columns(per_row)][:n]
+
+
 def kpi_tiles(ver: tuple, view) -> None:
+    """One tile per target the active plan tracks, then the month's reporting completeness and the measures."""
     previous = months.previous(view.as_of)
     reported = ui.periods(ver)
-    cols = st.columns(6)
-    for col, spec in zip(cols, ui.target_specs(ver)[:4]):
+    specs = ui.target_specs(ver)
+    cols = _tile_columns(len(specs) + 2)
+    for col, spec in zip(cols, specs):
         series = ui.target_series(ver, view.as_of, view.county, spec.metric, last=2).set_index("period")
         now = _figure(series["actual"].iloc[-1]) if not series.empty else None
         before = _figure(series["actual"].get(previous)) if previous in series.index else None
@@ -44,10 +53,10 @@ def kpi_tiles(ver: tuple, view) -> None:
     rate, received, expected = completeness.received(ui.completeness_of(ver, view.as_of, view.county))
     deadline = months.deadline(view.as_of, deadline_day())
     pending = f";报送中,截止 {deadline:%m月%d日} 24 时" if months.in_progress(view.as_of, deadline_day()) else ""
-    cols[4].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已完整报送 {received} 份"
+    cols[-2].metric("本月报送完整率", f"{rate:.1f}%", help=f"{ui.period_label(view.as_of)}应报 {expected} 份,已完整报送 {received} 份"
                    f"(县级村级指标月报、示范点台账和牵头单位措施月报;部分报送不计){pending}")
     lamps = ui.measure_table(ver, view.as_of)["灯"].value_counts()
-    cols[5].metric("措施推进", f"红灯 {int(lamps.get('红灯', 0))} 项",
+    cols[-1].metric("措施推进", f"红灯 {int(lamps.get('红灯', 0))} 项",
                    help=f"{len(reported) and ui.period_label(view.as_of)}:绿灯 {int(lamps.get('绿灯', 0))} 项、"
                         f"黄灯 {int(lamps.get('黄灯', 0))} 项、红灯 {int(lamps.get('红灯', 0))} 项(亮灯规则见页面底部)")
 
@@ -55,11 +64,12 @@ def kpi_tiles(ver: tuple, view) -> None:
 RANKING_WIDTHS = {"名次": 44, "覆盖率(%)": 74, "应达(%)": 60, "亮灯": 48, "较上月": 56}
 
 
-def ranking(ver: tuple, view) -> tuple[pd.DataFrame, str | None]:
-    """The county ranking, with the places gained since the latest frozen 通报 when there is one (and its note)."""
-    now = ui.target_table(ver, view.as_of, None, "township_demo_coverage")
-    before = ui.target_table(ver, view.as_of, None, "township_demo_coverage", months.previous(view.as_of))
-    table = targets.ranking(now, before)
+def ranking(ver: tuple, view, spec: targets.Spec) -> tuple[pd.DataFrame, str | None]:
+    """The county ranking by ``spec``, with the places gained since the latest frozen 通报 when there is one (and
+    its note)."""
+    now = ui.target_table(ver, view.as_of, None, spec.metric)
+    before = ui.target_table(ver, view.as_of, None, spec.metric, months.previous(view.as_of))
+    table = targets.ranking(now, before, spec.noun)
     frozen = ui.frozen_ranking(ver, view.as_of)
     if frozen is None:
         return table, None
@@ -85,20 +95,26 @@ with ui.guarded("总览"):
 
     city = facts.View(view.as_of)  # the ranking and the measures are city-wide whichever county is chosen
     left, right = st.columns([4, 3], gap="large")  # the ranking may carry a 较…通报 column too
-    with left:
-        spec = next(s for s in ui.target_specs(ver) if s.metric == "township_demo_coverage")
-        st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, "乡镇示范点覆盖率与方案节点"),
-                           width="stretch")
-        if spec.configured:
-            st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
-    with right:
-        st.markdown("**各县(市、区)示范点覆盖率排名**")
-        table, compared = ranking(ver, view)
-        ui.table(table, "各县(市、区)示范点覆盖率排名", city, "ranking", height=min(320, 38 + 35 * len(table)),
-                 column_config={c: st.column_config.Column(width=w) for c, w in RANKING_WIDTHS.items()})
-        if compared:
-            st.caption(compared)
-        st.caption(f"亮灯规则:{lamp_rule().text()}")
+    spec = ui.ranked_spec(ver)
+    if spec is None:
+        st.info("当前实施方案没有在看板跟踪的量化目标,因此不显示节点图和各县排名。"
+                "管理员可在「实施方案」页的「手工修改当前方案」中为目标选择跟踪指标。")
+    with left if spec else st.container():
+        if spec:
+            st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, f"{spec.label}与方案节点"),
+                               width="stretch")
+            if spec.configured:
+                st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
+    with right if spec else st.container():
+        if spec:
+            title = f"各县(市、区){spec.label}排名"
+            st.markdown(f"**{ui.plain(title)}**")
+            table, compared = ranking(ver, view, spec)
+            ui.table(table, title, city, "ranking", height=min(320, 38 + 35 * len(table)),
+                     column_config={c: st.column_config.Column(width=w) for c, w in RANKING_WIDTHS.items()})
+            if compared:
+                st.caption(compared)
+            st.caption(f"亮灯规则:{lamp_rule().text()}")
 
     st.markdown("**推进最滞后的措施及牵头单位**")
     measures = ui.measure_table(ver, view.as_of)

@@ -430,7 +430,7 @@ def test_a_large_store_maps_counties_by_lamp_until_one_is_chosen(demo_store, mon
     from dashboard.settings import lamp_rule
 
     spec_ = next(s for s in targets.specs(active_plan(demo_store).targets) if s.metric == "township_demo_coverage")
-    data = queries.target_inputs(demo_store, "2025-12", None, ledger=False)
+    data = queries.target_inputs(demo_store, "2025-12", (), ledger=False)
     table = targets.county_table(spec_, data, load_plan_config().start, "2025-12", lamp_rule().yellow_gap_points)
     lamps = {names[c]: lamp for c, lamp in zip(table["county_code"], table["lamp"])}
     assert len(set(lamps.values())) >= 2  # the demo counties differ: the colours say something

@@ -92,7 +92,8 @@ def test_county_figures_sliced_from_the_city_equal_those_counted_alone(city):
 
 def test_the_circular_sentence_is_written_out():
     spec = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
-                        (Milestone(date(2024, 12, 31), 70.0), Milestone(date(2025, 12, 31), 100.0)), "…", False)
+                        (Milestone(date(2024, 12, 31), 70.0), Milestone(date(2025, 12, 31), 100.0)), "…", False,
+                        met="已有示范点")
     text = report.sentence(spec, "全市", 82, 100, 82.0, 80.0, 75.3, spec.milestones[0], date(2024, 11, 30), 0)
     assert text == ("全市 100 个乡镇(街道)中 82 个已有示范点,乡镇示范点覆盖率 82.0%,较上月提高 2.0 个百分点,"
                     "已达到 70% 的节点要求(按直线进度本月应达 75.3%)。")

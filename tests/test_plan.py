@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from dashboard.plan import (
-    TARGET_RULES,
     Plan,
     PlanConfig,
     PlanParseError,
@@ -30,6 +29,8 @@ CONFIG = PlanConfig(
         "micro_power_list": "2024-12-31",
         "discipline_member": "2024-12-31",
     },
+    fallback="2025-12-31",
+    full_coverage=("规范配备",),
 )
 
 ORG = "市委组织部"
@@ -130,15 +131,19 @@ def test_seed_units_first_seen_order(seed_plan):
 def test_seed_targets(seed_plan):
     got = [(t.key, t.value, t.unit, t.comparator, t.deadline, t.deadline_configured, t.measure)
            for t in seed_plan.targets]
-    assert got == [
+    assert got == [  # in the order the plan states them
         ("township_demo_40", 40.0, "%", ">=", "2023-12-31", True, None),
         ("township_demo_70", 70.0, "%", ">=", "2024-12-31", True, None),
         ("county_brand", 100.0, "%", ">=", "2025-12-31", True, None),
-        ("legal_persons_3", 3.0, "名/村", ">=", "2025-12-31", False, 10),
-        ("micro_power_list", 100.0, "%", ">=", "2024-12-31", True, 5),
         ("discipline_member", 100.0, "%", ">=", "2024-12-31", True, 2),
+        ("micro_power_list", 100.0, "%", ">=", "2024-12-31", True, 5),
+        ("legal_persons_3", 3.0, "名/村", ">=", "2025-12-31", False, 10),
     ]
-    assert _target(seed_plan, "township_demo_40").text == "乡镇(街道)清廉乡村示范点占比"
+    assert [(t.metric, t.text) for t in seed_plan.targets] == [
+        ("township_demo_coverage", "乡镇示范点覆盖率"), ("township_demo_coverage", "乡镇示范点覆盖率"),
+        ("county_brand_coverage", "县级特色品牌覆盖率"), ("discipline_member_coverage", "纪检委员配备率"),
+        ("micro_power_list_coverage", "小微权力清单覆盖率"), ("legal_persons_coverage", "法律明白人≥3名的村占比")]
+    assert all(t.flags == () for t in seed_plan.targets)
 
 
 def test_seed_target_sources_are_plan_sentences(seed_plan):
@@ -177,10 +182,11 @@ def test_plan_to_dict_shape(seed_plan):
         "number": 14, "section": 4, "title": "开展乡风文明“清风行动”", "lead_unit": None,
         "co_units": [], "counties_responsible": False, "deadline": None, "flags": ["责任单位缺失"],
     }
-    assert d["targets"][3] == {
-        "key": "legal_persons_3", "text": "每村“法律明白人”人数", "value": 3.0, "unit": "名/村",
+    assert d["targets"][5] == {
+        "key": "legal_persons_3", "text": "法律明白人≥3名的村占比", "value": 3.0, "unit": "名/村",
         "comparator": ">=", "deadline": "2025-12-31", "deadline_configured": False,
         "source": _target(seed_plan, "legal_persons_3").source, "measure": 10,
+        "metric": "legal_persons_coverage", "flags": [],
     }
 
 
@@ -376,7 +382,7 @@ def test_shipped_config_has_brief_defaults_and_every_masked_key():
     config = load_plan_config()
     assert config.start == "2023-01-01"
     assert config.defaults == CONFIG.defaults
-    assert {r.key for r in TARGET_RULES} - set(config.defaults) == {"legal_persons_3"}
+    assert {t.key for t in parse_plan(SEED, config).targets} - set(config.defaults) == {"legal_persons_3"}
 
 
 def test_parse_plan_defaults_to_shipped_config(seed_plan):
@@ -386,7 +392,7 @@ def test_parse_plan_defaults_to_shipped_config(seed_plan):
 def test_config_accepts_toml_dates(tmp_path):
     path = tmp_path / "plan_config.toml"
     path.write_text('[plan]\nstart = 2024-01-01\n[targets]\ncounty_brand = "2026-12-31"\n', encoding="utf-8")
-    assert load_plan_config(path) == PlanConfig("2024-01-01", {"county_brand": "2026-12-31"})
+    assert load_plan_config(path) == PlanConfig("2024-01-01", {"county_brand": "2026-12-31"}, "2025-12-31")
 
 
 @pytest.mark.parametrize("body, message", [

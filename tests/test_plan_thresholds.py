@@ -14,8 +14,8 @@ FOUR = DEFAULT_PLAN_FILE.read_text(encoding="utf-8").replace("每个村至少有
 
 
 def test_the_number_per_village_is_read_from_the_plan():
-    legal = next(t for t in parse_plan(FOUR).targets if t.key == "legal_persons_3")
-    assert (legal.value, legal.unit) == (4.0, "名/村")
+    legal = next(t for t in parse_plan(FOUR).targets if t.metric == "legal_persons_coverage")
+    assert (legal.key, legal.value, legal.unit) == ("legal_persons_4", 4.0, "名/村")
     spec = next(s for s in targets.specs([_row(t) for t in parse_plan(FOUR).targets])
                 if s.metric == "legal_persons_coverage")
     assert (spec.label, spec.threshold, [m.value for m in spec.milestones]) == ("法律明白人≥4名的村占比", 4.0, [100.0])
@@ -24,9 +24,7 @@ def test_the_number_per_village_is_read_from_the_plan():
 def _row(t):
     from types import SimpleNamespace
 
-    from dashboard.catalog import METRIC_OF_TARGET
-
-    return SimpleNamespace(metric=METRIC_OF_TARGET[t.key], value=t.value, deadline=t.deadline, source=t.source,
+    return SimpleNamespace(metric=t.metric, value=t.value, deadline=t.deadline, source=t.source,
                            deadline_configured=t.deadline_configured)
 
 

@@ -69,13 +69,13 @@ def test_a_bar_above_the_counted_ones_counts_the_village_rows(tmp_path):
     engine = build(f"sqlite:///{tmp_path / 'city.db'}")
     try:
         view = facts.View("2023-11")
-        kept = facts.indicator_series(engine, view, 3.0).set_index(["period", "county_code"]).sort_index()
-        rows = facts.indicator_series(engine, view, 11.0).set_index(["period", "county_code"]).sort_index()
+        kept = facts.indicator_series(engine, view, (("legal_persons", 3.0), ("micro_power_list", None), ("discipline_member", None))).set_index(["period", "county_code"]).sort_index()
+        rows = facts.indicator_series(engine, view, (("legal_persons", 11.0), ("micro_power_list", None), ("discipline_member", None))).set_index(["period", "county_code"]).sort_index()
         # 甲县 October: 4 of its 10 villages have 3 (facts above); 2.5 is the same bar as 3 for whole people
-        assert kept.loc[("2023-10", JIA), ["reported", "legal_ok", "micro_power_list"]].tolist() == [10, 4, 6]
-        assert facts.indicator_series(engine, view, 2.5).set_index(["period", "county_code"]).sort_index().equals(kept)
-        assert (rows["legal_ok"] == 0).all()
-        assert rows.drop(columns="legal_ok").equals(kept.drop(columns="legal_ok"))
+        assert kept.loc[("2023-10", JIA), ["reported", "legal_persons", "micro_power_list"]].tolist() == [10, 4, 6]
+        assert facts.indicator_series(engine, view, (("legal_persons", 2.5), ("micro_power_list", None), ("discipline_member", None))).set_index(["period", "county_code"]).sort_index().equals(kept)
+        assert (rows["legal_persons"] == 0).all()
+        assert rows.drop(columns="legal_persons").equals(kept.drop(columns="legal_persons"))
     finally:
         engine.dispose()
 
@@ -116,7 +116,7 @@ def test_postgresql_reads_the_big_frames_as_sqlite_does(pg_url, tmp_path):
     try:
         for as_of in ("2023-11", "2024-01"):
             view = facts.View(as_of)
-            frames = [(facts.indicator_series(e, view, 3.0), facts.ledger_counts(e, view), facts.ledger_in_effect(e, view))
+            frames = [(facts.indicator_series(e, view, (("legal_persons", 3.0), ("micro_power_list", None), ("discipline_member", None))), facts.ledger_counts(e, view), facts.ledger_in_effect(e, view))
                       for e in stores]
             for pg, lite in zip(*frames):
                 keys = list(pg.columns[:3])

@@ -14,7 +14,7 @@ from tests.apptest import app
 DEMO = targets.Spec("township_demo_coverage", "乡镇示范点覆盖率", "乡镇",
                     (Milestone(date(2023, 12, 31), 40.0), Milestone(date(2024, 12, 31), 70.0)), "原文", True)
 LEGAL = targets.Spec("legal_persons_coverage", "法律明白人≥3名的村占比", "村", (Milestone(date(2025, 12, 31), 100.0),),
-                     "原文", False, 3.0)
+                     "原文", False, 3.0, "legal_persons")
 
 
 VILLAGES = pd.DataFrame({"code": ["v1", "v2", "v3", "v4"], "name": ["甲村", "乙村", "丙村", "丁村"],
@@ -35,7 +35,7 @@ def _city() -> targets.Inputs:
                            "village_code": ["v1", "v3", "v4"], "township_code": ["a1", "a2", "b1"],
                            "status": ["已验收命名", "创建中", "已建成"]})
     indicators = pd.DataFrame({"period": ["2023-06", "2023-07"], "county_code": ["A", "A"], "reported": [3, 3],
-                               "legal_ok": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
+                               "legal_persons": [1, 2], "micro_power_list": [0, 0], "discipline_member": [0, 0]})
     brands = pd.DataFrame(columns=["county_code", "name", "status", "period"])
     return targets.Inputs(townships, villages, ledger, ledger_counts, indicators, brands, {"A": "甲县", "B": "乙县"})
 
@@ -133,8 +133,8 @@ def test_page_inputs_count_townships_without_reading_them(demo_store):
     with demo_store.connect() as conn:
         want = dict(conn.execute(text("SELECT county_code, COUNT(*) FROM regions WHERE level = 'township' "
                                       "GROUP BY county_code")).all())
-    light = queries.target_inputs(demo_store, "2025-12", None, ledger=False)
-    full = queries.target_inputs(demo_store, "2025-12", None)
+    light = queries.target_inputs(demo_store, "2025-12", (), ledger=False)
+    full = queries.target_inputs(demo_store, "2025-12", ())
     assert light.townships is None and light.ledger is None
     assert light.township_counts.to_dict() == want and full.township_counts.to_dict() == want
     spec = next(s for s in targets.specs(active_plan(demo_store).targets) if s.metric == "township_demo_coverage")
