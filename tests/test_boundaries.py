@@ -317,3 +317,52 @@ def test_cli_import_boundaries(city, tmp_path):
     assert out.returncode == 1
     assert "未通过校验,未写入" in out.stdout and "可能是投影坐标(单位为米)" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+def test_upload_page_imports_boundaries_and_lists_them_in_the_history(city):
+    from tests.apptest import app
+
+    at = app(90).run()
+    at.switch_page("pages/upload.py").run()
+    assert "行政区划边界" in [t.label for t in at.tabs]
+    at.file_uploader(key="bd_file").set_value(("乡镇界.geojson", four_townships(), "application/geo+json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["要素"], metrics["对应名录"], metrics["坐标在边界外的村"]) == ("4", "4", "1")
+    assert any("校验通过:乡镇(街道)界 4 个" in i.value for i in at.info)
+    at.button(key="bd_commit").click().run()
+    assert any("已导入乡镇(街道)界 4 个,版本号" in s.value for s in at.success)
+    assert sorted(drawn(city, "township")) == sorted(TOWNS)
+    history = next(d.value for d in at.dataframe if "范围" in d.value.columns)  # the 历史版本 tab
+    assert list(history.iloc[0][["报表", "范围", "文件", "行数", "状态"]]) == [
+        "行政区划边界", "乡镇(街道)界", "乡镇界.geojson", 4, "生效"]
+
+
+def test_upload_page_shows_a_refused_boundary_file_in_chinese(city):
+    from tests.apptest import app
+
+    at = app(90).run()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="bd_file").set_value(("坏.geojson", b"{oops", "application/geo+json")).run()
+    assert not at.exception
+    assert any("不是有效的 GeoJSON" in e.value and "未写入任何数据" in e.value for e in at.error)
+
+
+def test_map_without_boundaries_says_which_layer_is_missing(city):
+    from tests.apptest import open_page
+
+    at = open_page("pages/map.py")
+    assert any(i.value.startswith("尚未导入乡镇(街道)边界和县(市、区)边界,地图只显示村点;") for i in at.info)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    assert layers["townships"]["data"] == [] and len(layers["villages"]["data"]) == 2  # the villages still show
+
+    boundaries.commit(city, boundaries.prepare(city, four_townships(), "乡镇界.geojson", who=ADMIN), who=ADMIN)
+    at = open_page("pages/map.py")
+    assert [i.value for i in at.info if "尚未导入" in i.value] == [
+        "尚未导入县(市、区)边界,地图只显示村点和乡镇底色;请管理员在「数据上报」页的「行政区划边界」中导入边界"
+        "(GeoJSON 或 shapefile 压缩包)。"]
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert len(next(layer for layer in spec["layers"] if layer["id"] == "townships")["data"]) == 5  # 石门乡 in 2 parts
