@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
-from dashboard import settings
+from dashboard import plan_structure, settings
 
 COMPARATOR_SIGNS = {">=": "≥", "<=": "≤", "=": "="}  # a target's stored comparator -> the sign shown
 
@@ -25,6 +24,8 @@ def requirement(comparator: str, value: float, unit: str) -> str:
 
 FLAG_NO_NOTE = "责任单位缺失"
 FLAG_NO_LEAD = "牵头单位缺失"
+FLAG_PROSE_LEADS = "正文中牵头单位不止一个,未认定"
+FLAG_FIRST_UNNUMBERED = plan_structure.FLAG_FIRST_UNNUMBERED
 
 # A one-to-one character map: offsets in the normalised text are offsets in the input, so a
 # target's source sentence can be cut from exactly the text the user supplied.
@@ -41,15 +42,6 @@ _NORMALISE = str.maketrans(
     | {TRADITIONAL[i]: TRADITIONAL[i + 1] for i in range(0, len(TRADITIONAL), 2)}
 )
 _OPEN, _CLOSE = "(〔【[", ")〕】]"
-_CN_DIGITS = "一二三四五六七八九"
-
-_HEADING = re.compile(r"([一二三四五六七八九十]{1,3})、\s*(?:工作措施|主要措施|具体措施|主要任务|重点任务|工作任务)")
-_SECTION = re.compile(r"\(([一二三四五六七八九十]{1,3})\)")
-# Digits glued to a year, a range ("2-3年"), an ordinal ("第5、") or a decimal are never measure numbers.
-# Measures numbered 1. / 1、 / (1) (also （1）) / ①; a plan keeps one style for its measures (the first one's), so
-# sub-items numbered in another style inside a measure are not taken for measures.
-_MEASURE_NO = re.compile(r"(?<![\d.第\-~—])(\d{1,3})\s*[.、](?!\d)|\((\d{1,3})\)|([\u2460-\u2473])")
-_MEASURE_TITLE = re.compile(r"\s*([^。\n]{1,80})[。\n]")
 _NOTE_OPENING = re.compile(r"\s*(?:责任单位|责任部门|牵头单位|牵头部门)")
 _NOTE_BARE = re.compile(r"(?:责任单位|责任部门|牵头单位|牵头部门)\s*:")
 _NOTE_LABEL = re.compile(r"(责任单位|责任部门|牵头单位|牵头部门|配合单位|配合部门)\s*:?")
@@ -93,6 +85,8 @@ class Target:
     deadline_configured: bool
     source: str
     measure: int | None
+    metric: str = "untracked"  # what the dashboards measure it by (dashboard.tracking)
+    flags: tuple[str, ...] = ()  # what the parser could not tell, for review on the plan page
 
 
 @dataclass(frozen=True)
@@ -114,33 +108,9 @@ class Plan:
 @dataclass(frozen=True)
 class PlanConfig:
     start: str
-    defaults: dict[str, str]
-
-
-class TargetRule(NamedTuple):
-    """How one target is recognised in the plan text (matched against the normalised text)."""
-
-    key: str
-    pattern: re.Pattern[str]
-    text: str
-    unit: str
-    value: float | None  # None: the number is the pattern's first group, as the plan writes it
-
-
-TARGET_RULES: tuple[TargetRule, ...] = (
-    TargetRule("township_demo_40", re.compile(r"示范点数量达到?\s*40\s*%"),
-               "乡镇(街道)清廉乡村示范点占比", "%", 40.0),
-    TargetRule("township_demo_70", re.compile(r"示范点数量达到?\s*70\s*%"),
-               "乡镇(街道)清廉乡村示范点占比", "%", 70.0),
-    TargetRule("county_brand", re.compile(r"每个县(?:\(市、?区\))?都有[^。]{0,30}?特色亮点和品牌"),
-               "县(市、区)清廉乡村特色亮点和品牌覆盖率", "%", 100.0),
-    TargetRule("legal_persons_3", re.compile(r"每个村至少有\s*(\d+)\s*名[“\"「]?法律明白人"),
-               "每村“法律明白人”人数", "名/村", None),
-    TargetRule("micro_power_list", re.compile(r"小微权力清单[^。]{0,10}?全覆盖"),
-               "村级小微权力清单制度覆盖率", "%", 100.0),
-    TargetRule("discipline_member", re.compile(r"规范配备纪检委员"),
-               "村党组织纪检委员配备率", "%", 100.0),
-)
+    defaults: dict[str, str]  # target key -> deadline, for the targets whose year the plan masked
+    fallback: str | None = None  # the plan's own end ([lamp] measure_deadline) for a target no key dates
+    full_coverage: tuple[str, ...] = ()  # a city's further words for "every one" (= 100 %), e.g. 规范配备
 
 
 def load_plan_config(path: Path | None = None) -> PlanConfig:
@@ -154,7 +124,13 @@ def load_plan_config(path: Path | None = None) -> PlanConfig:
         raise PlanParseError(f"方案配置文件 {path} 格式有误,请检查每行是否形如 键 = \"2024-12-31\"。") from None
     start = _config_date("plan.start", raw.get("plan", {}).get("start"))
     defaults = {k: _config_date(k, v) for k, v in raw.get("targets", {}).items()}
-    return PlanConfig(start=start, defaults=defaults)
+    fallback = raw.get("lamp", {}).get("measure_deadline", settings.LampRule.measure_deadline)
+    words = raw.get("parser", {}).get("full_coverage", [])
+    if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+        raise PlanParseError(f"方案配置文件 {path} 中 [parser] full_coverage 应写成文字列表,如 [\"规范配备\"]。")
+    return PlanConfig(start=start, defaults=defaults,
+                      fallback=_config_date("lamp.measure_deadline", fallback),
+                      full_coverage=tuple(w.strip().translate(_NORMALISE) for w in words))
 
 
 def _config_date(key: str, value: object) -> str:
@@ -195,34 +171,26 @@ def parse_responsibility(note: str) -> tuple[str | None, tuple[str, ...], bool]:
     return lead, co, counties
 
 
-def parse_plan(text: str, config: PlanConfig | None = None,
-               rules: tuple[TargetRule, ...] = TARGET_RULES) -> Plan:
+def parse_plan(text: str, config: PlanConfig | None = None) -> Plan:
     """Parse the full plan text; raises :class:`PlanParseError` when no measures can be found."""
     if not text or not text.strip():
         raise PlanParseError("方案文本为空,请上传实施方案全文(纯文本)。")
     norm = text.translate(_NORMALISE)
-    start, end = _measure_region(norm)
-    starts = _measure_starts(norm, start, end)
-    if not starts:
-        tabled = _table_plan(text, norm, config or load_plan_config(), rules)
+    found = plan_structure.layout(norm)
+    if not found.measures:
+        tabled = _table_plan(text, norm, config or load_plan_config())
         if tabled is not None:
             return tabled
-        raise PlanParseError(
-            "未在方案文本中找到任何工作措施(形如「1.强化理论武装。」),请确认上传的是实施方案全文。"
-        )
-    sections = _sections(text, norm, start, end, starts)
-    boundaries = sorted([s for s, _ in sections] + [m[1] for m in starts] + [end])
-    measures = []
-    for number, m_start, title_start, title_end in starts:
-        body_end = next(b for b in boundaries if b > title_end)
-        section = max((s.number for pos, s in sections if pos < m_start), default=0)
-        measures.append(_measure(text, norm, number, section, title_start, title_end, body_end))
-    spans = [(m[1], next(b for b in boundaries if b > m[3]), m[0]) for m in starts]
-    targets = _targets(text, norm, spans, config or load_plan_config(), rules)
-    return Plan(_plan_title(text), tuple(s for _, s in sections), tuple(measures), targets)
+        raise PlanParseError(found.problem or
+                             "未在方案文本中找到任何工作措施(形如「1.强化理论武装。」),请确认上传的是实施方案全文。")
+    sections = tuple(Section(h.number, text[h.title_start:h.title_end].strip()) for h in found.sections)
+    measures = tuple(_measure(text, norm, m) for m in found.measures)
+    spans = [(m.start, m.end, m.number) for m in found.measures]
+    targets = _targets(text, norm, spans, config or load_plan_config())
+    return Plan(_plan_title(text), sections, measures, targets)
 
 
-def _table_plan(text: str, norm: str, config: PlanConfig, rules: tuple[TargetRule, ...]) -> Plan | None:
+def _table_plan(text: str, norm: str, config: PlanConfig) -> Plan | None:
     """A plan laid out as a task table (:mod:`dashboard.plan_table`), or None when the text holds none. Units,
     deadlines and flags are read on the normalised text; titles and bodies keep the document's own characters
     (the two align character for character)."""
@@ -237,7 +205,7 @@ def _table_plan(text: str, norm: str, config: PlanConfig, rules: tuple[TargetRul
         measures.append(Measure(number=r.number, section=0, title=own.title, body=own.body, lead_unit=r.lead,
                                 co_units=r.co_units, counties_responsible=r.counties,
                                 deadline=_end_of(*dated) if dated else None, flags=r.flags))
-    targets = _targets(text, norm, [(r.start, r.end, r.number) for r in read], config, rules)
+    targets = _targets(text, norm, [(r.start, r.end, r.number) for r in read], config)
     return Plan(_plan_title(text), (), tuple(measures), targets)
 
 
@@ -255,7 +223,8 @@ def plan_to_dict(plan: Plan) -> dict:
         "targets": [
             {"key": t.key, "text": t.text, "value": t.value, "unit": t.unit,
              "comparator": t.comparator, "deadline": t.deadline,
-             "deadline_configured": t.deadline_configured, "source": t.source, "measure": t.measure}
+             "deadline_configured": t.deadline_configured, "source": t.source, "measure": t.measure,
+             "metric": t.metric, "flags": list(t.flags)}
             for t in plan.targets
         ],
     }
@@ -294,66 +263,9 @@ def _split_top(text: str, separators: str) -> list[str]:
     return parts
 
 
-def _cn_to_int(s: str) -> int:
-    """一→1 … 十→10, 十二→12, 二十一→21; 0 when not a numeral."""
-    tens, ten, ones = s.partition("十")
-    if not ten:
-        return _CN_DIGITS.index(s) + 1 if len(s) == 1 else 0
-    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
-        return 0
-    return (_CN_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_CN_DIGITS.index(ones) + 1 if ones else 0)
-
-
-def _int_to_cn(n: int) -> str:
-    tens, ones = divmod(n, 10)
-    head = ("" if tens == 1 else _CN_DIGITS[tens - 1]) + "十" if tens else ""
-    return head + (_CN_DIGITS[ones - 1] if ones else "")
-
-
-def _measure_region(norm: str) -> tuple[int, int]:
-    """Span of the "四、工作措施" chapter (up to "五、…"), or the whole text when there is no such heading."""
-    heading = _HEADING.search(norm)
-    if not heading:
-        return 0, len(norm)
-    following = _int_to_cn(_cn_to_int(heading.group(1)) + 1)
-    nxt = re.compile(rf"(?<=[。〕)】\]\n])\s*{following}、").search(norm, heading.end())
-    return heading.end(), nxt.start() if nxt else len(norm)
-
-
-def _measure_starts(norm: str, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    """(number, start, title start, title end) of measures 1, 2, 3…; out-of-sequence digits are skipped."""
-    found: list[tuple[int, int, int, int]] = []
-    style = None
-    for m in _MEASURE_NO.finditer(norm, start, end):
-        kind = m.lastindex  # 1: "1." or "1、", 2: "(1)", 3: "①"
-        number = ord(m.group(3)) - 0x245F if kind == 3 else int(m.group(kind))
-        if number != len(found) + 1 or (found and m.start() < found[-1][3]) or style not in (None, kind):
-            continue
-        title = _MEASURE_TITLE.match(norm, m.end(), end)
-        if title and title.group(1).strip():
-            found.append((len(found) + 1, m.start(), title.start(1), title.end(1)))
-            style = kind
-    return found
-
-
-def _sections(text: str, norm: str, start: int, end: int,
-              starts: list[tuple[int, int, int, int]]) -> list[tuple[int, Section]]:
-    """(position, Section) for (一)(二)… markers whose title runs, without a "。", into a measure."""
-    found: list[tuple[int, Section]] = []
-    for m in _SECTION.finditer(norm, start, end):
-        nxt = next((s[1] for s in starts if s[1] >= m.end()), None)
-        if _cn_to_int(m.group(1)) != len(found) + 1 or nxt is None:
-            continue
-        title = text[m.end():nxt].strip().rstrip("。")
-        if title and len(title) <= 100 and "。" not in title:
-            found.append((m.start(), Section(len(found) + 1, title)))
-    return found
-
-
-def _measure(text: str, norm: str, number: int, section: int,
-             title_start: int, title_end: int, body_end: int) -> Measure:
+def _measure(text: str, norm: str, at: plan_structure.Start) -> Measure:
     """One measure: its body is everything after the title but the responsibility note."""
-    body_start = title_end + 1
+    body_start, body_end = at.title_end + 1, at.end
     note = _find_note(norm, body_start, body_end)
     phrase = _find_phrase(norm, body_start, body_end) if note is None else None
     said = parse_lead_phrase(norm[phrase[0]:phrase[1]]) if phrase else None
@@ -362,15 +274,21 @@ def _measure(text: str, norm: str, number: int, section: int,
         flags = ()
         body = text[body_start:phrase[0]] + text[phrase[1]:body_end]
     elif note is None or not note[2]:
-        lead, co, counties, flags = None, (), False, (FLAG_NO_NOTE,)
+        prose = units_in_prose(norm[body_start:body_end]) if note is None else None
+        if prose is None or prose[3]:  # no unit named in the measure's sentences, or two different leads
+            lead, co, counties = None, (), False
+            flags = (FLAG_NO_NOTE, FLAG_PROSE_LEADS) if prose else (FLAG_NO_NOTE,)
+        else:
+            lead, co, counties, _ = prose
+            flags = ()
         body = text[body_start:body_end]
     else:
         lead, co, counties = parse_responsibility(norm[note[0]:note[1]])
         flags = () if lead else (FLAG_NO_LEAD,)
         body = text[body_start:note[0]] + text[note[1]:body_end]
-    return Measure(number=number, section=section, title=text[title_start:title_end].strip(),
+    return Measure(number=at.number, section=at.section, title=text[at.title_start:at.title_end].strip(),
                    body=body.strip(), lead_unit=lead, co_units=co, counties_responsible=counties,
-                   deadline=_measure_deadline(norm[body_start:body_end]), flags=flags)
+                   deadline=_measure_deadline(norm[body_start:body_end]), flags=at.flags + flags)
 
 
 _PHRASE_PART = re.compile(r"^\s*由?(.+?)(牵头|配合|按职责分工负责|协助|参与)\s*[^,;]*$")
@@ -386,24 +304,78 @@ def parse_lead_phrase(phrase: str) -> tuple[str | None, tuple[str, ...], bool] |
     text = phrase.translate(_NORMALISE).strip().rstrip("。").strip()
     if text and text[0] in _OPEN and _bracket_groups(text, 0, len(text)) == [(0, len(text), True)]:
         text = text[1:-1]
-    leads: list[str] = []
-    others: list[str] = []
-    counties = False
-    for part in _split_top(text, ",;"):
-        found = _PHRASE_PART.match(part)
-        if not found:
-            continue
-        for name in (re.sub(r"\s+", "", n) for n in _split_top(found.group(1), "、和及")):
+    clauses = [_PHRASE_PART.match(part) for part in _split_top(text, ",;") if part.strip()]
+    if not clauses or not all(clauses):  # a clause saying something else: prose, see units_in_prose
+        return None
+    named = [(_unit_names(c.group(1)), c.group(2) == "牵头") for c in clauses]
+    if any(names is None for names, _ in named):
+        return None
+    return _lead_and_others(named)
+
+
+def _unit_names(text: str, prose: bool = False) -> list[str] | None:
+    """The unit names in "A、B和C" (各县… kept as "各县"), or None when one is not a unit's name. "和"/"及"
+    separate units only when each side names one with its level: 市住房和城乡建设局 and 各县(市、区)党委和人民政府
+    stay whole."""
+    names = []
+    for piece in (re.sub(r"\s+", "", n) for n in _split_top(text, "、")):
+        parts = re.split(r"[和及]", piece)
+        if len(parts) > 1 and not all(_is_unit(p, prose=True) for p in parts):
+            parts = [piece]
+        for name in parts:
             if name.startswith("各县"):
-                counties = True
-            elif name and (len(name) > 40 or not _UNIT_END.search(name)):
+                names.append("各县")
+            elif not _is_unit(name, prose):
                 return None
-            elif name:
-                (leads if found.group(2) == "牵头" else others).append(name)
+            else:
+                names.append(name)
+    return names
+
+
+def _is_unit(name: str, prose: bool) -> bool:
+    """Whether ``name`` reads as a unit's name; in prose it must also name its level (市…, 县…, 各乡(镇)…), so
+    "纪委牵头" or "党委负责" in a sentence are never taken for units."""
+    if not name or len(name) > 40 or not _UNIT_END.search(name):
+        return False
+    return not prose or bool(_PROSE_UNIT.match(name)) and not name.startswith(("乡镇", "县乡", "镇村"))
+
+
+def _lead_and_others(named: list[tuple[list[str], bool]]) -> tuple[str, tuple[str, ...], bool] | None:
+    """(lead, co-units, counties) from (names, whether they lead) clauses: the first leading name leads."""
+    leads = [n for names, leading in named if leading for n in names if n != "各县"]
+    others = [n for names, leading in named if not leading for n in names if n != "各县"]
+    counties = any("各县" in names for names, _ in named)
     if not leads:
         return None
-    lead = leads[0]
-    return lead, tuple(dict.fromkeys(n for n in leads[1:] + others if n != lead)), counties
+    return leads[0], tuple(dict.fromkeys(n for n in leads[1:] + others if n != leads[0])), counties
+
+
+_PROSE_UNIT = re.compile(r"各|[^,、]{0,6}?(?:省|市|州|盟|县|区|旗|镇|乡)")
+_PROSE_CLAUSE = re.compile(r"(?:^|由)\s*([^由]+?)(牵头|负责(?!人|同志)|配合|协助|参与|按职责分工负责)")
+_LEADING = ("牵头", "负责")
+
+
+def units_in_prose(body: str) -> tuple[str | None, tuple[str, ...], bool, bool] | None:
+    """(lead, co-units, counties, ambiguous) from clauses of a measure's own sentences: "由市司法局牵头,市公安局、
+    市民政局配合", "市委组织部负责…". Clauses naming 牵头 lead (else those naming 负责); two clauses naming
+    different leads are ambiguous (no lead). None when no clause names a unit."""
+    found: list[tuple[list[str], str]] = []
+    for clause in _split_top(body.translate(_NORMALISE), "。,;:"):
+        said = _PROSE_CLAUSE.search(clause)
+        names = _unit_names(said.group(1), prose=True) if said else None
+        if names:
+            found.append((names, said.group(2)))
+    if not found:
+        return None
+    verb = next((v for v in _LEADING if any(w == v for _, w in found)), None)
+    firsts = {names[0] for names, w in found if w == verb and names[0] != "各县"}
+    if len(firsts) > 1:
+        return None, (), False, True
+    named = [(names, w == verb) for names, w in found]
+    said = _lead_and_others(named)
+    if said is None:
+        return None
+    return *said, False
 
 
 def _find_phrase(norm: str, start: int, end: int) -> tuple[int, int] | None:
@@ -462,31 +434,11 @@ def _year_near(norm: str, sent: tuple[int, int], at: int) -> re.Match[str] | Non
     return before[-1] if before else next(iter(tokens), None)
 
 
-def _targets(text: str, norm: str, spans: list[tuple[int, int, int]], config: PlanConfig,
-             rules: tuple[TargetRule, ...]) -> tuple[Target, ...]:
-    """Every rule's first match, dated by a written year in its sentence or else by the config default."""
-    targets = []
-    for rule in rules:
-        match = rule.pattern.search(norm)
-        if not match:
-            continue
-        sent = _sentence(norm, match.start(), match.end())
-        year = _year_near(norm, sent, match.start())
-        if year is not None and year.re is _YEAR:
-            deadline, configured = _end_of(year.group(1), year.group(2)), False
-        elif rule.key in config.defaults:
-            deadline, configured = config.defaults[rule.key], True
-        else:
-            raise PlanParseError(
-                f"方案未写明目标「{rule.text}」的年份,配置中也没有它的截止日期;"
-                f"请在 data/plan_config.toml 的 [targets] 中补充 {rule.key} = \"YYYY-MM-DD\"。"
-            )
-        measure = next((n for s, e, n in spans if s <= match.start() < e), None)
-        value = rule.value if rule.value is not None else float(match.group(1))
-        targets.append(Target(key=rule.key, text=rule.text, value=value, unit=rule.unit,
-                              comparator=">=", deadline=deadline, deadline_configured=configured,
-                              source=text[sent[0]:sent[1]], measure=measure))
-    return tuple(targets)
+def _targets(text: str, norm: str, spans: list[tuple[int, int, int]], config: PlanConfig) -> tuple[Target, ...]:
+    """The plan's numeric targets (:mod:`dashboard.plan_targets`)."""
+    from dashboard import plan_targets
+
+    return plan_targets.find(text, norm, spans, config)
 
 
 def _plan_title(text: str) -> str:

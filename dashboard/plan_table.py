@@ -17,6 +17,7 @@ _UNITS = re.compile(r"责任单位|责任部门|牵头单位|承办单位|责任
 _NUMBER = re.compile(r"^(?:序号|编号|序)$")
 _DEADLINE = re.compile(r"时限|期限|完成时间|时间节点")
 _MARK = "*＊"
+_SEPARATORS = str.maketrans(dict.fromkeys(",，;；", "、"))
 _YEAR_MONTH = re.compile(r"(20\d{2})\s*年(?:\s*(\d{1,2})\s*月)?")
 _MONTH_ONLY = re.compile(r"(\d{1,2})\s*月")
 
@@ -43,8 +44,7 @@ def _cells(line: str) -> list[str] | None:
 
 
 def _units(cell: str, split) -> tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]:
-    names = [n.strip() for n in split(cell.replace(",", "、").replace(",", "、").replace(";", "、")
-                                     .replace(";", "、"), "、") if n.strip()]
+    names = [n.strip() for n in split(cell.translate(_SEPARATORS), "、") if n.strip()]
     counties = any(n.lstrip(_MARK).startswith("各县") for n in names)
     names = [n for n in names if not n.lstrip(_MARK).startswith("各县")]
     marked = [n for n in names if n[0] in _MARK or n[-1] in _MARK]
