@@ -293,7 +293,7 @@ def _village_rows(engine: Engine, ids, bars: Bars, villages: list[str] | None = 
         query = query.where(V.village_code.in_(villages))
     with engine.connect() as conn:
         frame = frame_of(conn.execute(query).all(), ["period", "county_code", "village_code", *stored, "extra"])
-    extra = frame["extra"].map(lambda text: json.loads(text) if text else {})
+    extra = frame["extra"].map(lambda text: json.loads(text) if isinstance(text, str) and text else {})
     for key, bar in bars:
         frame[key] = meets(frame[key] if key in stored else extra.map(lambda d, k=key: d.get(k)), bar)
     return frame.drop(columns="extra").assign(reported=1)
@@ -346,7 +346,7 @@ def village_reports(engine: Engine, view: View) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(select(*cols).join(eff, eff.c.id == V.upload_id)).all()
     frame = frame_of(rows, columns=[c.key for c in cols])
-    extra = frame.pop("extra").map(lambda text: json.loads(text) if text else {})
+    extra = frame.pop("extra").map(lambda text: json.loads(text) if isinstance(text, str) and text else {})
     for key in keys:
         if key not in STORED:
             frame[key] = extra.map(lambda d, k=key: d.get(k))

@@ -1,6 +1,7 @@
 """Correcting the active plan by hand: its measures (title, lead unit, co-units, counties responsible, deadline)
-and its targets (requirement, value, unit, deadline) as two editable tables; every edit checked — exactly one
-lead unit per measure, deadlines that are dates, values in range — with a Chinese message naming the row and the
+and its targets (requirement, value, unit, deadline, the measure the dashboards track it by) as two editable tables;
+every edit checked — exactly one lead unit per measure, deadlines that are dates, values in range, a tracking
+measure that fits the unit — with a Chinese message naming the row and the
 column, and saved as a new plan version (who and when, audited). The earlier version stays and can be made
 active again."""
 
@@ -10,13 +11,14 @@ from datetime import date
 
 import pandas as pd
 
+from dashboard import tracking
 from dashboard.accounts import Account
 from dashboard.catalog import PlanView, load_plan
 from dashboard.plan import COMPARATOR_SIGNS, FLAG_NO_LEAD, FLAG_NO_NOTE, Measure, Plan, Section, Target
 from dashboard.scope import require
 
 MEASURE_COLUMNS = ["序号", "措施", "牵头单位", "配合单位", "各县(市、区)负责", "期限"]
-TARGET_COLUMNS = ["目标", "要求", "数值", "单位", "期限"]
+TARGET_COLUMNS = ["目标", "要求", "数值", "单位", "期限", "跟踪指标"]
 COMPARATORS = {sign: stored for stored, sign in COMPARATOR_SIGNS.items()}  # shown sign -> stored comparator
 
 
@@ -47,7 +49,13 @@ def target_frame(plan: PlanView) -> pd.DataFrame:
         "数值": [float(t.value) for t in plan.targets],
         "单位": [t.unit for t in plan.targets],
         "期限": [t.deadline.isoformat() for t in plan.targets],
+        "跟踪指标": [tracking.label_of(t.metric) for t in plan.targets],
     }, columns=TARGET_COLUMNS)
+
+
+def _metric(label) -> str | None:
+    """The metric of a 跟踪指标 cell (None: not one of the choices)."""
+    return next((m for m, shown in tracking.choices().items() if shown == label), None)
 
 
 def _names(value) -> list[str]:
@@ -99,7 +107,24 @@ def check(measures: pd.DataFrame, targets_: pd.DataFrame, base: PlanView) -> lis
                 problems.append(f"{at}「期限」不能为空:请写成 YYYY-MM-DD,如 2025-12-31。")
         except ValueError:
             problems.append(f"{at}「期限」「{t[4]}」不是日期:请写成 YYYY-MM-DD,如 2025-12-31。")
+        problems += _tracking_problems(at, t[5], unit, value)
     return problems
+
+
+def _tracking_problems(at: str, label, unit: str, value: float) -> list[str]:
+    metric = _metric(label)
+    if metric is None:
+        return [f"{at}「跟踪指标」「{label}」不在可选列表中:请从列表中选择,或选「{tracking.UNTRACKED_LABEL}」。"]
+    t = tracking.tracker(metric)
+    if t is None:
+        return []
+    if t.counted and unit != "名/村":
+        return [f"{at}「跟踪指标」{label}是人数指标,目标须写成每村人数:「单位」请填「名/村」,「数值」填每村至少的人数。"]
+    if not t.counted and unit != "%":
+        return [f"{at}「跟踪指标」{label}按比例跟踪:「单位」请填「%」,或改选「{tracking.UNTRACKED_LABEL}」。"]
+    if t.counted and (pd.isna(value) or value < 1 or value != int(value)):
+        return [f"{at}「数值」应为每村至少的人数(1 或以上的整数)。"]
+    return []
 
 
 def edited_plan(measures: pd.DataFrame, targets_: pd.DataFrame, base: PlanView) -> Plan:
@@ -117,11 +142,13 @@ def edited_plan(measures: pd.DataFrame, targets_: pd.DataFrame, base: PlanView) 
                            flags=flags))
     shown = []
     for old, t in zip(base.targets, targets_.itertuples(index=False)):
-        deadline = _date(t[4])
-        shown.append(Target(key=old.key, text=old.text, value=float(t[2]), unit=str(t[3] or "").strip(),
+        deadline, metric, value = _date(t[4]), _metric(t[5]), float(t[2])
+        tracker = tracking.tracker(metric)
+        text = old.text if metric == old.metric or tracker is None else tracker.name(value if tracker.counted else None)
+        shown.append(Target(key=old.key, text=text, value=value, unit=str(t[3] or "").strip(),
                             comparator=COMPARATORS[t[1]], deadline=deadline.isoformat(),
                             deadline_configured=old.deadline_configured and deadline == old.deadline,
-                            source=old.source, measure=old.measure_number))
+                            source=old.source, measure=old.measure_number, metric=metric))
     sections = tuple(Section(s.number, s.title) for s in base.sections)
     return Plan(base.title, sections, tuple(out), tuple(shown))
 

@@ -5,7 +5,7 @@ or making an earlier version the active one again."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import plan_edits, signed_in, ui
+from dashboard import plan_edits, signed_in, tracking, ui
 from dashboard.catalog import PlanVersionError, activate_plan, add_plan_version, plan_versions
 from dashboard.plan import PlanParseError, parse_plan, requirement
 from dashboard.plan_files import KINDS, plan_text
@@ -37,8 +37,14 @@ def review(parsed, name: str) -> None:
         "目标": [t.text for t in parsed.targets],
         "要求": [requirement(t.comparator, t.value, t.unit) for t in parsed.targets],
         "期限": [t.deadline + ("(配置默认值)" if t.deadline_configured else "") for t in parsed.targets],
+        "跟踪指标": [tracking.label_of(t.metric) for t in parsed.targets],
         "方案原文": [t.source for t in parsed.targets],
+        "需核对": ["、".join(t.flags) for t in parsed.targets],
     }), "方案解析结果:目标与时间节点", None, "review_targets", stamp=stamp)
+    untracked = sum(t.metric == tracking.UNTRACKED for t in parsed.targets)
+    if untracked:
+        st.caption(f"{untracked} 个目标未能对应到看板指标,标为「{tracking.UNTRACKED_LABEL}」;保存后可在「手工修改当前方案」"
+                   "中为它选择跟踪指标。")
 
 
 def load_new(who) -> None:
@@ -84,7 +90,7 @@ def load_new(who) -> None:
 
 def correct(who, plan) -> None:
     """管理员: the active plan's measures and targets as editable tables, checked and saved as a new version."""
-    with st.expander("手工修改当前方案(措施的责任单位、期限,目标的数值和期限)", icon=":material/edit_note:"):
+    with st.expander("手工修改当前方案(措施的责任单位、期限,目标的数值、期限和跟踪指标)", icon=":material/edit_note:"):
         st.caption("牵头单位每项措施恰好一个;单位可从列表中选,也可直接输入新的名称(输入一次后即可选用)。"
                    "保存后成为新的方案版本,当前版本保留,可在“方案版本”中重新启用。")
         units = plan.units
@@ -106,6 +112,9 @@ def correct(who, plan) -> None:
                 "要求": st.column_config.SelectboxColumn(options=list(plan_edits.COMPARATORS), required=True),
                 "数值": st.column_config.NumberColumn(min_value=0.0, step=1.0, required=True),
                 "期限": st.column_config.TextColumn(help="YYYY-MM-DD", required=True),
+                "跟踪指标": st.column_config.SelectboxColumn(
+                    options=list(tracking.choices().values()), required=True, width="medium",
+                    help="看板按哪个指标跟踪这个目标;人数指标的目标单位为「名/村」,其余为「%」"),
             })
         if st.button("检查并保存为新的方案版本", type="primary", key="plan_edit_save"):
             try:
@@ -171,6 +180,7 @@ with ui.guarded("实施方案"):
             "要求": [requirement(t.comparator, t.value, t.unit) for t in plan.targets],
             "期限": [f"{t.deadline:%Y-%m-%d}" + (" (配置默认值)" if t.deadline_configured else "")
                    for t in plan.targets],
+            "跟踪指标": [tracking.label_of(t.metric) for t in plan.targets],
             "方案原文": [t.source for t in plan.targets],
         }
     )

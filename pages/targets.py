@@ -72,6 +72,14 @@ with ui.guarded("目标进度"):
     st.caption(f"{ui.plain(ui.view_caption(view))}。亮灯规则:{lamp_rule().text()}")
     ui.export_button(view, ("targets",))
     specs = {s.metric: s for s in ui.target_specs(ver)}
+    plan = ui.plan_view(ver)
+    untracked = [t.text for t in (plan.targets if plan else []) if t.metric not in specs]
+    if untracked:
+        st.caption(f"方案中另有 {len(untracked)} 个目标不在看板跟踪:{ui.plain('、'.join(dict.fromkeys(untracked)))}"
+                   "(管理员可在「实施方案」页为其选择跟踪指标)。")
+    if not specs:
+        st.info("当前实施方案没有在看板跟踪的量化目标。管理员可在「实施方案」页的「手工修改当前方案」中为目标选择跟踪指标。")
+        st.stop()
     metric = st.segmented_control("选择目标", list(specs), format_func=lambda m: specs[m].label,
                                   default=next(iter(specs)), required=True, key="target_metric")
     target_section(ver, view, specs[metric or next(iter(specs))])
