@@ -54,6 +54,7 @@ def _read_plan(path_text: str):
 
 def _print_plan(plan) -> None:
     """The parse for review: sections, measures with their units and flags, targets with their sentences."""
+    from dashboard import tracking
     from dashboard.plan import requirement
 
     for section in plan.sections:
@@ -65,9 +66,12 @@ def _print_plan(plan) -> None:
     print(f"目标({len(plan.targets)} 个节点):")
     for t in plan.targets:
         note = "(期限为配置默认值)" if t.deadline_configured else ""
-        print(f"  - {t.text}:{requirement(t.comparator, t.value, t.unit)},期限 {t.deadline}{note}\n    原文:{t.source}")
-    flagged = sum(1 for m in plan.measures if m.flags)
-    print(f"共 {len(plan.measures)} 项措施、{len(plan.targets)} 个目标节点" + (f";{flagged} 项措施需要人工核对" if flagged else ""))
+        print(f"  - {t.text}:{requirement(t.comparator, t.value, t.unit)},期限 {t.deadline}{note},"
+              f"跟踪指标:{tracking.label_of(t.metric)}\n    原文:{t.source}")
+        for flag in t.flags:
+            print(f"    需核对:{flag}")
+    flagged = sum(1 for m in plan.measures if m.flags) + sum(1 for t in plan.targets if t.flags)
+    print(f"共 {len(plan.measures)} 项措施、{len(plan.targets)} 个目标节点" + (f";{flagged} 项需要人工核对" if flagged else ""))
 
 
 def _print_measure(m) -> None:

@@ -45,7 +45,20 @@ def test_dry_run_shows_the_review_and_saves_nothing(store, tmp_path):
     assert out.returncode == 0, out.stderr.decode()
     assert " 14. " in shown and "牵头:市委宣传部  配合:市文明办" in shown  # measure 14 now has its units
     assert "≥ 70%" in shown and "原文:" in shown and "(试解析,未保存)" in shown
+    assert "乡镇示范点覆盖率:≥ 70%,期限 2024-12-31(期限为配置默认值),跟踪指标:乡镇示范点覆盖率" in shown
+    assert "≥ 3名/村,期限 2025-12-31,跟踪指标:村级指标:法律明白人数" in shown
     assert _versions(engine) == [(1, True)]
+
+
+def test_dry_run_names_an_untracked_target_and_what_to_check(store, tmp_path):
+    url, _ = store
+    path = tmp_path / "满意度.txt"
+    path.write_text("群众满意度到XX年达到95%以上。四、工作措施1.强化监督。加强检查。〔责任单位:县纪委监委〕", encoding="utf-8")
+    out = run("plan", "load", str(path), "--dry-run", env={"QINGLIAN_DB_URL": url})
+    shown = out.stdout.decode("utf-8")
+    assert out.returncode == 0, out.stderr.decode()
+    assert "跟踪指标:不在看板跟踪" in shown
+    assert "需核对:原文未写年份,暂按方案默认期限 2025-12-31 计" in shown and "共 1 项措施、1 个目标节点;1 项需要人工核对" in shown
 
 
 def test_load_saves_a_new_active_version_and_keeps_the_old(store, tmp_path):
