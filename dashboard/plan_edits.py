@@ -14,7 +14,16 @@ import pandas as pd
 from dashboard import tracking
 from dashboard.accounts import Account
 from dashboard.catalog import PlanView, load_plan
-from dashboard.plan import COMPARATOR_SIGNS, FLAG_NO_LEAD, FLAG_NO_NOTE, Measure, Plan, Section, Target
+from dashboard.plan import (
+    COMPARATOR_SIGNS,
+    FLAG_NO_LEAD,
+    FLAG_NO_NOTE,
+    FLAG_PROSE_LEADS,
+    Measure,
+    Plan,
+    Section,
+    Target,
+)
 from dashboard.scope import require
 
 MEASURE_COLUMNS = ["序号", "措施", "牵头单位", "配合单位", "各县(市、区)负责", "期限"]
@@ -135,7 +144,8 @@ def edited_plan(measures: pd.DataFrame, targets_: pd.DataFrame, base: PlanView) 
         old = before[m[0]]
         lead, co = _names(m[2]), _names(m[3])
         deadline = _date(m[5])
-        flags = tuple(f for f in old["flags"] if f not in (FLAG_NO_LEAD, FLAG_NO_NOTE)) if lead else tuple(old["flags"])
+        flags = (tuple(f for f in old["flags"] if f not in (FLAG_NO_LEAD, FLAG_NO_NOTE, FLAG_PROSE_LEADS)) if lead
+                 else tuple(old["flags"]))  # a lead chosen by hand settles what the parser could not tell
         out.append(Measure(number=int(m[0]), section=old["section"], title=str(m[1]).strip(), body=old["body"],
                            lead_unit=lead[0] if lead else None, co_units=tuple(dict.fromkeys(co)),
                            counties_responsible=bool(m[4]), deadline=deadline.isoformat() if deadline else None,

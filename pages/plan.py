@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import plan_edits, signed_in, tracking, ui
+from dashboard.accountability import section_numeral
 from dashboard.catalog import PlanVersionError, activate_plan, add_plan_version, plan_versions
 from dashboard.plan import PlanParseError, parse_plan, requirement
 from dashboard.plan_files import KINDS, plan_text
@@ -192,9 +193,15 @@ with ui.guarded("实施方案"):
 
     st.subheader("工作措施与责任单位")
     st.caption("责任单位中排列首位的为牵头单位,其余为配合单位。")
-    for i, section in enumerate(plan.sections):
-        measures = [m for m in plan.measures if m["section"] == section.number]
-        st.markdown(f"**({'一二三四五六七八九十'[section.number - 1]}){ui.plain(section.title)}**")
+    numbered = {s.number for s in plan.sections}
+    groups = [(section_numeral(s.number) + s.title, [m for m in plan.measures if m["section"] == s.number])
+              for s in plan.sections]
+    loose = [m for m in plan.measures if m["section"] not in numbered]  # a plan without sections, or before the first
+    if loose:
+        groups.insert(0, ("", loose))
+    for i, (heading, measures) in enumerate(groups):
+        if heading:
+            st.markdown(f"**{ui.plain(heading)}**")
         table = pd.DataFrame(
             {
                 "序号": [m["number"] for m in measures],
@@ -204,8 +211,7 @@ with ui.guarded("实施方案"):
                 "各县(市、区)负责": ["是" if m["counties_responsible"] else "否" for m in measures],
             }
         )
-        ui.table(table, f"工作措施与责任单位({'一二三四五六七八九十'[section.number - 1]}){section.title}", None,
-                 f"measures_{i}", stamp=stamp)
+        ui.table(table, "工作措施与责任单位" + (f"({heading})" if heading else ""), None, f"measures_{i}", stamp=stamp)
 
     flagged = [m for m in plan.measures if m["flags"]]
     for m in flagged:
