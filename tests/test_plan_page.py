@@ -107,3 +107,19 @@ def test_a_leader_has_no_correction_tables(demo_store):
     at = _plan_page("leader")
     assert not any(e.label.startswith("手工修改当前方案") for e in at.expander)
     assert not [b for b in at.button if b.key == "plan_edit_save"]
+
+
+def test_a_plan_without_sections_lists_all_its_measures(demo_store):
+    """A county plan whose 重点任务 are numbered 1.–4. with no (一)(二) sections: every measure is listed."""
+    from dashboard.catalog import load_plan
+    from tests.test_plan_tracking import OWN_PLAN
+
+    load_plan(demo_store, OWN_PLAN, "清河县行动方案.txt")
+    at = _plan_page("leader")
+    listed = [d.value for d in at.dataframe if "各县(市、区)负责" in d.value.columns]
+    assert len(listed) == 1
+    assert listed[0]["措施"].tolist() == ["规范“三务”公开", "健全村务监督委员会", "培育法律明白人", "配强纪检委员"]
+    assert listed[0]["牵头单位"].tolist() == ["县民政局", "县民政局", "县司法局", "县委组织部"]
+    shown = _frame(at, "跟踪指标") if any("跟踪指标" in d.value.columns for d in at.dataframe) else None
+    tracked = shown["跟踪指标"].tolist() if shown is not None else [t.value for t in at.table]
+    assert tracked
