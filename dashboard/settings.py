@@ -99,6 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("max_rows", "数据行数上限"),
     _limit("max_columns", "列数上限"),
     _limit("max_cells", "数据区域(最远单元格行号 × 列号)的单元格总数上限"),
+    Setting(INTAKE, "[limits] max_boundary_mb", 50, "边界文件(GeoJSON 或 shapefile .zip,解压后)大小上限(MB)"),
     _limit("max_members", ".xlsx 压缩包内部件数上限"),
     _limit("max_member_mb", "单个部件解压后大小上限(MB)"),
     _limit("max_uncompressed_mb", "全部部件解压后大小上限(MB)"),
