@@ -250,7 +250,11 @@ def _draw_names(ax, m: dict, proj: _Projection, view: tuple[float, float, float,
     size = 16 if len(counties) <= 20 else 11 if len(counties) <= 60 else 8
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     x0, x1, y0, y1 = view
-    for c in counties:
+    named: set[str] = set()
+    for c in counties:  # a county of several parts (islands, enclaves) is named once, on its largest (listed first)
+        if c["name"] in named:
+            continue
+        named.add(c["name"])
         cx, cy = _centroid(proj(c["ring"]))
         if x0 <= cx <= x1 and y0 <= cy <= y1:
             chosen = c.get("chosen") or not any(o.get("chosen") for o in counties)

@@ -244,3 +244,27 @@ def test_ink_counts_dark_pixels_only():
     dark = io.BytesIO()
     Image.new("RGB", (40, 20), "black").save(dark, format="png")
     assert pictures.ink(dark.getvalue(), (0, 0, 10, 10)) == 100
+
+
+def test_a_county_in_several_parts_is_named_once():
+    """Imported boundaries split a MultiPolygon county into parts, largest first: the name goes on that one only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    from dashboard.pictures import _draw_names, _Projection
+
+    def square(x, y, size):
+        return [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+
+    m = {"counties": [{"ring": square(120.0, 30.0, 0.4), "name": "甲县", "chosen": False},
+                      {"ring": square(120.6, 30.0, 0.05), "name": "甲县", "chosen": False},  # its island
+                      {"ring": square(121.0, 30.0, 0.4), "name": "乙县", "chosen": False}]}
+    fig, ax = plt.subplots()
+    try:
+        _draw_names(ax, m, _Projection(30.2), (-1000.0, 1000.0, -1000.0, 1000.0))
+        labels = [(t.get_text(), round(t.get_position()[1], 2)) for t in ax.texts]
+    finally:
+        plt.close(fig)
+    assert labels == [("甲县", 30.2), ("乙县", 30.2)]  # 甲县 at the centre of its large part, not of the island
