@@ -234,7 +234,8 @@ def region_rows(city: Area) -> list[dict]:
 
 FACT_TABLES = (models.DemoSite, models.VillageReport, models.MeasureReport, models.CountyBrand)
 # rows of uploads the demo never makes itself (roster versions, kinds without a table, the counts kept at commit)
-UPLOAD_ROWS = (*FACT_TABLES, models.RosterVillage, models.ReportRow, models.VillageCount, models.LedgerCount)
+UPLOAD_ROWS = (*FACT_TABLES, models.RosterVillage, models.ReportRow, models.VillageCount, models.LedgerCount,
+               models.BoundaryRow)
 
 
 def _shift_upload_ids(rows: dict[type, list[dict]], offset: int) -> None:

@@ -21,7 +21,7 @@ import zipfile
 
 import pytest
 from coord_convert.transform import gcj2wgs
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard import boundaries, facts, intake, models
@@ -366,3 +366,17 @@ def test_map_without_boundaries_says_which_layer_is_missing(city):
         "(GeoJSON 或 shapefile 压缩包)。"]
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert len(next(layer for layer in spec["layers"] if layer["id"] == "townships")["data"]) == 5  # 石门乡 in 2 parts
+
+
+def test_the_demo_can_replace_a_store_holding_boundary_versions(city):
+    """`qinglian demo --replace` clears every upload with its rows: the boundary versions go with them (their rows
+    refer to the uploads; a foreign key would otherwise refuse the delete)."""
+    from dashboard import demo
+
+    boundaries.commit(city, boundaries.prepare(city, four_townships(), "乡镇界.geojson", who=ADMIN), who=ADMIN)
+    demo.seed_demo(city, replace=True)
+    with city.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(models.BoundaryRow)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(models.Upload)
+                            .where(models.Upload.kind == "boundaries")).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(R).where(R.name == "石门乡")).scalar() == 0
