@@ -171,11 +171,21 @@ def parse_responsibility(note: str) -> tuple[str | None, tuple[str, ...], bool]:
     return lead, co, counties
 
 
+_CN_YEAR = re.compile(r"二[〇零○][〇零○一二三四五六七八九]{2}(?=\s*年)")
+_CN_YEAR_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+
+
+def _written_years(norm: str) -> str:
+    """Years written in Chinese numerals ("二〇二五年") as digits, one character for one (offsets hold); a masked
+    year ("二〇XX年") is left as it is."""
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_YEAR_DIGITS), norm)
+
+
 def parse_plan(text: str, config: PlanConfig | None = None) -> Plan:
     """Parse the full plan text; raises :class:`PlanParseError` when no measures can be found."""
     if not text or not text.strip():
         raise PlanParseError("方案文本为空,请上传实施方案全文(纯文本)。")
-    norm = text.translate(_NORMALISE)
+    norm = _written_years(text.translate(_NORMALISE))
     found = plan_structure.layout(norm)
     if not found.measures:
         tabled = _table_plan(text, norm, config or load_plan_config())

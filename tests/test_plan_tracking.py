@@ -226,3 +226,13 @@ def test_an_indicator_kept_in_the_json_column_is_counted_from_the_rows(tmp_path)
         assert (row["reported"], row["patrols"], row["micro_power_list"]) == (10, 6, 6)
     finally:
         eng.dispose()
+
+
+def test_a_year_in_chinese_numerals_is_a_written_year_and_a_masked_one_is_not():
+    plan = parse_plan("二〇二五年底前,小微权力清单实现全覆盖。四、工作措施1.强化监督。加强检查,二〇二六年底前完成。"
+                      "〔责任单位:县纪委监委〕", CONFIG)
+    assert (plan.targets[0].deadline, plan.targets[0].deadline_configured) == ("2025-12-31", False)
+    assert plan.targets[0].source == "二〇二五年底前,小微权力清单实现全覆盖"  # the plan's own characters
+    assert plan.measures[0].deadline == "2026-12-31"
+    masked = parse_plan("二〇XX年,小微权力清单实现全覆盖。四、工作措施1.强化监督。加强检查。〔责任单位:县纪委监委〕", CONFIG)
+    assert (masked.targets[0].deadline, masked.targets[0].deadline_configured) == ("2026-12-31", True)
