@@ -25,7 +25,7 @@ from lxml import etree
 
 from dashboard import months
 from dashboard.completeness import STATUS_LATE
-from dashboard.report import RANKED_METRIC, frame
+from dashboard.report import frame, ranked_target
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -323,11 +323,11 @@ def overview(snap: dict) -> list[str]:
 
 def lagging_counties(snap: dict) -> list[str]:
     """Per target, the counties lit red or yellow (in its county table, or in the ranking for the ranked one)."""
-    ranking = frame(snap["ranking"])
+    ranking, ranked = frame(snap["ranking"]), ranked_target(snap)
     lines = []
     for t in snap["targets"]:
         lit = frame(t["counties"])[["县(市、区)", "灯"]].values.tolist()
-        if t["metric"] == RANKED_METRIC and "亮灯" in ranking:
+        if t is ranked and "亮灯" in ranking:
             lit += ranking[["县(市、区)", "亮灯"]].values.tolist()
         parts = []
         for lamp in ("红灯", "黄灯"):
@@ -442,14 +442,16 @@ def _head(doc, out: _Writer, snap: dict) -> None:
 def _ranking(doc, out: _Writer, snap: dict) -> None:
     tab = snap["ranking"]
     columns, rows = list(tab["columns"]), [list(r) for r in tab["rows"]]
+    ranked = ranked_target(snap)
+    label = ranked["label"] if ranked else "乡镇示范点覆盖率"
     if snap["county"] is not None and "名次" in columns:  # a county's own snapshot ranks it among itself
         at = columns.index("名次")
         columns, rows = columns[:at] + columns[at + 1:], [r[:at] + r[at + 1:] for r in rows]
-        out.heading("二、乡镇示范点覆盖率情况")
-        out.body(f"{snap['where']}乡镇示范点覆盖率情况见下表。", keep_with_next=True)
+        out.heading(f"二、{label}情况")
+        out.body(f"{snap['where']}{label}情况见下表。", keep_with_next=True)
     else:
         out.heading("二、各县(市、区)排名")
-        out.body("各县(市、区)乡镇示范点覆盖率排名见下表(按覆盖率由高到低排列)。", keep_with_next=True)
+        out.body(f"各县(市、区){label}排名见下表(按{label}由高到低排列)。", keep_with_next=True)
     if rows:
         _table(doc, columns, rows)
     else:

@@ -72,7 +72,7 @@ from dashboard.pptx_kit import (
     rows_of,
     solid,
 )
-from dashboard.report import sources_text
+from dashboard.report import ranked_target, sources_text
 from dashboard.settings import DEMO_SITE_STATUSES
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "data" / "deck_template.pptx"
@@ -341,11 +341,11 @@ def ladder(deck: _Deck, slide, t: dict, left: int, top: int, width: int, height:
 
 
 def ranking_bars(deck: _Deck, slide, names: list[str], values: list[float | None], lamps: list[str | None],
-                 left: int, top: int, width: int, height: int):
-    """Counties' township coverage as native horizontal bars, each coloured by its lamp, 未报送 as 0."""
+                 left: int, top: int, width: int, height: int, label: str = "乡镇示范点覆盖率"):
+    """Counties' share of the ranked target as native horizontal bars, each coloured by its lamp, 未报送 as 0."""
     data = CategoryChartData(number_format="0.0")
     data.categories = names
-    data.add_series("乡镇示范点覆盖率(%)", [0.0 if v is None else v for v in values])
+    data.add_series(f"{label}(%)", [0.0 if v is None else v for v in values])
     chart = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data).chart
     deck.charts.append(chart)
     _chart_text(chart)
@@ -433,7 +433,7 @@ def _overview(deck: _Deck, snap: dict) -> None:
 def _ranking(deck: _Deck, snap: dict) -> None:
     rows = snap["ranking"]["rows"]
     cols = snap["ranking"]["columns"]
-    spec = next((t for t in snap["targets"] if t["metric"] == "township_demo_coverage"), None)
+    spec = ranked_target(snap)
     if spec is None or not rows:
         return
     names = [r[cols.index("县(市、区)")] for r in rows]
@@ -442,14 +442,14 @@ def _ranking(deck: _Deck, snap: dict) -> None:
     counts = {w: sum(1 for lamp in lamps if lamp == k) for w, k in LAMP_OF_WORD.items()}
     caption = (f"按直线进度本月应达 {spec['expected']:.1f}%;" + "、".join(f"{w} {n} 个" for w, n in counts.items() if n)
                + "。柱色即亮灯,未报送的县记为 0。")
-    title = f"各县(市、区)乡镇示范点覆盖率排名(共 {len(names)} 个)"
+    title = f"各县(市、区){spec['label']}排名(共 {len(names)} 个)"
     for n, start in enumerate(range(0, len(names), BARS_PER_SLIDE)):
         part = slice(start, start + BARS_PER_SLIDE)
         slide, top = deck.slide(title + ("(续)" if n else ""), sources_text(spec["metric"]),
                                 _notes(snap, spec["definition"]))
         below = deck.note_box(slide, caption, top, size=14, colour=MUTED)
         ranking_bars(deck, slide, names[part], values[part], lamps[part], MARGIN, below, deck.inner,
-                     deck.bottom - below)
+                     deck.bottom - below, spec["label"])
 
 
 def _number(text) -> float | None:

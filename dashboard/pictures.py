@@ -29,14 +29,13 @@ from dashboard import charts, report
 from dashboard.charts import FONT
 from dashboard.charts_map import NO_SITE, STATUS_COLORS
 from dashboard.metrics import Milestone
-from dashboard.report import sources_text
+from dashboard.report import ranked_target, sources_text
 from dashboard.settings import DEMO_SITE_STATUSES
 
 WIDTH, HEIGHT = 1920, 1080
 DPI = 100
 SCALE = 2  # Vega-Lite charts are laid out at 960×540 and rendered at twice that
 TITLE_BAND = (0, 0, WIDTH, 110)  # every picture's title and stamp are drawn in this band
-RANKED_METRIC = "township_demo_coverage"
 RANKING_PAGE = 30  # counties per ranking picture; more would not leave their names legible
 LABEL_AT = "标签位置"
 # The reports each figure is counted from (kinds of :mod:`loaders.schema`), named on the picture.
@@ -457,7 +456,7 @@ def _plan(snap: dict) -> list[tuple[str, Callable[[], bytes]]]:
     out: list[tuple[str, Callable[[], bytes]]] = []
     for target in snap["targets"]:
         out.append((f"{target['label']}_进度", lambda t=target: chart_png(ladder_spec(snap, t))))
-    ranked = next((t for t in snap["targets"] if t["metric"] == RANKED_METRIC), None)
+    ranked = ranked_target(snap)
     if ranked is not None and snap.get("county") is None:  # a county's own export has no one to rank against
         pages = ranking_pages(ranked)
         for page in range(pages):

@@ -44,7 +44,13 @@ from dashboard.settings import deadline_day, lamp_rule
 from loaders.schema import KIND_LABELS
 
 SCHEMA = 1
-RANKED_METRIC = "township_demo_coverage"
+RANKED_METRIC = targets.RANKED  # what a snapshot frozen before "ranked" was kept ranks by
+
+
+def ranked_target(snap: dict) -> dict | None:
+    """The snapshot's target its counties are ranked by (a snapshot frozen before this was kept: 乡镇示范点覆盖率)."""
+    metric = snap.get("ranked", RANKED_METRIC)
+    return next((t for t in snap["targets"] if t["metric"] == metric), None)
 SOURCE_KINDS = ("demo_sites", "village_monthly", "county_brands", "measure_progress")
 # The reports each target is counted from (village shares: the month's village reports over the roster);
 # measures come from the lead units' 措施推进月报.
@@ -234,11 +240,11 @@ class Month:
         villages = self.villages[self.villages["county_code"] == county] if county else self.villages
         shown_targets = [_target(s, data, start, self.as_of, where, rule, villages, self.reports,
                                  self._city_gaps(s) if county and self.share else None) for s in self.specs]
-        ranked = next((s for s in self.specs if s.metric == RANKED_METRIC), None)
+        ranked = targets.ranked(self.specs)  # what the overview ranks by: the same counties in the same order
         if ranked is not None:
             now = targets.county_table(ranked, data, start, self.as_of, rule.yellow_gap_points)
             before = targets.county_table(ranked, data, start, months.previous(self.as_of), rule.yellow_gap_points)
-            ranking = targets.ranking(now, before)
+            ranking = targets.ranking(now, before, ranked.noun)
             lamps = {c: k for c, k in zip(now["county"], now["lamp"])}
         else:
             ranking, lamps = pd.DataFrame(columns=["名次", "县(市、区)"]), {}
@@ -268,7 +274,7 @@ class Month:
             "built_at": self.at.isoformat(timespec="seconds"), "demo": self.demo, "frozen": None,
             "lamp_rule": rule.text(), "due": self.due,
             "targets": shown_targets,
-            "ranking": table(ranking), "ranking_lamps": lamps,
+            "ranking": table(ranking), "ranking_lamps": lamps, "ranked": ranked.metric if ranked else None,
             "measures": table(measures_), "lagging": table(accountability.lagging(measures_)[lambda f: f["灯"] != "绿灯"]),
             "lamp_counts": accountability.lamp_counts(measures_),
             "units": table(units), "late_units": table(late_units),

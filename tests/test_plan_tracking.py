@@ -236,3 +236,38 @@ def test_a_year_in_chinese_numerals_is_a_written_year_and_a_masked_one_is_not():
     assert plan.measures[0].deadline == "2026-12-31"
     masked = parse_plan("二〇XX年,小微权力清单实现全覆盖。四、工作措施1.强化监督。加强检查。〔责任单位:县纪委监委〕", CONFIG)
     assert (masked.targets[0].deadline, masked.targets[0].deadline_configured) == ("2026-12-31", True)
+
+
+VILLAGE_ONLY = ("到2025年,每村至少有2名法律明白人。小微权力清单2025年实现全覆盖。"
+                "四、工作措施1.强化监督。加强检查。〔责任单位:县纪委监委〕")
+
+
+def test_exports_rank_counties_by_what_the_overview_ranks_by(demo_store, monkeypatch):
+    """A plan tracking no demo-site coverage: the overview, the 通报 and the deck rank by its first tracked target."""
+    from io import BytesIO
+
+    from docx import Document
+
+    from dashboard import circular, report
+
+    load_plan(demo_store, VILLAGE_ONLY, "只有村级目标.txt")
+    newest = queries.periods(demo_store)[-1]
+    snap = report.build(demo_store, newest)
+    assert snap["ranked"] == "legal_persons_coverage"
+    ranking = report.frame(snap["ranking"])
+    table = next(t for t in snap["targets"] if t["metric"] == "legal_persons_coverage")["counties"]
+    by_county = dict(zip(report.frame(table)["县(市、区)"], report.frame(table)["实际(%)"]))
+    assert "达标/村数" in ranking.columns and len(ranking) == 7
+    def number(v):
+        return None if v in (None, "—") or v != v else float(v)
+
+    ranked_shares = {c: number(v) for c, v in zip(ranking["县(市、区)"], ranking["覆盖率(%)"])}
+    assert ranked_shares == {c: number(v) for c, v in by_county.items()}  # the target's own county figures
+    assert sum(v is not None for v in ranked_shares.values()) >= 5
+    text = "\n".join(p.text for p in Document(BytesIO(circular.build(snap))).paragraphs)
+    assert "各县(市、区)法律明白人≥2名的村占比排名见下表(按法律明白人≥2名的村占比由高到低排列)。" in text
+    assert "乡镇示范点覆盖率" not in text
+    at = app(90).run()
+    assert any(m.value.replace("\\", "") == "**各县(市、区)法律明白人≥2名的村占比排名**" for m in at.markdown), [m.value for m in at.markdown][:3]
+    shown = next(d.value for d in at.dataframe if "名次" in d.value.columns)
+    assert shown["县(市、区)"].tolist() == ranking["县(市、区)"].tolist()
