@@ -596,8 +596,9 @@ def county_map(ver: tuple, as_of: str, tile: str | None) -> str:
     """The whole map of a large store (counties by the lamp of their township coverage) as JSON."""
     from dashboard import charts_map
 
-    ranked = ranked_spec(ver)
-    table = (target_table(ver, as_of, None, ranked.metric) if ranked else
+    # the map is of demo sites: its county lamps are those of 乡镇示范点覆盖率, uncoloured when the plan does not track it
+    tracked = any(s.metric == targets.RANKED for s in target_specs(ver))
+    table = (target_table(ver, as_of, None, targets.RANKED) if tracked else
              pd.DataFrame(columns=["county_code", "count", "total", "actual", "lamp"]))
     return charts_map.build_county_deck(charts_map.county_layers(boundaries(ver, "county"), table), tile).to_json()
 

@@ -271,3 +271,17 @@ def test_exports_rank_counties_by_what_the_overview_ranks_by(demo_store, monkeyp
     assert any(m.value.replace("\\", "") == "**各县(市、区)法律明白人≥2名的村占比排名**" for m in at.markdown), [m.value for m in at.markdown][:3]
     shown = next(d.value for d in at.dataframe if "名次" in d.value.columns)
     assert shown["县(市、区)"].tolist() == ranking["县(市、区)"].tolist()
+
+
+def test_the_county_map_is_uncoloured_when_the_plan_tracks_no_demo_site_coverage(demo_store):
+    """A province-scale map colours counties by 乡镇示范点覆盖率; a plan without it leaves them uncoloured, 未报送."""
+    import pandas as pd
+
+    from dashboard import charts_map
+
+    load_plan(demo_store, VILLAGE_ONLY, "只有村级目标.txt")
+    counties = facts.boundaries(demo_store, "county")
+    layers = charts_map.county_layers(counties, pd.DataFrame(columns=["county_code", "count", "total", "actual", "lamp"]))
+    assert len(layers["counties"]) == len(counties) == 7
+    assert layers["counties"]["color"].map(tuple).nunique() == 1
+    assert all(tip.endswith("亮灯:未报送") for tip in layers["counties"]["提示"])
