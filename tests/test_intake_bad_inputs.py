@@ -112,7 +112,7 @@ def test_zip_bomb_by_total_size(intake, limits):
 def test_intake_toml_holds_every_limit():
     assert set(reader.limits()) == {"max_file_mb", "max_rows", "max_columns", "max_cells", "max_members",
                                     "max_member_mb", "max_uncompressed_mb", "max_compression_ratio",
-                                    "max_file_name_chars", "max_user_chars"}
+                                    "max_file_name_chars", "max_user_chars", "max_boundary_mb"}
 
 
 def test_file_over_size_limit(intake, limits):
