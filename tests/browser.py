@@ -215,9 +215,14 @@ def assert_clean(watch: PageWatch, trap: ProxyTrap) -> None:
     assert trap.requests == []
 
 
+# the reports' uploader (a 管理员's upload page also holds the boundary files' one, in its own tab)
+REPORT_DROPZONE = '[data-testid=stFileUploaderDropzone][aria-label^="上传填好的表格"]'
+REPORT_INPUT = f"{REPORT_DROPZONE} input[type=file]"
+
+
 def one_uploader(page) -> None:
-    """Wait until the rerun after a choice has finished and left one file input (choosing a county turns the
-    several-files uploader into a one-file one; until the rerun ends the page holds both)."""
+    """Wait until the rerun after a choice has finished and left one reports' file input (choosing a county turns
+    the several-files uploader into a one-file one; until the rerun ends the page holds both)."""
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelectorAll('input[type=file]').length === 1", timeout=60_000)
+        f" && document.querySelectorAll('{REPORT_INPUT}').length === 1", timeout=60_000)

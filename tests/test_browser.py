@@ -7,6 +7,7 @@ import pytest
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    REPORT_DROPZONE,
     PageWatch,
     ProxyTrap,
     browser_missing,
@@ -106,7 +107,7 @@ def test_the_file_uploader_speaks_chinese(browser, app_url):
     """Streamlit's own "Upload" / "20MB per file" are hidden and Chinese drawn in their place."""
     page = new_page(browser, app_url)
     page.goto(f"{app_url}/upload")
-    page.locator("[data-testid=stFileUploaderDropzone]").wait_for(timeout=60_000)
+    page.locator(REPORT_DROPZONE).wait_for(timeout=60_000)
     page.wait_for_function(  # the page's style arrives with the script run, a moment after the widgets
         "() => { const p = document.querySelector('[data-testid=stFileUploaderDropzone] button p');"
         " return p && getComputedStyle(p).fontSize === '0px'; }", timeout=30_000)

@@ -8,6 +8,7 @@ import pytest
 from dashboard import intake, queries
 from dashboard.store import make_engine
 from tests.browser import (
+    REPORT_INPUT,
     assert_clean,
     browser_missing,
     chromium_page,
@@ -50,7 +51,7 @@ def test_upload_flow_in_chromium(demo_db, tmp_path):
         who = page.get_by_label("填报人(当前登录账号)").input_value()
         assert who.startswith("测试县级填报员(t_county_")
         one_uploader(page)
-        page.locator('input[type="file"]').set_input_files(str(tmp_path / "月报.xlsx"))
+        page.locator(REPORT_INPUT).set_input_files(str(tmp_path / "月报.xlsx"))
         page.get_by_text("校验通过").wait_for(timeout=30_000)
         page.wait_for_timeout(800)
         screenshot(page, "upload_preview")
@@ -90,7 +91,7 @@ def test_consolidated_upload_of_two_files_in_chromium(demo_db, tmp_path):
     with chromium_page(url, "/upload") as (page, watch, trap):
         page.get_by_text("下载村级指标月报模板(已预填全市名录)").wait_for(timeout=30_000)
         one_uploader(page)  # 管理员, no county chosen: several files at once
-        page.locator('input[type="file"]').set_input_files([str(both), str(alone)])
+        page.locator(REPORT_INPUT).set_input_files([str(both), str(alone)])
         page.get_by_text("校验通过。确认无误").wait_for(timeout=60_000)
         page.wait_for_timeout(1200)
         screenshot(page, "upload_consolidated_preview")

@@ -126,8 +126,8 @@ def test_a_page_table_file_has_title_stamp_frozen_header_and_no_formula(demo_sto
 
 def test_overview_ranking_file_is_stamped_with_the_month(demo_store, files):
     open_page("pages/overview.py", month="2024-06")
-    sheet = openpyxl.load_workbook(io.BytesIO(files["各县(市、区)示范点覆盖率排名_2024-06.xlsx"]())).active
-    assert sheet["A1"].value == "各县(市、区)示范点覆盖率排名"
+    sheet = openpyxl.load_workbook(io.BytesIO(files["各县(市、区)乡镇示范点覆盖率排名_2024-06.xlsx"]())).active
+    assert sheet["A1"].value == "各县(市、区)乡镇示范点覆盖率排名"
     assert sheet["A2"].value == "全市 · 数据截至 2024年6月"
     assert sheet["A3"].value == "名次" and sheet.freeze_panes == "A4"
     assert sheet.max_row == 3 + 7  # one row per county
