@@ -16,4 +16,5 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "No
 fi
 
 cd "$ROOT"
-exec "$ROOT/.venv/bin/python" -m pytest "$@"
+# two workers (pytest-xdist), each test file on one worker (module fixtures built once); `-n 0` runs in one process
+exec "$ROOT/.venv/bin/python" -m pytest -n 2 --dist loadfile "$@"
