@@ -119,3 +119,10 @@ def carried(per_version: pd.DataFrame, months_: list[str]) -> pd.DataFrame:
     out = chosen.merge(per_version[["county_code", "period", "n"]].drop_duplicates(["county_code", "period"]),
                        on=["county_code", "period"])
     return out.rename(columns={"n": "count", "period": "source"})[["month", "county_code", "count", "source"]]
+
+
+def meets(values: pd.Series, bar: float | None) -> pd.Series:
+    """1 where a village's reported value meets the indicator (是, or at least ``bar``), else 0 (未填 too)."""
+    if bar is None:
+        return values.map(lambda v: int(v is True or v == 1 or v == "是"))
+    return (pd.to_numeric(values, errors="coerce").fillna(-1) >= bar).astype(int)

@@ -275,13 +275,6 @@ def _kept(key: str, bar: int | None) -> str | None:
     return key if bar is None and key in ("micro_power_list", "discipline_member") else None
 
 
-def meets(values: pd.Series, bar: float | None) -> pd.Series:
-    """1 where a village's reported value meets the indicator (是, or at least ``bar``), else 0 (未填 too)."""
-    if bar is None:
-        return values.map(lambda v: int(v is True or v == 1 or v == "是"))
-    return (pd.to_numeric(values, errors="coerce").fillna(-1) >= bar).astype(int)
-
-
 def _village_rows(engine: Engine, ids, bars: Bars, villages: list[str] | None = None) -> pd.DataFrame:
     """Per village report of the uploads ``ids`` (a select of upload ids): period, county_code, village_code and,
     per indicator of ``bars``, 1 when it meets it — read row by row, for the indicators kept in ``extra``."""
@@ -295,7 +288,7 @@ def _village_rows(engine: Engine, ids, bars: Bars, villages: list[str] | None = 
         frame = frame_of(conn.execute(query).all(), ["period", "county_code", "village_code", *stored, "extra"])
     extra = frame["extra"].map(lambda text: json.loads(text) if isinstance(text, str) and text else {})
     for key, bar in bars:
-        frame[key] = meets(frame[key] if key in stored else extra.map(lambda d, k=key: d.get(k)), bar)
+        frame[key] = coverage.meets(frame[key] if key in stored else extra.map(lambda d, k=key: d.get(k)), bar)
     return frame.drop(columns="extra").assign(reported=1)
 
 

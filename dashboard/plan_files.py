@@ -26,13 +26,10 @@ def plan_text(name: str, data: bytes) -> str:
 
 
 def _decoded(name: str, data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
+    from loaders.cells import decode_text
+
+    text = decode_text(data)
+    if text is not None and "\x00" not in text:
         return text.replace("\r\n", "\n").replace("\r", "\n")
     raise PlanParseError(f"方案文件「{name}」不是文本文件:请另存为 UTF-8 编码的 .txt,或上传 Word 的 .docx"
                          "(.doc、.pdf 请先用 Word 另存为 .docx)。")

@@ -265,11 +265,10 @@ def gaps(spec: Spec, data: Inputs, as_of: str, villages: pd.DataFrame | None = N
     merged = coverage.on_roster(villages, as_of).merge(month_reports, left_on="code", right_on="village_code",
                                                             how="left")
     reported = merged["period"].notna()
-    if spec.threshold is not None:  # a count: at least the plan's number per village
-        meets = merged[column].fillna(-1) >= spec.threshold
+    meets = coverage.meets(merged[column], spec.threshold)  # a count: at least the plan's number per village
+    if spec.threshold is not None:
         value = merged[column].map(lambda v: NOT_REPORTED if pd.isna(v) else f"{int(v)} 名")
     else:
-        meets = merged[column].map(lambda v: v is True or v == 1)
         value = merged[column].map(lambda v: NOT_REPORTED if v is None or pd.isna(v) else "否")
     state = reported.map({True: "未达标", False: NOT_REPORTED})
     out = pd.DataFrame({"情况": state, "县(市、区)": merged["county"], "乡镇(街道)": merged["township"],

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from loaders.cells import norm_text
+from loaders.cells import decode_text, norm_text
 from loaders.errors import IntakeError, Issue
 from loaders.refusals import REFUSALS
 from loaders.roster import TO_WGS84
@@ -103,13 +103,8 @@ def read(data: bytes, file_name: str, crs: str, lim: dict) -> tuple[list[Feature
 
 
 def _geojson(data: bytes, file_name: str) -> list[tuple[dict, object]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(data)
+    if text is None:
         raise IntakeError(f"「{file_name}」不是 GeoJSON 文本文件(无法按 UTF-8 或 GBK 读取)。请上传 .geojson 或 .json 文件")
     try:
         doc = json.loads(text)

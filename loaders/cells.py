@@ -25,6 +25,17 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
                      "|_x[0-9A-Fa-f]{4}_")
 
 
+def decode_text(data: bytes) -> str | None:
+    """An uploaded text file's text: UTF-8 (with or without a BOM), else GB18030 (which covers GBK); None when
+    it is neither — the caller says in Chinese what the file should have been."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def clean_text(text: str) -> str:
     """User text safe to store, show and export: unsafe characters removed, NFC-normalised."""
     if not text.isprintable() or "_x" in text:  # isprintable: one C pass; most text stops here

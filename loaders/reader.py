@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from dashboard.settings import intake_limits
-from loaders.cells import norm_header, norm_text
+from loaders.cells import decode_text, norm_header, norm_text
 from loaders.errors import IntakeError
 from loaders.refusals import REFUSALS
 from loaders.schema import Kind
@@ -110,13 +110,8 @@ def _filled(sheet, name: str, lim: dict) -> list[list]:
 
 
 def _read_csv(data: bytes, lim: dict) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(data)
+    if text is None:
         raise refuse("csv_encoding")
     if "\x00" in text:
         raise refuse("csv_binary")
