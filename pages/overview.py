@@ -78,6 +78,25 @@ def ranking(ver: tuple, view, spec: targets.Spec) -> tuple[pd.DataFrame, str | N
     return table, f"名次变化对比 {ui.period_label(period)} 通报(冻结于 {at})"
 
 
+def ladder_and_ranking(ver: tuple, view, spec: targets.Spec, city) -> None:
+    """The ranked target's milestone ladder beside the county ranking by it."""
+    left, right = st.columns([4, 3], gap="large")  # the ranking may carry a 较…通报 column too
+    with left:
+        st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, f"{spec.label}与方案节点"),
+                           width="stretch")
+        if spec.configured:
+            st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
+    with right:
+        title = f"各县(市、区){spec.label}排名"
+        st.markdown(f"**{ui.plain(title)}**")
+        table, compared = ranking(ver, view, spec)
+        ui.table(table, title, city, "ranking", height=min(320, 38 + 35 * len(table)),
+                 column_config={c: st.column_config.Column(width=w) for c, w in RANKING_WIDTHS.items()})
+        if compared:
+            st.caption(compared)
+        st.caption(f"亮灯规则:{lamp_rule().text()}")
+
+
 with ui.guarded("总览"):
     ver = ui.version()
     ui.demo_banner(ver)
@@ -94,27 +113,12 @@ with ui.guarded("总览"):
     kpi_tiles(ver, view)
 
     city = facts.View(view.as_of)  # the ranking and the measures are city-wide whichever county is chosen
-    left, right = st.columns([4, 3], gap="large")  # the ranking may carry a 较…通报 column too
     spec = ui.ranked_spec(ver)
     if spec is None:
         st.info("当前实施方案没有在看板跟踪的量化目标,因此不显示节点图和各县排名。"
                 "管理员可在「实施方案」页的「手工修改当前方案」中为目标选择跟踪指标。")
-    with left if spec else st.container():
-        if spec:
-            st.vega_lite_chart(spec=ui.ladder_spec(ver, view.as_of, view.county, spec.metric, f"{spec.label}与方案节点"),
-                               width="stretch")
-            if spec.configured:
-                st.caption("方案原文年份以“XX年”遮盖,节点日期为 data/plan_config.toml 中的配置默认值。")
-    with right if spec else st.container():
-        if spec:
-            title = f"各县(市、区){spec.label}排名"
-            st.markdown(f"**{ui.plain(title)}**")
-            table, compared = ranking(ver, view, spec)
-            ui.table(table, title, city, "ranking", height=min(320, 38 + 35 * len(table)),
-                     column_config={c: st.column_config.Column(width=w) for c, w in RANKING_WIDTHS.items()})
-            if compared:
-                st.caption(compared)
-            st.caption(f"亮灯规则:{lamp_rule().text()}")
+    else:
+        ladder_and_ranking(ver, view, spec, city)
 
     st.markdown("**推进最滞后的措施及牵头单位**")
     measures = ui.measure_table(ver, view.as_of)
